@@ -1,0 +1,52 @@
+/* docstore.h - the store of originals: each article's exact bytes, compressed.
+ *
+ * A stored record is what this module packs; the index keeps the record as
+ * the Xapian document's data, so the store commits atomically with the index
+ * (an article is either searchable and showable, or absent) and a remote
+ * Xapian shard (xapian-tcpsrv) serves it along with the postings.
+ *
+ * Record format (version 1):
+ *   byte 0      : 0x4B ('K') magic
+ *   byte 1      : format: 0 = stored raw, 1 = zstd frame, 2 = zstd with dictionary
+ *   bytes 2..5  : original length, little-endian uint32
+ *   bytes 6..13 : XXH3-64 of the original, little-endian (verified on unpack)
+ *   then        : the payload (raw bytes or one zstd frame)
+ */
+#ifndef KBS_DOCSTORE_H
+#define KBS_DOCSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define DOCSTORE_MAX_ORIGINAL ((size_t)0xFFFFFFFFu)
+
+typedef struct docstore docstore;
+
+/* level: zstd level (0 for the default, 3). Returns 0, or -1 out of memory. */
+int docstore_new(int level, docstore **out);
+void docstore_free(docstore *ds);
+
+/* Uses dict[0..len) (a zstd dictionary) for records packed from now on and
+ * for unpacking records that name it. Returns 0, or -1 if it is not a valid
+ * dictionary or memory ran out. */
+int docstore_set_dict(docstore *ds, const void *dict, size_t len);
+
+/* Packs an original into a record appended to *out. Returns 0, or -1 (out of
+ * memory, or the original is larger than DOCSTORE_MAX_ORIGINAL). */
+int docstore_pack(docstore *ds, const char *data, size_t len, buf *out);
+
+/* Unpacks a record into the original, appended to *out. Returns 0, -1 out of
+ * memory, or -2 if the record is damaged (bad magic, bad frame, wrong length
+ * or checksum, or a dictionary it needs is not set). */
+int docstore_unpack(docstore *ds, const char *rec, size_t len, buf *out);
+
+/* The original's length and checksum as the record header says, without
+ * decompressing. Returns 0, or -2 if the header is damaged. */
+int docstore_peek(const char *rec, size_t len, uint32_t *orig_len, uint64_t *hash);
+
+/* XXH3-64 of data: the content hash used for change detection. */
+uint64_t docstore_hash(const char *data, size_t len);
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * kbsearch.h - the kbsearch library: index and search news archives.
+ *
+ * This is the only public header. It is the manual: every function says what
+ * it takes, which statuses it returns, and who frees what.
+ *
+ * Conventions (they hold for every function below unless it says otherwise):
+ *
+ *  - Every fallible function returns an int status: KBS_OK (0) on success, a
+ *    KBS_E* value otherwise. Results come back through the last (out)
+ *    parameters, which are left untouched on failure.
+ *  - Text comes in as UTF-8. Invalid bytes are replaced with U+FFFD, never
+ *    trusted.
+ *  - A handle remembers the detail of its last error: kbs_db_errmsg().
+ *    kbs_strerror() gives the fixed text of a status.
+ *  - Every *_free() and kbs_db_close() accept NULL and do nothing.
+ *  - The library never prints, never exits, and never calls setlocale().
+ *
+ * Threads: one handle is used by one thread at a time. Distinct handles are
+ * independent, so a process may hold one writer and several readers of the
+ * same index, each in its own thread.
+ */
+#ifndef KBSEARCH_H
+#define KBSEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(KBS_BUILDING_LIBRARY) && defined(__GNUC__)
+#define KBS_API __attribute__((visibility("default")))
+#else
+#define KBS_API
+#endif
+
+#define KBS_VERSION_MAJOR 0
+#define KBS_VERSION_MINOR 1
+#define KBS_VERSION_PATCH 0
+#define KBS_VERSION_NUMBER                                                                         \
+    (KBS_VERSION_MAJOR * 10000 + KBS_VERSION_MINOR * 100 + KBS_VERSION_PATCH)
+
+/* The version of the library actually linked, as KBS_VERSION_NUMBER. */
+KBS_API unsigned kbs_version_number(void);
+/* The same as "MAJOR.MINOR.PATCH"; a static string. */
+KBS_API const char *kbs_version_string(void);
+
+/*
+ * Status codes. Their values never change once released; new ones are only
+ * ever added at the end.
+ */
+enum kbs_status {
+    KBS_OK = 0,
+    KBS_EINVAL = 1,    /* an argument is NULL, out of range or malformed */
+    KBS_ENOMEM = 2,    /* an allocation failed; nothing was changed */
+    KBS_EIO = 3,       /* reading or writing a file failed (see the message) */
+    KBS_ENOTFOUND = 4, /* no such index, document, file or folder */
+    KBS_ELOCKED = 5,   /* another process is updating the index */
+    KBS_ECORRUPT = 6,  /* the index or a stored document is damaged */
+    KBS_EFOREIGN = 7,  /* the folder is not a kbsearch index, or of another format version */
+    KBS_EQUERY = 8,    /* the query could not be parsed (see kbs_results / message) */
+    KBS_EINPUT = 9,    /* an input file cannot be indexed (binary, too large, unreadable) */
+    KBS_EREADONLY = 10, /* a write was asked of a handle opened read-only */
+    KBS_EBACKEND = 11, /* the search backend failed in an unexpected way */
+    KBS_EINTERNAL = 12 /* a bug in kbsearch: please report the message */
+};
+
+/* Fixed English text for a status; never NULL, a static string. */
+KBS_API const char *kbs_strerror(int status);
+
+/* Frees memory the library handed to the caller (buffers, messages). */
+KBS_API void kbs_free(void *ptr);
+
+/* ---------------------------------------------------------------------- */
+/* Opening an index                                                        */
+/* ---------------------------------------------------------------------- */
+
+typedef struct kbs_db kbs_db;
+
+#define KBS_OPEN_READ 0u   /* search, show, stats */
+#define KBS_OPEN_WRITE 1u  /* also index and delete; takes the writer lock */
+#define KBS_OPEN_CREATE 2u /* with KBS_OPEN_WRITE: create the index if missing */
+
+/*
+ * Opens the index in folder `path`.
+ *
+ * On success *db_out is a handle the caller closes with kbs_db_close().
+ * On failure, if errmsg_out is not NULL, *errmsg_out receives a message that
+ * says what went wrong and what to do (caller frees with kbs_free()); it may be
+ * set to NULL when out of memory.
+ *
+ * Returns KBS_OK, KBS_EINVAL, KBS_ENOMEM, KBS_ENOTFOUND (no index there and
+ * no KBS_OPEN_CREATE), KBS_ELOCKED (a writer is already at work: the message
+ * names its process id), KBS_EFOREIGN (not a kbsearch index, or written by
+ * an incompatible version), KBS_ECORRUPT, KBS_EIO, KBS_EBACKEND.
+ */
+KBS_API int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg_out);
+
+/*
+ * Commits pending changes (if writable), releases the lock and frees the
+ * handle. Returns the status of that last commit: a non-OK status means the
+ * changes since the last successful commit were not saved (what was committed
+ * before is intact). NULL is fine and returns KBS_OK.
+ */
+KBS_API int kbs_db_close(kbs_db *db);
+
+/*
+ * The detail of the last error on this handle, or "" if none. Valid until the
+ * next call on this handle.
+ */
+KBS_API const char *kbs_db_errmsg(const kbs_db *db);
+
+/* ---------------------------------------------------------------------- */
+/* Indexing                                                               */
+/* ---------------------------------------------------------------------- */
+
+/* What happened to one file, reported through kbs_index_event. */
+enum kbs_event_kind {
+    KBS_EVENT_ADDED = 1,     /* a new article was indexed */
+    KBS_EVENT_UPDATED = 2,   /* a changed file was re-indexed */
+    KBS_EVENT_UNCHANGED = 3, /* nothing to do */
+    KBS_EVENT_REMOVED = 4,   /* its file is gone: dropped from the index */
+    KBS_EVENT_SKIPPED = 5,   /* not indexed: see status and message */
+    KBS_EVENT_PROGRESS = 6   /* periodic: counts only, path is NULL */
+};
+
+typedef struct kbs_index_event {
+    int kind;            /* enum kbs_event_kind */
+    const char *path;    /* the file (absolute), or NULL for PROGRESS */
+    int status;          /* for SKIPPED: why (KBS_EINPUT, KBS_EIO, ...) */
+    const char *message; /* for SKIPPED: what is wrong and what to do; else NULL */
+    uint64_t files_done; /* files looked at so far */
+    uint64_t files_total; /* files found under the folder */
+    uint64_t bytes_done; /* bytes of the files looked at so far */
+} kbs_index_event;
+
+/*
+ * Called for each file and periodically. The pointers are valid only during
+ * the call. Return 0 to go on, non-zero to stop the run early (what was
+ * indexed so far is committed).
+ */
+typedef int (*kbs_index_callback)(void *ctx, const kbs_index_event *event);
+
+/* Totals of one indexing run. */
+typedef struct kbs_index_report {
+    uint64_t added;
+    uint64_t updated;
+    uint64_t unchanged;
+    uint64_t removed;
+    uint64_t skipped;
+    uint64_t bytes_indexed; /* bytes of the files added or updated */
+    double seconds;         /* wall time of the run */
+} kbs_index_report;
+
+typedef struct kbs_index_options {
+    kbs_index_callback callback; /* may be NULL */
+    void *callback_ctx;
+    uint64_t max_file_bytes; /* larger files are skipped; 0 means the default (16 MiB) */
+    uint32_t batch_docs;     /* documents per commit; 0 means the default (1000) */
+} kbs_index_options;
+
+/* Fills *opts with the defaults. Always use it before setting fields. */
+KBS_API void kbs_index_options_init(kbs_index_options *opts);
+
+/*
+ * Indexes every regular file under folder `dir`, recursively (names starting
+ * with '.' are skipped), and makes the index match it: new files are added,
+ * changed files (size, mtime or content) re-indexed, and articles whose files
+ * under `dir` are gone are removed. Commits in batches and at the end; a crash
+ * leaves the index at its last commit.
+ *
+ * `opts` may be NULL (defaults). `report` may be NULL.
+ * Files that cannot be indexed are reported as SKIPPED events and counted;
+ * they do not fail the run.
+ *
+ * Returns KBS_OK, KBS_EINVAL, KBS_EREADONLY, KBS_ENOTFOUND (no such folder),
+ * KBS_EIO, KBS_ENOMEM, KBS_EBACKEND.
+ */
+KBS_API int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
+                          kbs_index_report *report);
+
+/*
+ * Indexes one article from memory under the key `path` (any string naming it,
+ * usually its file's absolute path), replacing an article with the same key.
+ * `mtime_ns` is recorded for change detection (0 if unknown).
+ * On success *docid_out (if not NULL) is the article's id.
+ *
+ * Returns KBS_OK, KBS_EINVAL, KBS_EREADONLY, KBS_EINPUT (binary data), KBS_ENOMEM,
+ * KBS_EBACKEND. Not committed until kbs_db_commit() or kbs_db_close().
+ */
+KBS_API int kbs_index_buffer(kbs_db *db, const char *path, const char *data, size_t len,
+                             int64_t mtime_ns, uint32_t *docid_out);
+
+/* Removes the article with key `path`. KBS_ENOTFOUND if there is none. */
+KBS_API int kbs_delete(kbs_db *db, const char *path);
+
+/* Makes the changes so far durable. KBS_EREADONLY on a read-only handle. */
+KBS_API int kbs_db_commit(kbs_db *db);
+
+/* ---------------------------------------------------------------------- */
+/* Searching                                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef struct kbs_results kbs_results;
+
+typedef struct kbs_search_options {
+    uint32_t offset;      /* skip this many hits */
+    uint32_t limit;       /* at most this many hits; 0 means the default (10) */
+    uint32_t snippet_len; /* snippet length in characters; 0 means the default (200); */
+    int no_snippets;      /* non-zero: do not compute snippets (faster) */
+} kbs_search_options;
+
+KBS_API void kbs_search_options_init(kbs_search_options *opts);
+
+/*
+ * Runs `query` (UTF-8, `query_len` bytes) and hands back the best hits.
+ *
+ * The query is a list of words, all of which must match (stems match, so
+ * "cooperate" finds "cooperation"); "quoted words" must match as a phrase.
+ * If no article has all the words, the search falls back to any word, and
+ * kbs_results_fallback() says so.
+ *
+ * On success *results_out holds the hits; the caller frees it with
+ * kbs_results_free(). The results stay valid after kbs_db_close().
+ *
+ * Returns KBS_OK (also when nothing matched: then kbs_results_count() is 0),
+ * KBS_EINVAL, KBS_EQUERY (the message says where and what), KBS_ENOMEM,
+ * KBS_ECORRUPT, KBS_EBACKEND.
+ */
+KBS_API int kbs_search(kbs_db *db, const char *query, size_t query_len,
+                       const kbs_search_options *opts, kbs_results **results_out);
+
+/* A highlighted span of a snippet: byte offset and length within the snippet. */
+typedef struct kbs_span {
+    uint32_t start;
+    uint32_t len;
+} kbs_span;
+
+/* One hit. Every pointer is valid until kbs_results_free(); strings are
+ * NUL-terminated UTF-8, "" when the article has no such field. */
+typedef struct kbs_hit {
+    uint32_t id;          /* the article's id (for kbs_show) */
+    uint32_t rank;        /* 1 for the best hit */
+    double score;         /* BM25 score; larger is better */
+    const char *path;     /* the file the article came from */
+    const char *title;
+    const char *category;
+    const char *written;  /* ISO 8601 "YYYY-MM-DDTHH:MM:SS", or "" */
+    const char *updated;  /* likewise */
+    const char *snippet;  /* plain text; "" when snippets were off */
+    const kbs_span *spans; /* the highlighted parts of snippet, in order */
+    size_t nspans;
+} kbs_hit;
+
+/* Number of hits held (at most the limit). 0 for NULL. */
+KBS_API size_t kbs_results_count(const kbs_results *results);
+/* Estimated total number of matching articles. */
+KBS_API uint64_t kbs_results_total(const kbs_results *results);
+/* Non-zero if no article had all the words and the hits match any word. */
+KBS_API int kbs_results_fallback(const kbs_results *results);
+/*
+ * Fills *hit with hit number `i` (0-based). Returns KBS_OK or KBS_EINVAL
+ * (NULL or i out of range).
+ */
+KBS_API int kbs_results_get(const kbs_results *results, size_t i, kbs_hit *hit);
+KBS_API void kbs_results_free(kbs_results *results);
+
+/* ---------------------------------------------------------------------- */
+/* Articles and the store of originals                                     */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Finds the id of the article indexed from `path` (the key given to
+ * kbs_index_buffer, or the absolute path of a file indexed by kbs_index_dir).
+ * Returns KBS_OK, KBS_EINVAL, KBS_ENOTFOUND, KBS_EBACKEND.
+ */
+KBS_API int kbs_lookup(kbs_db *db, const char *path, uint32_t *docid_out);
+
+/*
+ * The original bytes of article `docid`, exactly as they were indexed, from
+ * the store (the file itself need not exist any more). On success *data_out
+ * (caller frees with kbs_free(); NUL-terminated for convenience, the NUL not
+ * counted) and *len_out are set.
+ * Returns KBS_OK, KBS_EINVAL, KBS_ENOTFOUND, KBS_ECORRUPT, KBS_ENOMEM, KBS_EBACKEND.
+ */
+KBS_API int kbs_show(kbs_db *db, uint32_t docid, char **data_out, size_t *len_out);
+
+/* What kbs_db_stats() reports. */
+typedef struct kbs_stats {
+    uint64_t documents;
+    uint64_t text_bytes;  /* total size of the originals */
+    uint64_t store_bytes; /* total size of the compressed originals */
+    uint64_t index_bytes; /* size on disk of the whole index folder (store included) */
+    char first_written[20]; /* "YYYY-MM-DDTHH:MM:SS", or "" if no dated article */
+    char last_written[20];
+} kbs_stats;
+
+KBS_API int kbs_db_stats(kbs_db *db, kbs_stats *stats_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBSEARCH_H */

@@ -1,0 +1,45 @@
+/* snippet.h - the passage of an article shown under a hit, with highlights.
+ *
+ * Works on the article's text (the stored original after utf8_repair) and its
+ * body paragraphs from article_parse(), so page chrome and bylines are never
+ * snippet material. A word is highlighted when its stem is one of the query's
+ * stems: a search for "cooperation" highlights "cooperate" and "Cooperative".
+ */
+#ifndef KBS_SNIPPET_H
+#define KBS_SNIPPET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "article.h"
+#include "buf.h"
+#include "kbsearch.h"
+#include "stem.h"
+
+typedef struct snippet_request {
+    const char *text; /* the whole article text (valid UTF-8) */
+    size_t len;
+    const art_span *paras; /* body paragraphs to draw from */
+    size_t npara;
+    const char *const *stems; /* the query's stems, sorted by strcmp, no duplicates */
+    size_t nstems;
+    size_t max_chars; /* length of the snippet in characters (code points), e.g. 200 */
+} snippet_request;
+
+typedef struct snippet_result {
+    buf text;       /* the snippet, plain UTF-8: whitespace runs folded to one space,
+                       "…" (U+2026) where text was cut away before or after */
+    kbs_span *spans; /* highlighted words, byte offsets into text.data, in order,
+                        never overlapping; free() */
+    size_t nspans;
+    int matched;     /* non-zero if some body word matched (else the lead is shown) */
+} snippet_result;
+
+/* Picks the passage of at most max_chars characters holding the most distinct
+ * query stems (then the most matches, then one that starts a sentence), cut at
+ * word boundaries; when no body word matches, the article's lead. Returns 0,
+ * or -1 out of memory. Release *out with snippet_result_free(). */
+int snippet_make(const snippet_request *req, stemmer *st, snippet_result *out);
+void snippet_result_free(snippet_result *r);
+
+#endif

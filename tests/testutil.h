@@ -1,0 +1,22 @@
+/* testutil.h - helpers shared by the Criterion tests. */
+#ifndef KBS_TESTUTIL_H
+#define KBS_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Makes a fresh temporary folder and returns its path (static storage per
+ * process; Criterion runs each test in its own process). */
+const char *tu_tmpdir(void);
+/* Joins dir and name into a new string (free()). */
+char *tu_path(const char *dir, const char *name);
+/* Writes data to path, creating folders on the way. Aborts the test on failure. */
+void tu_write(const char *path, const char *data, size_t len);
+/* Reads a whole file (free()); NULL if it cannot. */
+char *tu_read(const char *path, size_t *len);
+/* Removes a folder tree (best effort). */
+void tu_rmtree(const char *path);
+/* Runs the kbsearch program with argv (NULL-terminated, without argv[0]),
+ * capturing stdout and stderr (free() both); returns its exit code. */
+int tu_run_cli(const char *const *argv, char **out, char **err);
+
+#endif
