@@ -15,7 +15,10 @@ typedef struct buf {
     int failed; /* non-zero once an allocation failed */
 } buf;
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void buf_free(buf *b);
 /* Empties the buffer, keeping its memory; clears the error. */

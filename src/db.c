@@ -1,0 +1,534 @@
+/* db.c - opening, checking, committing and closing an index; the store of
+ * originals as seen through the public API (lookup, show, stats). */
+#include "db_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "schema.h"
+#include "utf8.h"
+
+#define LOCK_NAME "kbsearch.lock"
+
+unsigned kbs_version_number(void)
+{
+    return KBS_VERSION_NUMBER;
+}
+
+#define KBS_STR2(x) #x
+#define KBS_STR(x) KBS_STR2(x)
+const char *kbs_version_string(void)
+{
+    return KBS_STR(KBS_VERSION_MAJOR) "." KBS_STR(KBS_VERSION_MINOR) "." KBS_STR(KBS_VERSION_PATCH);
+}
+
+const char *kbs_strerror(int status)
+{
+    switch (status) {
+    case KBS_OK:
+        return "success";
+    case KBS_EINVAL:
+        return "invalid argument";
+    case KBS_ENOMEM:
+        return "out of memory";
+    case KBS_EIO:
+        return "input/output error";
+    case KBS_ENOTFOUND:
+        return "not found";
+    case KBS_ELOCKED:
+        return "index is locked by another writer";
+    case KBS_ECORRUPT:
+        return "index or stored document is damaged";
+    case KBS_EFOREIGN:
+        return "not a kbsearch index of a supported format";
+    case KBS_EQUERY:
+        return "query could not be parsed";
+    case KBS_EINPUT:
+        return "input cannot be indexed";
+    case KBS_EREADONLY:
+        return "index is open read-only";
+    case KBS_EBACKEND:
+        return "search backend error";
+    case KBS_EINTERNAL:
+        return "internal error";
+    default:
+        return "unknown status";
+    }
+}
+
+void kbs_free(void *ptr)
+{
+    free(ptr);
+}
+
+int db_fail(kbs_db *db, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int db_fail_shim(kbs_db *db, int status, const char *what)
+{
+    return db_fail(db, status, "%s: %s", what, xs_db_errmsg(db->xdb));
+}
+
+void db_clear_error(kbs_db *db)
+{
+    db->errmsg[0] = '\0';
+}
+
+const char *kbs_db_errmsg(const kbs_db *db)
+{
+    return db ? db->errmsg : "";
+}
+
+void db_id_term(const char *key, size_t len, buf *out)
+{
+    buf_reset(out);
+    buf_append_str(out, PFX_ID);
+    if (len + 1 <= ID_TERM_MAX) {
+        buf_append(out, key, len);
+        return;
+    }
+    /* Keep a readable, prefix-ordered head so that listing a folder's keys by
+     * prefix still works; the hash keeps long keys apart. */
+    size_t head = utf8_clip(key, len, ID_TERM_MAX - 1 - 17);
+    buf_append(out, key, head);
+    buf_printf(out, "#%016llx", (unsigned long long)XXH3_64bits(key, len));
+}
+
+void db_split_meta(char *v, size_t len, const char *fields[MF_COUNT])
+{
+    size_t f = 0;
+    char *start = v;
+    for (size_t i = 0; i < MF_COUNT; i++)
+        fields[i] = "";
+    for (size_t i = 0; i <= len && f < MF_COUNT; i++) {
+        if (i == len || v[i] == FIELD_SEP) {
+            v[i] = '\0';
+            fields[f++] = start;
+            start = v + i + 1;
+        }
+    }
+}
+
+int db_meta_u64(kbs_db *db, const char *key, uint64_t *out)
+{
+    char *v = NULL;
+    size_t len = 0;
+    int st = xs_db_get_metadata(db->xdb, key, &v, &len);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "reading the index metadata");
+    uint64_t n = 0;
+    for (size_t i = 0; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+        n = n * 10 + (uint64_t)(v[i] - '0');
+    free(v);
+    *out = n;
+    return KBS_OK;
+}
+
+static int add_meta_delta(kbs_db *db, const char *key, int64_t delta)
+{
+    if (delta == 0)
+        return KBS_OK;
+    uint64_t cur = 0;
+    int st = db_meta_u64(db, key, &cur);
+    if (st != KBS_OK)
+        return st;
+    int64_t next = (int64_t)cur + delta;
+    if (next < 0)
+        next = 0;
+    char num[32];
+    int n = snprintf(num, sizeof num, "%lld", (long long)next);
+    st = xs_db_set_metadata(db->xdb, key, num, (size_t)n);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "writing the index metadata");
+    return KBS_OK;
+}
+
+int db_commit(kbs_db *db)
+{
+    if (!db->writable)
+        return KBS_OK;
+    int st = add_meta_delta(db, META_TEXT_BYTES, db->text_bytes_delta);
+    if (st == KBS_OK)
+        st = add_meta_delta(db, META_STORE_BYTES, db->store_bytes_delta);
+    if (st != KBS_OK)
+        return st;
+    st = xs_db_commit(db->xdb);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "committing the index");
+    db->text_bytes_delta = db->store_bytes_delta = 0;
+    db->pending = 0;
+    return KBS_OK;
+}
+
+int kbs_db_commit(kbs_db *db)
+{
+    if (!db)
+        return KBS_EINVAL;
+    db_clear_error(db);
+    if (!db->writable)
+        return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+    return db_commit(db);
+}
+
+/* Sets *msg (if wanted) to a copy of the formatted text. */
+static void set_msg(char **msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_msg(char **msg, const char *fmt, ...)
+{
+    if (!msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[1200];
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    *msg = strdup(tmp);
+}
+
+static int is_dir_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return 1;
+    struct dirent *e;
+    int empty = 1;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            empty = 0;
+            break;
+        }
+    }
+    closedir(d);
+    return empty;
+}
+
+static int file_exists_in(const char *dir, const char *name)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* Takes our own writer lock first: unlike Xapian's lock it can name the
+ * process holding it, which is what a user needs to know. flock() is dropped
+ * by the kernel when the process dies, so a crash never leaves it stale. */
+static int take_lock(const char *dir, int *fd_out, char **msg)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, LOCK_NAME);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        set_msg(msg, "cannot open the lock file %s: %s", p, strerror(errno));
+        return KBS_EIO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        set_msg(msg,
+                "the index at %s is being updated by process %s; wait for it to finish "
+                "(searching works meanwhile)",
+                dir, pid[0] ? pid : "(unknown)");
+        return KBS_ELOCKED;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        /* The lock itself holds; only the courtesy pid is missing. */
+    }
+    *fd_out = fd;
+    return KBS_OK;
+}
+
+static int check_format(kbs_db *db, int created, char **msg)
+{
+    char *v = NULL;
+    size_t len = 0;
+    int st = xs_db_get_metadata(db->xdb, META_FORMAT, &v, &len);
+    if (st != KBS_OK) {
+        set_msg(msg, "cannot read the index at %s: %s", db->path, xs_db_errmsg(db->xdb));
+        return st;
+    }
+    if (!v && created) {
+        st = xs_db_set_metadata(db->xdb, META_FORMAT, SCHEMA_FORMAT, strlen(SCHEMA_FORMAT));
+        if (st == KBS_OK)
+            st = xs_db_commit(db->xdb);
+        if (st != KBS_OK)
+            set_msg(msg, "cannot initialise the index at %s: %s", db->path, xs_db_errmsg(db->xdb));
+        return st;
+    }
+    if (!v) {
+        set_msg(msg,
+                "%s is a Xapian database but not a kbsearch index; choose another folder "
+                "with --db",
+                db->path);
+        return KBS_EFOREIGN;
+    }
+    if (strcmp(v, SCHEMA_FORMAT) != 0) {
+        set_msg(msg,
+                "the index at %s has format %.20s, but this kbsearch reads format %s; "
+                "index your articles again into a new folder",
+                db->path, v, SCHEMA_FORMAT);
+        free(v);
+        return KBS_EFOREIGN;
+    }
+    free(v);
+    return KBS_OK;
+}
+
+static void db_destroy(kbs_db *db)
+{
+    if (!db)
+        return;
+    xs_db_close(db->xdb);
+    if (db->lock_fd >= 0)
+        close(db->lock_fd);
+    stemmer_free(db->stem);
+    docstore_free(db->store);
+    free(db->path);
+    free(db);
+}
+
+int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg_out)
+{
+    if (errmsg_out)
+        *errmsg_out = NULL;
+    if (!path || !*path || !db_out) {
+        set_msg(errmsg_out, "no index folder given");
+        return KBS_EINVAL;
+    }
+    int writable = (flags & KBS_OPEN_WRITE) != 0;
+    int create = writable && (flags & KBS_OPEN_CREATE);
+    kbs_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return KBS_ENOMEM;
+    db->lock_fd = -1;
+    db->writable = writable;
+    db->path = strdup(path);
+    if (!db->path || stemmer_new("english", &db->stem) != 0 || docstore_new(0, &db->store) != 0) {
+        db_destroy(db);
+        return KBS_ENOMEM;
+    }
+
+    struct stat sb;
+    int exists = stat(path, &sb) == 0;
+    if (exists && !S_ISDIR(sb.st_mode)) {
+        set_msg(errmsg_out, "%s is a file, not an index folder; choose a folder with --db", path);
+        db_destroy(db);
+        return KBS_EFOREIGN;
+    }
+    int is_xapian = exists && file_exists_in(path, "iamglass");
+    int created = 0;
+    if (!is_xapian) {
+        if (!create) {
+            set_msg(errmsg_out,
+                    exists ? "%s is not a kbsearch index; run 'kbsearch index FOLDER' with "
+                             "--db pointing at an empty or new folder"
+                           : "no index at %s; run 'kbsearch index FOLDER' first (or pass --db)",
+                    path);
+            db_destroy(db);
+            return exists ? KBS_EFOREIGN : KBS_ENOTFOUND;
+        }
+        if (exists && !is_dir_empty(path) && !(file_exists_in(path, LOCK_NAME))) {
+            set_msg(errmsg_out,
+                    "%s is not empty and not a kbsearch index; refusing to create an index "
+                    "there (choose a new or empty folder with --db)",
+                    path);
+            db_destroy(db);
+            return KBS_EFOREIGN;
+        }
+        if (!exists && mkdir(path, 0755) != 0 && errno != EEXIST) {
+            set_msg(errmsg_out, "cannot create the index folder %s: %s", path, strerror(errno));
+            db_destroy(db);
+            return KBS_EIO;
+        }
+        created = 1;
+    }
+
+    int st;
+    if (writable && (st = take_lock(path, &db->lock_fd, errmsg_out)) != KBS_OK) {
+        db_destroy(db);
+        return st;
+    }
+    char err[512] = "";
+    st =
+        xs_db_open(path, writable ? (created ? XS_OPEN_WRITE_CREATE : XS_OPEN_WRITE) : XS_OPEN_READ,
+                   &db->xdb, err, sizeof err);
+    if (st != KBS_OK) {
+        if (st == KBS_ELOCKED)
+            set_msg(errmsg_out, "the index at %s is being updated by another process: %s", path,
+                    err);
+        else
+            set_msg(errmsg_out, "cannot open the index at %s: %s", path, err);
+        db_destroy(db);
+        return st;
+    }
+    if ((st = check_format(db, created, errmsg_out)) != KBS_OK) {
+        db_destroy(db);
+        return st;
+    }
+    *db_out = db;
+    return KBS_OK;
+}
+
+int kbs_db_close(kbs_db *db)
+{
+    if (!db)
+        return KBS_OK;
+    int st = KBS_OK;
+    if (db->writable)
+        st = db_commit(db);
+    db_destroy(db);
+    return st;
+}
+
+int kbs_lookup(kbs_db *db, const char *path, uint32_t *docid_out)
+{
+    if (!db)
+        return KBS_EINVAL;
+    db_clear_error(db);
+    if (!path || !docid_out)
+        return db_fail(db, KBS_EINVAL, "kbs_lookup: NULL argument");
+    buf term = BUF_INIT;
+    db_id_term(path, strlen(path), &term);
+    if (buf_failed(&term))
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    uint32_t id = 0;
+    int st = xs_db_find(db->xdb, term.data, term.len, &id);
+    buf_free(&term);
+    if (st == KBS_ENOTFOUND)
+        return db_fail(db, st, "no article indexed from %s", path);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "looking up an article");
+    *docid_out = id;
+    return KBS_OK;
+}
+
+int kbs_show(kbs_db *db, uint32_t docid, char **data_out, size_t *len_out)
+{
+    if (!db)
+        return KBS_EINVAL;
+    db_clear_error(db);
+    if (!data_out || !len_out || docid == 0)
+        return db_fail(db, KBS_EINVAL, "kbs_show: NULL argument or id 0");
+    char *rec = NULL;
+    size_t rlen = 0;
+    int st = xs_db_get_data(db->xdb, docid, &rec, &rlen);
+    if (st == KBS_ENOTFOUND)
+        return db_fail(db, st, "no article with id %u in the index at %s", docid, db->path);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "reading a stored article");
+    buf out = BUF_INIT;
+    int r = docstore_unpack(db->store, rec, rlen, &out);
+    free(rec);
+    if (r == -1) {
+        buf_free(&out);
+        return db_fail(db, KBS_ENOMEM, "out of memory unpacking article %u", docid);
+    }
+    if (r != 0) {
+        buf_free(&out);
+        return db_fail(db, KBS_ECORRUPT,
+                       "the stored original of article %u is damaged; run 'kbsearch index' on "
+                       "its folder again to restore it",
+                       docid);
+    }
+    size_t n = 0;
+    char *d = buf_detach(&out, &n);
+    if (!d)
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    *data_out = d;
+    *len_out = n;
+    return KBS_OK;
+}
+
+static uint64_t dir_bytes(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    uint64_t total = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+        struct stat sb;
+        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+            total += (uint64_t)sb.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+struct date_bounds {
+    char first[9], last[9];
+};
+
+static int date_cb(void *ctx, const char *term, size_t len, uint32_t freq)
+{
+    (void)freq;
+    struct date_bounds *b = ctx;
+    if (len != 9)
+        return 0;
+    if (!b->first[0])
+        memcpy(b->first, term + 1, 8);
+    memcpy(b->last, term + 1, 8);
+    return 0;
+}
+
+static void fmt_day(const char d[9], char out[20])
+{
+    if (!d[0]) {
+        out[0] = '\0';
+        return;
+    }
+    snprintf(out, 20, "%.4s-%.2s-%.2sT00:00:00", d, d + 4, d + 6);
+}
+
+int kbs_db_stats(kbs_db *db, kbs_stats *out)
+{
+    if (!db)
+        return KBS_EINVAL;
+    db_clear_error(db);
+    if (!out)
+        return db_fail(db, KBS_EINVAL, "kbs_db_stats: NULL argument");
+    kbs_stats s;
+    memset(&s, 0, sizeof s);
+    uint32_t n = 0;
+    int st = xs_db_doc_count(db->xdb, &n);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "counting articles");
+    s.documents = n;
+    if ((st = db_meta_u64(db, META_TEXT_BYTES, &s.text_bytes)) != KBS_OK ||
+        (st = db_meta_u64(db, META_STORE_BYTES, &s.store_bytes)) != KBS_OK)
+        return st;
+    s.text_bytes = (uint64_t)((int64_t)s.text_bytes + db->text_bytes_delta);
+    s.store_bytes = (uint64_t)((int64_t)s.store_bytes + db->store_bytes_delta);
+    s.index_bytes = dir_bytes(db->path);
+    struct date_bounds b;
+    memset(&b, 0, sizeof b);
+    st = xs_db_allterms(db->xdb, PFX_DAY, strlen(PFX_DAY), date_cb, &b);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "reading the date range");
+    fmt_day(b.first, s.first_written);
+    fmt_day(b.last, s.last_written);
+    *out = s;
+    return KBS_OK;
+}

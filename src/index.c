@@ -1,0 +1,795 @@
+/* index.c - turning articles into index entries, and keeping a folder's
+ * articles in step with the index (added, changed, unchanged, removed). */
+#include "db_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "article.h"
+#include "schema.h"
+#include "tokenize.h"
+#include "utf8.h"
+
+#define DEFAULT_MAX_FILE_BYTES (16u * 1024 * 1024)
+#define DEFAULT_BATCH_DOCS 1000
+#define MAX_STORED_TITLE 400
+
+void kbs_index_options_init(kbs_index_options *opts)
+{
+    if (!opts)
+        return;
+    memset(opts, 0, sizeof *opts);
+    opts->max_file_bytes = DEFAULT_MAX_FILE_BYTES;
+    opts->batch_docs = DEFAULT_BATCH_DOCS;
+}
+
+/* ---- building one document ------------------------------------------------ */
+
+struct termgen {
+    kbs_db *db;
+    xs_doc *doc;
+    const char *prefix; /* prefixed copy of each stem, with positions, or NULL */
+    int plain;          /* also add the unprefixed stem, with positions */
+    uint32_t plain_wdf;
+    int positions; /* 0: terms without positions (byline) */
+    buf term;
+    uint32_t next_pos; /* one past the last position used */
+    int status;
+};
+
+static int add_term(struct termgen *g, const char *prefix, const char *stem, size_t len,
+                    uint32_t pos, uint32_t wdf)
+{
+    buf_reset(&g->term);
+    buf_append_str(&g->term, prefix);
+    buf_append(&g->term, stem, len);
+    if (buf_failed(&g->term))
+        return KBS_ENOMEM;
+    if (g->positions)
+        return xs_doc_add_posting(g->doc, g->term.data, g->term.len, pos, wdf);
+    return xs_doc_add_term(g->doc, g->term.data, g->term.len, wdf);
+}
+
+static int termgen_cb(void *ctx, const token *tok)
+{
+    struct termgen *g = ctx;
+    const char *stem;
+    size_t slen;
+    if (stemmer_stem(g->db->stem, tok->text, tok->len, &stem, &slen) != 0) {
+        g->status = KBS_ENOMEM;
+        return 1;
+    }
+    int st = KBS_OK;
+    if (g->prefix)
+        st = add_term(g, g->prefix, stem, slen, tok->pos, 1);
+    if (st == KBS_OK && g->plain)
+        st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf);
+    if (st != KBS_OK) {
+        g->status = st;
+        return 1;
+    }
+    g->next_pos = tok->pos + 1;
+    return 0;
+}
+
+static int index_span(struct termgen *g, const char *text, art_span sp)
+{
+    if (sp.len == 0)
+        return KBS_OK;
+    tokenize(text + sp.off, sp.len, TOKENIZE_DOCUMENT, g->next_pos, termgen_cb, g);
+    return g->status;
+}
+
+/* Appends text[sp] to out with whitespace runs folded to one space, clipped
+ * to max bytes at a character boundary; the field separator never gets in. */
+static void append_field(buf *out, const char *text, art_span sp, size_t max)
+{
+    size_t start = out->len;
+    int space = 0;
+    for (size_t i = 0; i < sp.len; i++) {
+        unsigned char c = (unsigned char)text[sp.off + i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == FIELD_SEP || c < 0x20) {
+            space = out->len > start;
+            continue;
+        }
+        if (space) {
+            buf_append_char(out, ' ');
+            space = 0;
+        }
+        buf_append_char(out, (char)c);
+    }
+    if (!buf_failed(out) && out->len - start > max) {
+        out->len = start + utf8_clip(out->data + start, out->len - start, max);
+        out->data[out->len] = '\0';
+    }
+}
+
+struct category_fold {
+    buf *out;
+};
+
+static int category_cb(void *ctx, const token *tok)
+{
+    struct category_fold *c = ctx;
+    if (c->out->len > strlen(PFX_CATEGORY))
+        buf_append_char(c->out, ' ');
+    buf_append(c->out, tok->text, tok->len);
+    return 0;
+}
+
+static int add_date_terms(xs_doc *doc, const char *w)
+{
+    if (strlen(w) < 10)
+        return KBS_OK;
+    char t[16];
+    int st;
+    snprintf(t, sizeof t, "%s%.4s%.2s%.2s", PFX_DAY, w, w + 5, w + 8);
+    if ((st = xs_doc_add_term(doc, t, strlen(t), 0)) != KBS_OK)
+        return st;
+    snprintf(t, sizeof t, "%s%.4s%.2s", PFX_MONTH, w, w + 5);
+    if ((st = xs_doc_add_term(doc, t, strlen(t), 0)) != KBS_OK)
+        return st;
+    snprintf(t, sizeof t, "%s%.4s", PFX_YEAR, w);
+    return xs_doc_add_term(doc, t, strlen(t), 0);
+}
+
+/* What a stored record's header says, for the running store totals. */
+static void old_sizes(kbs_db *db, uint32_t docid, int64_t *text, int64_t *store)
+{
+    char *rec = NULL;
+    size_t rlen = 0;
+    *text = *store = 0;
+    if (xs_db_get_data(db->xdb, docid, &rec, &rlen) != KBS_OK)
+        return;
+    uint32_t olen = 0;
+    uint64_t h = 0;
+    if (docstore_peek(rec, rlen, &olen, &h) == 0) {
+        *text = olen;
+        *store = (int64_t)rlen;
+    }
+    free(rec);
+}
+
+/* Fills doc from one article's original bytes. */
+static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, const char *data,
+                     size_t len, const char *state, buf *idterm, size_t *store_len)
+{
+    const char *text;
+    size_t tlen;
+    char *owned = NULL;
+    if (utf8_repair(data, len, &text, &tlen, &owned) != 0)
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    article art;
+    if (article_parse(text, tlen, &art) != 0) {
+        free(owned);
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    }
+    struct termgen g;
+    memset(&g, 0, sizeof g);
+    g.db = db;
+    g.doc = doc;
+    g.positions = 1;
+    buf meta = BUF_INIT, rec = BUF_INIT;
+    int st = xs_doc_add_term(doc, idterm->data, idterm->len, 0);
+
+    /* Title: its own prefix for title: searches, and the plain terms with a
+     * higher wdf so that a title match weighs more in BM25. */
+    if (st == KBS_OK) {
+        g.prefix = PFX_TITLE;
+        g.plain = 1;
+        g.plain_wdf = TITLE_WDF;
+        st = index_span(&g, text, art.title);
+    }
+    if (st == KBS_OK) {
+        g.prefix = NULL;
+        g.plain_wdf = 1;
+        g.next_pos += TITLE_BODY_GAP;
+        for (size_t i = 0; i < art.npara && st == KBS_OK; i++)
+            st = index_span(&g, text, art.paras[i]);
+    }
+    if (st == KBS_OK && art.byline.len) {
+        g.prefix = PFX_BYLINE;
+        g.plain = 0;
+        g.positions = 0;
+        st = index_span(&g, text, art.byline);
+    }
+    if (st == KBS_OK && art.category.len) {
+        buf cat = BUF_INIT;
+        buf_append_str(&cat, PFX_CATEGORY);
+        struct category_fold cf = {&cat};
+        tokenize(text + art.category.off, art.category.len, TOKENIZE_DOCUMENT, 0, category_cb, &cf);
+        if (buf_failed(&cat))
+            st = KBS_ENOMEM;
+        else if (cat.len > strlen(PFX_CATEGORY) && cat.len < ID_TERM_MAX)
+            st = xs_doc_add_term(doc, cat.data, cat.len, 0);
+        buf_free(&cat);
+    }
+    if (st == KBS_OK)
+        st = add_date_terms(doc, art.written);
+    if (st == KBS_OK && art.written[0])
+        st = xs_doc_set_value(doc, SLOT_WRITTEN, art.written, strlen(art.written));
+    if (st == KBS_OK && art.updated[0])
+        st = xs_doc_set_value(doc, SLOT_UPDATED, art.updated, strlen(art.updated));
+    if (st == KBS_OK) {
+        art_span keysp = {0, keylen};
+        append_field(&meta, key, keysp, 4096);
+        buf_append_char(&meta, FIELD_SEP);
+        append_field(&meta, text, art.title, MAX_STORED_TITLE);
+        buf_append_char(&meta, FIELD_SEP);
+        append_field(&meta, text, art.category, 100);
+        buf_append_char(&meta, FIELD_SEP);
+        buf_append_str(&meta, art.written);
+        buf_append_char(&meta, FIELD_SEP);
+        buf_append_str(&meta, art.updated);
+        buf_append_char(&meta, FIELD_SEP);
+        append_field(&meta, text, art.byline, 200);
+        st = buf_failed(&meta) ? KBS_ENOMEM : xs_doc_set_value(doc, SLOT_META, meta.data, meta.len);
+    }
+    if (st == KBS_OK)
+        st = xs_doc_set_value(doc, SLOT_STATE, state, strlen(state));
+    if (st == KBS_OK) {
+        if (docstore_pack(db->store, data, len, &rec) != 0)
+            st = KBS_ENOMEM;
+        else
+            st = xs_doc_set_data(doc, rec.data, rec.len);
+        *store_len = rec.len;
+    }
+    article_free(&art);
+    free(owned);
+    buf_free(&meta);
+    buf_free(&rec);
+    buf_free(&g.term);
+    if (st == KBS_ENOMEM)
+        return db_fail(db, st, "out of memory indexing %.*s", (int)keylen, key);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "indexing");
+    return KBS_OK;
+}
+
+static void format_state(char out[80], uint64_t size, int64_t mtime_ns, uint64_t hash)
+{
+    snprintf(out, 80, "%llx %llx %016llx", (unsigned long long)size, (unsigned long long)mtime_ns,
+             (unsigned long long)hash);
+}
+
+/* Parses "size mtime hash" (hex); missing parts stay 0. */
+static void parse_state(const char *s, uint64_t v[3])
+{
+    v[0] = v[1] = v[2] = 0;
+    for (int i = 0; i < 3 && *s; i++) {
+        while (*s == ' ')
+            s++;
+        for (; *s && *s != ' '; s++) {
+            int d = (*s >= '0' && *s <= '9')   ? *s - '0'
+                    : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
+                                               : -1;
+            if (d < 0)
+                break;
+            v[i] = v[i] * 16 + (uint64_t)d;
+        }
+    }
+}
+
+/* Indexes one article under key; replaces an earlier version. */
+static int index_one(kbs_db *db, const char *key, size_t keylen, const char *data, size_t len,
+                     int64_t mtime_ns, uint64_t hash, uint32_t *docid_out, int *was_update)
+{
+    buf idterm = BUF_INIT;
+    db_id_term(key, keylen, &idterm);
+    if (buf_failed(&idterm))
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    uint32_t old = 0;
+    int64_t old_text = 0, old_store = 0;
+    int st = xs_db_find(db->xdb, idterm.data, idterm.len, &old);
+    if (st == KBS_OK)
+        old_sizes(db, old, &old_text, &old_store);
+    else if (st != KBS_ENOTFOUND) {
+        buf_free(&idterm);
+        return db_fail_shim(db, st, "looking up an article");
+    }
+    *was_update = st == KBS_OK;
+    char state[80];
+    format_state(state, len, mtime_ns, hash);
+    xs_doc *doc = NULL;
+    if ((st = xs_doc_new(&doc)) != KBS_OK) {
+        buf_free(&idterm);
+        return db_fail(db, st, "out of memory");
+    }
+    size_t store_len = 0;
+    st = build_doc(db, doc, key, keylen, data, len, state, &idterm, &store_len);
+    uint32_t docid = 0;
+    if (st == KBS_OK) {
+        st = xs_db_replace(db->xdb, idterm.data, idterm.len, doc, &docid);
+        if (st != KBS_OK)
+            st = db_fail_shim(db, st, "adding an article to the index");
+    }
+    xs_doc_free(doc);
+    buf_free(&idterm);
+    if (st != KBS_OK)
+        return st;
+    db->text_bytes_delta += (int64_t)len - old_text;
+    db->store_bytes_delta += (int64_t)store_len - old_store;
+    db->pending++;
+    if (docid_out)
+        *docid_out = docid;
+    return KBS_OK;
+}
+
+int kbs_index_buffer(kbs_db *db, const char *path, const char *data, size_t len, int64_t mtime_ns,
+                     uint32_t *docid_out)
+{
+    if (!db)
+        return KBS_EINVAL;
+    db_clear_error(db);
+    if (!path || !*path || (!data && len))
+        return db_fail(db, KBS_EINVAL, "kbs_index_buffer: NULL path or data");
+    if (!db->writable)
+        return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+    if (len == 0)
+        return db_fail(db, KBS_EINPUT, "%s is empty: nothing to index", path);
+    if (len > DOCSTORE_MAX_ORIGINAL)
+        return db_fail(db, KBS_EINPUT, "%s is larger than 4 GiB", path);
+    if (article_is_binary(data, len))
+        return db_fail(db, KBS_EINPUT, "%s looks binary (not text): not indexed", path);
+    int upd;
+    return index_one(db, path, strlen(path), data, len, mtime_ns, docstore_hash(data, len),
+                     docid_out, &upd);
+}
+
+int kbs_delete(kbs_db *db, const char *path)
+{
+    if (!db)
+        return KBS_EINVAL;
+    db_clear_error(db);
+    if (!path)
+        return db_fail(db, KBS_EINVAL, "kbs_delete: NULL path");
+    if (!db->writable)
+        return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+    buf idterm = BUF_INIT;
+    db_id_term(path, strlen(path), &idterm);
+    if (buf_failed(&idterm))
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    uint32_t docid = 0;
+    int st = xs_db_find(db->xdb, idterm.data, idterm.len, &docid);
+    if (st == KBS_OK) {
+        int64_t t, s;
+        old_sizes(db, docid, &t, &s);
+        st = xs_db_delete(db->xdb, idterm.data, idterm.len);
+        if (st == KBS_OK) {
+            db->text_bytes_delta -= t;
+            db->store_bytes_delta -= s;
+            db->pending++;
+        }
+    }
+    buf_free(&idterm);
+    if (st == KBS_ENOTFOUND)
+        return db_fail(db, st, "no article indexed from %s", path);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "deleting an article");
+    return KBS_OK;
+}
+
+/* ---- a folder ------------------------------------------------------------------ */
+
+struct file_entry {
+    char *path; /* absolute */
+    uint64_t size;
+    int64_t mtime_ns;
+};
+
+struct file_list {
+    struct file_entry *v;
+    size_t n, cap;
+};
+
+static int list_push(struct file_list *l, const char *path, const struct stat *sb)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        struct file_entry *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    char *p = strdup(path);
+    if (!p)
+        return -1;
+    l->v[l->n].path = p;
+    l->v[l->n].size = (uint64_t)sb->st_size;
+    l->v[l->n].mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+    l->n++;
+    return 0;
+}
+
+static void list_free(struct file_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].path);
+    free(l->v);
+}
+
+/* Collects the regular files under dir. Hidden names are skipped (.git and
+ * the like hold no articles); symbolic links to folders are not followed, so
+ * a link loop cannot trap the walk. */
+static int walk(kbs_db *db, const char *dir, struct file_list *out, int depth)
+{
+    if (depth > 64)
+        return KBS_OK;
+    DIR *d = opendir(dir);
+    if (!d)
+        return db_fail(db, KBS_EIO, "cannot read the folder %s: %s", dir, strerror(errno));
+    struct dirent *e;
+    int st = KBS_OK;
+    buf p = BUF_INIT;
+    while (st == KBS_OK && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        buf_reset(&p);
+        buf_printf(&p, "%s/%s", dir, e->d_name);
+        if (buf_failed(&p)) {
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+            break;
+        }
+        struct stat lsb, sb;
+        if (lstat(p.data, &lsb) != 0)
+            continue;
+        if (S_ISDIR(lsb.st_mode)) {
+            st = walk(db, p.data, out, depth + 1);
+            continue;
+        }
+        if (stat(p.data, &sb) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        if (list_push(out, p.data, &sb) != 0)
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+    }
+    buf_free(&p);
+    closedir(d);
+    return st;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const struct file_entry *)a)->path, ((const struct file_entry *)b)->path);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct run {
+    kbs_db *db;
+    const kbs_index_options *opts;
+    kbs_index_report rep;
+    kbs_index_event ev;
+    double last_progress;
+    int stop;
+};
+
+static void emit(struct run *r, int kind, const char *path, int status, const char *msg)
+{
+    if (r->stop || !r->opts->callback)
+        return;
+    r->ev.kind = kind;
+    r->ev.path = path;
+    r->ev.status = status;
+    r->ev.message = msg;
+    if (r->opts->callback(r->opts->callback_ctx, &r->ev) != 0)
+        r->stop = 1;
+}
+
+static void skip(struct run *r, const char *path, int status, const char *msg)
+{
+    r->rep.skipped++;
+    emit(r, KBS_EVENT_SKIPPED, path, status, msg);
+}
+
+static int read_file(const char *path, uint64_t size, char **out, size_t *len, char *err,
+                     size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open it: %s; check its permissions", strerror(errno));
+        return KBS_EIO;
+    }
+    char *d = malloc(size + 1);
+    if (!d) {
+        close(fd);
+        snprintf(err, errlen, "out of memory reading it");
+        return KBS_ENOMEM;
+    }
+    size_t n = 0;
+    while (n < size) {
+        ssize_t k = read(fd, d + n, size - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            snprintf(err, errlen, "cannot read it: %s", strerror(errno));
+            free(d);
+            close(fd);
+            return KBS_EIO;
+        }
+        if (k == 0)
+            break; /* shrank while we read: index what is there */
+        n += (size_t)k;
+    }
+    close(fd);
+    d[n] = '\0';
+    *out = d;
+    *len = n;
+    return KBS_OK;
+}
+
+/* Looks at one file: unchanged, new, changed, or not indexable. */
+static int visit(struct run *r, const struct file_entry *f, buf *idterm)
+{
+    kbs_db *db = r->db;
+    char msg[600];
+    db_id_term(f->path, strlen(f->path), idterm);
+    if (buf_failed(idterm))
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    uint32_t docid = 0;
+    uint64_t old[3] = {0, 0, 0};
+    int st = xs_db_find(db->xdb, idterm->data, idterm->len, &docid);
+    if (st != KBS_OK && st != KBS_ENOTFOUND)
+        return db_fail_shim(db, st, "looking up an article");
+    int known = st == KBS_OK;
+    if (known) {
+        char *v = NULL;
+        size_t vl = 0;
+        if ((st = xs_db_get_value(db->xdb, docid, SLOT_STATE, &v, &vl)) != KBS_OK)
+            return db_fail_shim(db, st, "reading an article's state");
+        parse_state(v, old);
+        free(v);
+        if (old[0] == f->size && (int64_t)old[1] == f->mtime_ns) {
+            r->rep.unchanged++;
+            emit(r, KBS_EVENT_UNCHANGED, f->path, KBS_OK, NULL);
+            return KBS_OK;
+        }
+    }
+    const char *keep = known ? " (the version indexed earlier is kept)" : "";
+    if (f->size == 0) {
+        snprintf(msg, sizeof msg, "empty file, nothing to index%s", keep);
+        skip(r, f->path, KBS_EINPUT, msg);
+        return KBS_OK;
+    }
+    if (f->size > r->opts->max_file_bytes) {
+        snprintf(msg, sizeof msg,
+                 "too large (%.1f MB; the limit is %.1f MB): not an article? raise the limit "
+                 "with --max-file-size if it is%s",
+                 (double)f->size / 1e6, (double)r->opts->max_file_bytes / 1e6, keep);
+        skip(r, f->path, KBS_EINPUT, msg);
+        return KBS_OK;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    char err[300];
+    st = read_file(f->path, f->size, &data, &len, err, sizeof err);
+    if (st == KBS_ENOMEM)
+        return db_fail(db, st, "out of memory reading %s", f->path);
+    if (st != KBS_OK) {
+        snprintf(msg, sizeof msg, "%s%s", err, keep);
+        skip(r, f->path, st, msg);
+        return KBS_OK;
+    }
+    if (len == 0 || article_is_binary(data, len)) {
+        snprintf(msg, sizeof msg, "%s%s",
+                 len ? "binary data, not text: not indexed" : "empty file, nothing to index", keep);
+        free(data);
+        skip(r, f->path, KBS_EINPUT, msg);
+        return KBS_OK;
+    }
+    uint64_t hash = docstore_hash(data, len);
+    if (known && old[2] == hash && old[0] == len) {
+        /* Touched but the same bytes: no need to re-index. */
+        free(data);
+        r->rep.unchanged++;
+        emit(r, KBS_EVENT_UNCHANGED, f->path, KBS_OK, NULL);
+        return KBS_OK;
+    }
+    int upd = 0;
+    st = index_one(db, f->path, strlen(f->path), data, len, f->mtime_ns, hash, NULL, &upd);
+    free(data);
+    if (st != KBS_OK)
+        return st;
+    r->rep.bytes_indexed += len;
+    if (upd)
+        r->rep.updated++;
+    else
+        r->rep.added++;
+    emit(r, upd ? KBS_EVENT_UPDATED : KBS_EVENT_ADDED, f->path, KBS_OK, NULL);
+    if (db->pending >= r->opts->batch_docs)
+        return db_commit(db);
+    return KBS_OK;
+}
+
+struct stale_ctx {
+    char **seen; /* sorted id terms of the files found */
+    size_t nseen;
+    char **stale;
+    size_t n, cap;
+    int oom;
+};
+
+static int stale_cb(void *ctx, const char *term, size_t len, uint32_t freq)
+{
+    (void)freq;
+    struct stale_ctx *s = ctx;
+    char *t = strndup(term, len);
+    if (!t) {
+        s->oom = 1;
+        return 1;
+    }
+    if (bsearch(&t, s->seen, s->nseen, sizeof *s->seen, cmp_str)) {
+        free(t);
+        return 0;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        char **v = realloc(s->stale, cap * sizeof *v);
+        if (!v) {
+            free(t);
+            s->oom = 1;
+            return 1;
+        }
+        s->stale = v;
+        s->cap = cap;
+    }
+    s->stale[s->n++] = t;
+    return 0;
+}
+
+/* Drops the articles whose files under root are gone. Files that exist but
+ * could not be read count as seen: an article is never lost to a passing
+ * permission problem. */
+static int remove_stale(struct run *r, const char *root, struct file_list *files)
+{
+    kbs_db *db = r->db;
+    struct stale_ctx s;
+    memset(&s, 0, sizeof s);
+    int st = KBS_OK;
+    s.seen = calloc(files->n ? files->n : 1, sizeof *s.seen);
+    if (!s.seen)
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    buf t = BUF_INIT;
+    for (size_t i = 0; i < files->n; i++) {
+        db_id_term(files->v[i].path, strlen(files->v[i].path), &t);
+        char *c = buf_failed(&t) ? NULL : strdup(t.data);
+        if (!c) {
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+            break;
+        }
+        s.seen[s.nseen++] = c;
+    }
+    if (st == KBS_OK) {
+        qsort(s.seen, s.nseen, sizeof *s.seen, cmp_str);
+        buf prefix = BUF_INIT;
+        buf_printf(&prefix, "%s%s%s", PFX_ID, root, strcmp(root, "/") ? "/" : "");
+        /* A key shortened by a hash keeps its head, so the prefix still lists it. */
+        st = xs_db_allterms(db->xdb, prefix.data, prefix.len, stale_cb, &s);
+        buf_free(&prefix);
+        if (st != KBS_OK)
+            st = db_fail_shim(db, st, "listing indexed articles");
+        else if (s.oom)
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; st == KBS_OK && i < s.n; i++) {
+        uint32_t docid = 0;
+        char *v = NULL;
+        size_t vl = 0;
+        const char *path = s.stale[i] + strlen(PFX_ID);
+        if (xs_db_find(db->xdb, s.stale[i], strlen(s.stale[i]), &docid) == KBS_OK &&
+            xs_db_get_value(db->xdb, docid, SLOT_META, &v, &vl) == KBS_OK) {
+            const char *fields[MF_COUNT];
+            db_split_meta(v, vl, fields);
+            path = fields[MF_PATH];
+        }
+        int64_t tb, sb;
+        old_sizes(db, docid, &tb, &sb);
+        st = xs_db_delete(db->xdb, s.stale[i], strlen(s.stale[i]));
+        if (st == KBS_OK) {
+            db->text_bytes_delta -= tb;
+            db->store_bytes_delta -= sb;
+            db->pending++;
+            r->rep.removed++;
+            emit(r, KBS_EVENT_REMOVED, path, KBS_OK, NULL);
+        } else {
+            st = db_fail_shim(db, st, "removing an article");
+        }
+        free(v);
+    }
+    for (size_t i = 0; i < s.nseen; i++)
+        free(s.seen[i]);
+    for (size_t i = 0; i < s.n; i++)
+        free(s.stale[i]);
+    free(s.seen);
+    free(s.stale);
+    buf_free(&t);
+    return st;
+}
+
+int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
+                  kbs_index_report *report)
+{
+    if (!db)
+        return KBS_EINVAL;
+    db_clear_error(db);
+    if (!dir || !*dir)
+        return db_fail(db, KBS_EINVAL, "no folder given to index");
+    if (!db->writable)
+        return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+    kbs_index_options defaults;
+    kbs_index_options_init(&defaults);
+    if (!opts)
+        opts = &defaults;
+    kbs_index_options o = *opts;
+    if (o.max_file_bytes == 0)
+        o.max_file_bytes = DEFAULT_MAX_FILE_BYTES;
+    if (o.batch_docs == 0)
+        o.batch_docs = DEFAULT_BATCH_DOCS;
+
+    char root[PATH_MAX];
+    if (!realpath(dir, root))
+        return db_fail(db, errno == ENOENT ? KBS_ENOTFOUND : KBS_EIO,
+                       "cannot open the folder %s: %s", dir, strerror(errno));
+    struct stat sb;
+    if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return db_fail(db, KBS_EINVAL,
+                       "%s is not a folder; give the folder that holds the articles", dir);
+
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.db = db;
+    r.opts = &o;
+    double t0 = now_seconds();
+    struct file_list files = {NULL, 0, 0};
+    int st = walk(db, root, &files, 0);
+    if (st == KBS_OK) {
+        qsort(files.v, files.n, sizeof *files.v, cmp_entry);
+        r.ev.files_total = files.n;
+        r.last_progress = t0;
+        buf idterm = BUF_INIT;
+        for (size_t i = 0; i < files.n && st == KBS_OK && !r.stop; i++) {
+            st = visit(&r, &files.v[i], &idterm);
+            r.ev.files_done = i + 1;
+            r.ev.bytes_done += files.v[i].size;
+            if ((i & 15) == 0 || i + 1 == files.n) {
+                double t = now_seconds();
+                if (t - r.last_progress >= 0.1 || i + 1 == files.n) {
+                    r.last_progress = t;
+                    emit(&r, KBS_EVENT_PROGRESS, NULL, KBS_OK, NULL);
+                }
+            }
+        }
+        buf_free(&idterm);
+        /* Removal only after a complete walk: a run stopped early has not
+         * seen every file, and must not drop the ones it did not reach. */
+        if (st == KBS_OK && !r.stop)
+            st = remove_stale(&r, root, &files);
+    }
+    list_free(&files);
+    /* Whatever happened, keep what was done. */
+    int cst = db_commit(db);
+    if (st == KBS_OK)
+        st = cst;
+    r.rep.seconds = now_seconds() - t0;
+    if (report)
+        *report = r.rep;
+    return st;
+}

@@ -1,0 +1,47 @@
+/* schema.h - how an article is laid out in the Xapian database.
+ *
+ * Everything a hit needs lives inside the one Xapian database (terms, values,
+ * document data), so a remote shard served by xapian-tcpsrv can answer with
+ * full results and snippets, and a commit makes index and store consistent
+ * in one step. */
+#ifndef KBS_SCHEMA_H
+#define KBS_SCHEMA_H
+
+/* Bumped whenever the layout below changes incompatibly; checked at open. */
+#define SCHEMA_FORMAT "1"
+#define META_FORMAT "kbs.format"
+#define META_TEXT_BYTES "kbs.text_bytes"
+#define META_STORE_BYTES "kbs.store_bytes"
+
+/* Term prefixes (Xapian's conventions where they exist). Unprefixed terms are
+ * the stems of title and body words, with positions. */
+#define PFX_TITLE "S"     /* title stems, with positions */
+#define PFX_BYLINE "A"    /* byline (reporter) stems */
+#define PFX_CATEGORY "XC" /* folded category, boolean */
+#define PFX_ID "Q"        /* the article's key (absolute path), unique */
+#define PFX_DAY "D"       /* written date YYYYMMDD, boolean */
+#define PFX_MONTH "M"     /* YYYYMM */
+#define PFX_YEAR "Y"      /* YYYY */
+
+/* Value slots. */
+#define SLOT_WRITTEN 0 /* "YYYY-MM-DDTHH:MM:SS": sorts and ranges as a string */
+#define SLOT_META                                                                                  \
+    1                  /* display fields, FIELD_SEP-separated: path, title,                        \
+                          category, written, updated, byline */
+#define SLOT_STATE 2   /* change detection: "size mtime_ns hash" (hex) */
+#define SLOT_UPDATED 3 /* like SLOT_WRITTEN, for the Updated: timestamp */
+
+#define FIELD_SEP '\x1f'
+enum meta_field { MF_PATH, MF_TITLE, MF_CATEGORY, MF_WRITTEN, MF_UPDATED, MF_BYLINE, MF_COUNT };
+
+/* Words of the title count this many times in the unprefixed (all-text) terms:
+ * a simple BM25F-style field weight. */
+#define TITLE_WDF 3
+/* Gap of positions between title and body so that no phrase spans both. */
+#define TITLE_BODY_GAP 100
+
+/* Longest id term; longer keys are shortened with a hash (Xapian's limit on a
+ * term is ~245 bytes). */
+#define ID_TERM_MAX 200
+
+#endif
