@@ -1,0 +1,818 @@
+/* cli.c - the kbsearch program: finds the index and runs the commands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * The signal that asked indexing to stop, or 0. The one variable at file
+ * scope: a signal handler can tell the program something only through a
+ * volatile sig_atomic_t of static storage. The indexing callback reads it and
+ * asks the library to stop, which then commits what it has.
+ */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "kbsearch: <message>" to stderr; returns CLI_EXIT_FAIL. */
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kbsearch: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_EXIT_FAIL;
+}
+
+static int fail_nomem(void)
+{
+    return fail("out of memory");
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir), m = strlen(name);
+    char *p = malloc(n + m + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, n);
+    size_t o = n;
+    if (o == 0 || p[o - 1] != '/')
+        p[o++] = '/';
+    memcpy(p + o, name, m + 1);
+    return p;
+}
+
+/* The current folder (free()), or NULL if it cannot be known (for example
+ * when it was deleted), in which case paths are shown absolute. */
+static char *current_dir(void)
+{
+    for (size_t cap = 256; cap <= (1u << 20); cap *= 2) {
+        char *d = malloc(cap);
+        if (!d)
+            return NULL;
+        if (getcwd(d, cap))
+            return d;
+        free(d);
+        if (errno != ERANGE)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* --- where the index is --------------------------------------------------- */
+
+/* The index folder: --db, else $KBSEARCH_DB, else the XDG data folder. */
+static int find_db(const cli_args *a, char **out)
+{
+    const char *env = getenv("KBSEARCH_DB");
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    if (a->db)
+        *out = strdup(a->db);
+    else if (env && *env)
+        *out = strdup(env);
+    else if (xdg && xdg[0] == '/') /* the XDG spec says to ignore a relative one */
+        *out = join_path(xdg, "kbsearch");
+    else {
+        if (!home || !*home) {
+            struct passwd *pw = getpwuid(getuid());
+            home = pw ? pw->pw_dir : NULL;
+        }
+        if (!home || !*home)
+            return fail("cannot tell where your home folder is to find the index: pass "
+                        "--db DIR or set KBSEARCH_DB");
+        *out = join_path(home, ".local/share/kbsearch");
+    }
+    return *out ? CLI_EXIT_OK : fail_nomem();
+}
+
+/* Creates the folders above `path` that are missing, like mkdir -p of its
+ * parent: the index folder itself is the library's to create. */
+static int make_parents(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return fail_nomem();
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            int e = errno;
+            fail("cannot create the folder %s for the index: %s", p, strerror(e));
+            free(p);
+            return CLI_EXIT_FAIL;
+        }
+        *s = '/';
+    }
+    free(p);
+    return CLI_EXIT_OK;
+}
+
+static int open_db(const char *dir, unsigned flags, kbs_db **db)
+{
+    char *msg = NULL;
+    int st = kbs_db_open(dir, flags, db, &msg);
+    if (st == KBS_OK)
+        return CLI_EXIT_OK;
+    if (st == KBS_ENOTFOUND && !(flags & KBS_OPEN_CREATE))
+        fail("no index at %s — run 'kbsearch index FOLDER' first (or pass --db DIR)", dir);
+    else
+        fail("cannot open the index at %s: %s", dir, msg && *msg ? msg : kbs_strerror(st));
+    kbs_free(msg);
+    return CLI_EXIT_FAIL;
+}
+
+/* --- paths ------------------------------------------------------------------ */
+
+/*
+ * Makes `path` absolute and normalized the way the index stores paths. A file
+ * that exists goes through realpath(). One that is gone (show still finds its
+ * article) is joined to the current folder, its ".", ".." and "//" folded
+ * away, and the longest part of it that still exists is resolved with
+ * realpath(), so that a symbolic link above the file is followed as it was
+ * at indexing time.
+ */
+static int absolute_path(const char *path, char **out)
+{
+    char *real = realpath(path, NULL);
+    if (real) {
+        *out = real;
+        return CLI_EXIT_OK;
+    }
+    char *joined;
+    if (path[0] == '/') {
+        joined = strdup(path);
+    } else {
+        char *cwd = current_dir();
+        if (!cwd)
+            return fail("cannot find the current folder to resolve %s: %s", path, strerror(errno));
+        joined = join_path(cwd, path);
+        free(cwd);
+    }
+    if (!joined)
+        return fail_nomem();
+
+    /* Lexical normalization, in place: the result is never longer. */
+    size_t o = 1;
+    const char *s = joined;
+    joined[0] = '/';
+    while (*s) {
+        while (*s == '/')
+            s++;
+        const char *e = s;
+        while (*e && *e != '/')
+            e++;
+        size_t n = (size_t)(e - s);
+        if (n == 0 || (n == 1 && s[0] == '.')) {
+            /* nothing */
+        } else if (n == 2 && s[0] == '.' && s[1] == '.') {
+            while (o > 1 && joined[o - 1] != '/')
+                o--;
+            if (o > 1)
+                o--;
+        } else {
+            if (o > 1)
+                joined[o++] = '/';
+            memmove(joined + o, s, n);
+            o += n;
+        }
+        s = e;
+    }
+    joined[o] = '\0';
+
+    for (size_t cut = o; cut-- > 1;) {
+        if (joined[cut] != '/')
+            continue;
+        joined[cut] = '\0';
+        real = realpath(joined, NULL);
+        joined[cut] = '/';
+        if (!real)
+            continue;
+        const char *rest = joined + cut;
+        size_t rn = strcmp(real, "/") == 0 ? 0 : strlen(real);
+        char *full = malloc(rn + strlen(rest) + 1);
+        if (full) {
+            memcpy(full, real, rn);
+            strcpy(full + rn, rest);
+        }
+        free(real);
+        free(joined);
+        if (!full)
+            return fail_nomem();
+        *out = full;
+        return CLI_EXIT_OK;
+    }
+    *out = joined;
+    return CLI_EXIT_OK;
+}
+
+/* --- index -------------------------------------------------------------------- */
+
+typedef struct index_ui {
+    int progress;          /* draw a progress line: stderr is a terminal */
+    int drawn;             /* the progress line is on the screen */
+    double start;          /* when the run began (monotonic seconds) */
+    double last_draw;      /* when the progress line was last drawn */
+    const char *cwd;       /* for showing paths; may be NULL */
+    kbs_index_report seen; /* counted from the events, for a run that fails */
+} index_ui;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void clear_progress(index_ui *ui)
+{
+    if (ui->drawn) {
+        fputs("\r\033[K", stderr);
+        ui->drawn = 0;
+    }
+}
+
+/* Redraws at most ten times a second, and not at all during the first fifth
+ * of a second, so that small runs do not flicker. */
+static void draw_progress(index_ui *ui, const kbs_index_event *ev)
+{
+    double t = now();
+    if (t - ui->start < 0.2 || (ui->drawn && t - ui->last_draw < 0.1))
+        return;
+    double mb = (double)ev->bytes_done / 1e6, secs = t - ui->start;
+    fprintf(stderr, "\r\033[KIndexing: %llu/%llu files", (unsigned long long)ev->files_done,
+            (unsigned long long)ev->files_total);
+    if (ev->files_total > 0)
+        fprintf(stderr, " (%u%%)", (unsigned)(ev->files_done * 100 / ev->files_total));
+    fprintf(stderr, ", %.1f MB, %.1f MB/s", mb, mb / secs);
+    fflush(stderr);
+    ui->drawn = 1;
+    ui->last_draw = t;
+}
+
+static int on_index_event(void *ctx, const kbs_index_event *ev)
+{
+    index_ui *ui = ctx;
+    switch (ev->kind) {
+    case KBS_EVENT_ADDED:
+        ui->seen.added++;
+        break;
+    case KBS_EVENT_UPDATED:
+        ui->seen.updated++;
+        break;
+    case KBS_EVENT_UNCHANGED:
+        ui->seen.unchanged++;
+        break;
+    case KBS_EVENT_REMOVED:
+        ui->seen.removed++;
+        break;
+    case KBS_EVENT_SKIPPED: {
+        const char *path = ev->path ? cli_display_path(ev->path, ui->cwd) : "?";
+        ui->seen.skipped++;
+        clear_progress(ui);
+        fputs("kbsearch: skipped ", stderr);
+        cli_put_text(stderr, path, strlen(path));
+        fprintf(stderr, ": %s\n",
+                ev->message && *ev->message ? ev->message : kbs_strerror(ev->status));
+        break;
+    }
+    default:
+        break;
+    }
+    if (ui->progress)
+        draw_progress(ui, ev);
+    return stop_signal != 0;
+}
+
+static void print_mb(FILE *f, double bytes)
+{
+    double mb = bytes / 1e6;
+    fprintf(f, mb < 10 ? "%.2f MB" : "%.1f MB", mb);
+}
+
+static void print_summary(const kbs_index_report *r)
+{
+    printf("%llu added, %llu updated, %llu unchanged, %llu removed, %llu skipped (",
+           (unsigned long long)r->added, (unsigned long long)r->updated,
+           (unsigned long long)r->unchanged, (unsigned long long)r->removed,
+           (unsigned long long)r->skipped);
+    print_mb(stdout, (double)r->bytes_indexed);
+    printf(" in %.2f s", r->seconds);
+    if (r->seconds > 0) {
+        fputs(", ", stdout);
+        print_mb(stdout, (double)r->bytes_indexed / r->seconds);
+        fputs("/s", stdout);
+    }
+    puts(")");
+    fflush(stdout); /* before any message on stderr, for a reader of both */
+}
+
+/* Non-zero if `inner` is `outer` or lies under it (both absolute, normalized). */
+static int path_within(const char *inner, const char *outer)
+{
+    size_t n = strlen(outer);
+    if (n == 1)
+        return 1;
+    return strncmp(inner, outer, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
+}
+
+static int cmd_index(const cli_args *a, const char *dbdir)
+{
+    if (a->nwords == 0)
+        return cli_usage_error(stderr, CLI_CMD_INDEX, "index needs the folder to index");
+    if (a->nwords > 1)
+        return cli_usage_error(stderr, CLI_CMD_INDEX,
+                               "index takes one folder, not %zu arguments (quote a name that "
+                               "has spaces)",
+                               a->nwords);
+    const char *dir = a->words[0];
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return fail("cannot index %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return fail("cannot index %s: it is a file, not a folder — give the folder that holds "
+                    "the articles",
+                    dir);
+
+    /* The index keys articles by absolute path: give it the resolved folder
+     * so that 'show PATH' finds them whichever way the folder was named. */
+    char *root = NULL, *dbabs = NULL;
+    int rc = absolute_path(dir, &root);
+    if (rc == CLI_EXIT_OK)
+        rc = absolute_path(dbdir, &dbabs);
+    if (rc == CLI_EXIT_OK && path_within(dbabs, root))
+        rc = fail("the index folder %s is inside %s, so the index would index itself — keep "
+                  "it elsewhere (--db DIR)",
+                  dbabs, dir);
+    if (rc == CLI_EXIT_OK)
+        rc = make_parents(dbabs);
+    kbs_db *db = NULL;
+    if (rc == CLI_EXIT_OK)
+        rc = open_db(dbdir, KBS_OPEN_WRITE | KBS_OPEN_CREATE, &db);
+    if (rc != CLI_EXIT_OK) {
+        free(root);
+        free(dbabs);
+        return rc;
+    }
+
+    /* SA_RESETHAND: a second Ctrl-C kills at once, should stopping cleanly
+     * take too long. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    index_ui ui = {0};
+    char *cwd = current_dir();
+    ui.progress = isatty(STDERR_FILENO);
+    ui.start = now();
+    ui.cwd = cwd;
+    kbs_index_options opts;
+    kbs_index_options_init(&opts);
+    opts.callback = on_index_event;
+    opts.callback_ctx = &ui;
+    kbs_index_report report;
+    memset(&report, 0, sizeof report);
+    int ist = kbs_index_dir(db, root, &opts, &report);
+    clear_progress(&ui);
+    char *run_msg = ist != KBS_OK ? strdup(kbs_db_errmsg(db)) : NULL;
+    int cst = kbs_db_commit(db);
+    char *commit_msg = cst != KBS_OK ? strdup(kbs_db_errmsg(db)) : NULL;
+    int close_st = kbs_db_close(db);
+    if (cst == KBS_OK)
+        cst = close_st;
+
+    /* A run that failed or was stopped may not fill the report; the events
+     * tell what was done all the same. */
+    if ((ist != KBS_OK || stop_signal) &&
+        report.added + report.updated + report.unchanged + report.removed + report.skipped == 0) {
+        report = ui.seen;
+        report.seconds = now() - ui.start;
+        report.bytes_indexed = 0;
+    }
+    print_summary(&report);
+
+    rc = CLI_EXIT_OK;
+    if (cst != KBS_OK) {
+        fail("could not save the index at %s: %s — the articles indexed before the last save "
+             "are kept; run the command again",
+             dbdir, commit_msg && *commit_msg ? commit_msg : kbs_strerror(cst));
+        rc = CLI_EXIT_FAIL;
+    } else if (stop_signal) {
+        fail("interrupted — what was indexed so far is saved; run 'kbsearch index' again to "
+             "finish");
+        rc = CLI_EXIT_SIGNAL + stop_signal;
+    } else if (ist != KBS_OK) {
+        fail("indexing %s stopped early: %s — what was indexed before is saved", dir,
+             run_msg && *run_msg ? run_msg : kbs_strerror(ist));
+        rc = CLI_EXIT_FAIL;
+    } else if (report.skipped > 0) {
+        fail("%llu %s could not be indexed (see above); the other files were indexed",
+             (unsigned long long)report.skipped, report.skipped == 1 ? "file" : "files");
+        rc = CLI_EXIT_FAIL;
+    }
+    free(run_msg);
+    free(commit_msg);
+    free(cwd);
+    free(root);
+    free(dbabs);
+    return rc;
+}
+
+/* --- search ------------------------------------------------------------------- */
+
+static int want_color(int mode)
+{
+    if (mode != CLI_COLOR_AUTO)
+        return mode == CLI_COLOR_ALWAYS;
+    const char *no_color = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    if ((no_color && *no_color) || (term && strcmp(term, "dumb") == 0))
+        return 0;
+    return isatty(STDOUT_FILENO);
+}
+
+/* The width to wrap snippets at: the terminal's, or 0 (no wrapping) when the
+ * output is not a terminal or too narrow to wrap sensibly. */
+static unsigned wrap_width(void)
+{
+    struct winsize ws;
+    if (!isatty(STDOUT_FILENO))
+        return 0;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+        return 80;
+    return ws.ws_col >= 30 ? ws.ws_col : 0;
+}
+
+static unsigned digits(uint32_t n)
+{
+    unsigned d = 1;
+    while (n >= 10) {
+        n /= 10;
+        d++;
+    }
+    return d;
+}
+
+/* The arguments joined with spaces (free()). */
+static char *join_words(const char *const *words, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(words[i]) + 1;
+    char *q = malloc(len + 1);
+    if (!q)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t m = strlen(words[i]);
+        if (i > 0)
+            q[o++] = ' ';
+        memcpy(q + o, words[i], m);
+        o += m;
+    }
+    q[o] = '\0';
+    return q;
+}
+
+static int blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return 0;
+    return 1;
+}
+
+static int cmd_search(const cli_args *a, const char *dbdir)
+{
+    if (a->nwords == 0)
+        return cli_usage_error(stderr, CLI_CMD_SEARCH, "search needs a query");
+    char *query = join_words(a->words, a->nwords);
+    if (!query)
+        return fail_nomem();
+    if (blank(query)) {
+        free(query);
+        return cli_usage_error(stderr, CLI_CMD_SEARCH,
+                               "the query is empty — give the words to search for");
+    }
+
+    kbs_db *db = NULL;
+    int rc = open_db(dbdir, KBS_OPEN_READ, &db);
+    if (rc != CLI_EXIT_OK) {
+        free(query);
+        return rc;
+    }
+    kbs_search_options so;
+    kbs_search_options_init(&so);
+    so.limit = a->limit;
+    kbs_results *res = NULL;
+    int st = kbs_search(db, query, strlen(query), &so, &res);
+    if (st != KBS_OK) {
+        const char *msg = kbs_db_errmsg(db);
+        if (st == KBS_EQUERY)
+            fail("cannot understand the query: %s", *msg ? msg : kbs_strerror(st));
+        else
+            fail("the search failed in the index at %s: %s", dbdir, *msg ? msg : kbs_strerror(st));
+        kbs_db_close(db);
+        free(query);
+        return CLI_EXIT_FAIL;
+    }
+    kbs_db_close(db); /* the results outlive the handle */
+
+    size_t n = kbs_results_count(res);
+    int fallback = kbs_results_fallback(res);
+    if (n == 0) {
+        fputs("No results for \"", stderr);
+        cli_put_text(stderr, query, strlen(query));
+        fputs("\".\n", stderr);
+        kbs_results_free(res);
+        free(query);
+        return CLI_EXIT_NOTHING;
+    }
+
+    char *cwd = NULL;
+    cli_render r = {stdout, 0, 0, NULL, 1};
+    if (!a->json) {
+        cwd = current_dir();
+        r.color = want_color(a->color);
+        r.width = wrap_width();
+        r.cwd = cwd;
+        if (fallback) {
+            fputs("No article has all of: ", stdout);
+            cli_put_text(stdout, query, strlen(query));
+            fputs(" — showing articles with any of them.\n\n", stdout);
+        }
+        kbs_hit last;
+        if (kbs_results_get(res, n - 1, &last) == KBS_OK)
+            r.rank_width = digits(last.rank);
+    }
+    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
+        kbs_hit hit;
+        if (kbs_results_get(res, i, &hit) != KBS_OK)
+            continue;
+        if (a->json) {
+            if (cli_render_hit_json(stdout, &hit, fallback) != 0)
+                rc = fail_nomem();
+        } else {
+            if (i > 0)
+                fputc('\n', stdout);
+            cli_render_hit(&r, &hit);
+        }
+    }
+    free(cwd);
+    kbs_results_free(res);
+    free(query);
+    return rc;
+}
+
+/* --- show ------------------------------------------------------------------ */
+
+/* An id is digits only, and not the name of an existing file. */
+static int parse_id(const char *arg, uint32_t *id, int *too_big)
+{
+    uint64_t v = 0;
+    struct stat st;
+    *too_big = 0;
+    if (!*arg)
+        return -1;
+    for (const char *s = arg; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        if (v <= UINT32_MAX)
+            v = v * 10 + (uint64_t)(*s - '0');
+    }
+    if (stat(arg, &st) == 0)
+        return -1;
+    *too_big = v > UINT32_MAX;
+    *id = (uint32_t)v;
+    return 0;
+}
+
+static int cmd_show(const cli_args *a, const char *dbdir)
+{
+    if (a->nwords == 0)
+        return cli_usage_error(stderr, CLI_CMD_SHOW, "show needs an article's id or its path");
+    if (a->nwords > 1)
+        return cli_usage_error(stderr, CLI_CMD_SHOW, "show takes one id or path, not %zu",
+                               a->nwords);
+    const char *arg = a->words[0];
+    uint32_t id = 0;
+    int too_big = 0, by_id = parse_id(arg, &id, &too_big) == 0;
+    char *path = NULL;
+    int rc = by_id ? CLI_EXIT_OK : absolute_path(arg, &path);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+
+    kbs_db *db = NULL;
+    rc = open_db(dbdir, KBS_OPEN_READ, &db);
+    if (rc != CLI_EXIT_OK) {
+        free(path);
+        return rc;
+    }
+    int st = KBS_OK;
+    if (by_id && too_big) {
+        st = KBS_ENOTFOUND;
+    } else if (!by_id) {
+        st = kbs_lookup(db, path, &id);
+        if (st == KBS_ENOTFOUND)
+            rc = fail("no article indexed from %s in the index at %s", path, dbdir);
+        else if (st != KBS_OK)
+            rc = fail("cannot look up %s in the index at %s: %s", path, dbdir,
+                      *kbs_db_errmsg(db) ? kbs_db_errmsg(db) : kbs_strerror(st));
+    }
+    char *data = NULL;
+    size_t len = 0;
+    if (st == KBS_OK) {
+        st = kbs_show(db, id, &data, &len);
+        if (st != KBS_OK && st != KBS_ENOTFOUND)
+            rc = fail("cannot read article %u from the index at %s: %s", (unsigned)id, dbdir,
+                      *kbs_db_errmsg(db) ? kbs_db_errmsg(db) : kbs_strerror(st));
+    }
+    if (st == KBS_ENOTFOUND && by_id)
+        rc = fail("no article with id %s in the index at %s", arg, dbdir);
+    else if (st == KBS_ENOTFOUND && rc == CLI_EXIT_OK) /* in the index, gone from the store */
+        rc = fail("article %u from %s is missing from the store of the index at %s — run "
+                  "'kbsearch index' on its folder again",
+                  (unsigned)id, path, dbdir);
+    if (st == KBS_OK)
+        fwrite(data, 1, len, stdout);
+    kbs_free(data);
+    kbs_db_close(db);
+    free(path);
+    return rc;
+}
+
+/* --- stats ----------------------------------------------------------------- */
+
+static void print_share(uint64_t part, uint64_t whole)
+{
+    if (whole > 0)
+        printf(" (%.0f%% of the text)", 100.0 * (double)part / (double)whole);
+}
+
+static int stats_json(const char *folder, const kbs_stats *s)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return -1;
+    json_object_object_add(o, "index", json_object_new_string(folder));
+    json_object_object_add(o, "documents", json_object_new_uint64(s->documents));
+    json_object_object_add(o, "text_bytes", json_object_new_uint64(s->text_bytes));
+    json_object_object_add(o, "store_bytes", json_object_new_uint64(s->store_bytes));
+    json_object_object_add(o, "index_bytes", json_object_new_uint64(s->index_bytes));
+    json_object_object_add(o, "first_written", json_object_new_string(s->first_written));
+    json_object_object_add(o, "last_written", json_object_new_string(s->last_written));
+    const char *line =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    int rc = line ? 0 : -1;
+    if (line)
+        puts(line);
+    json_object_put(o);
+    return rc;
+}
+
+static int cmd_stats(const cli_args *a, const char *dbdir)
+{
+    if (a->nwords > 0)
+        return cli_usage_error(stderr, CLI_CMD_STATS, "stats takes no arguments, not '%s'",
+                               a->words[0]);
+    kbs_db *db = NULL;
+    int rc = open_db(dbdir, KBS_OPEN_READ, &db);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    kbs_stats s;
+    int st = kbs_db_stats(db, &s);
+    if (st != KBS_OK) {
+        rc = fail("cannot read the figures of the index at %s: %s", dbdir,
+                  *kbs_db_errmsg(db) ? kbs_db_errmsg(db) : kbs_strerror(st));
+        kbs_db_close(db);
+        return rc;
+    }
+    kbs_db_close(db);
+
+    char *real = realpath(dbdir, NULL);
+    char *folder =
+        real ? cli_utf8_repair(real, strlen(real)) : cli_utf8_repair(dbdir, strlen(dbdir));
+    free(real);
+    if (!folder)
+        return fail_nomem();
+    if (a->json) {
+        if (stats_json(folder, &s) != 0)
+            rc = fail_nomem();
+        free(folder);
+        return rc;
+    }
+    char size[32];
+    printf("Index:       %s\n", folder);
+    printf("Articles:    %llu\n", (unsigned long long)s.documents);
+    cli_format_size(s.text_bytes, size, sizeof size);
+    printf("Text:        %s\n", size);
+    cli_format_size(s.store_bytes, size, sizeof size);
+    printf("Store:       %s", size);
+    print_share(s.store_bytes, s.text_bytes);
+    cli_format_size(s.index_bytes, size, sizeof size);
+    printf("\nOn disk:     %s", size);
+    print_share(s.index_bytes, s.text_bytes);
+    if (s.first_written[0])
+        printf("\nWritten:     %.10s to %.10s\n", s.first_written, s.last_written);
+    else
+        printf("\nWritten:     (no article has a date)\n");
+    free(folder);
+    return CLI_EXIT_OK;
+}
+
+/* --- main ------------------------------------------------------------------- */
+
+static int cmd_help(const cli_args *a)
+{
+    if (a->nwords == 0) {
+        cli_help(stdout, -1);
+        return CLI_EXIT_OK;
+    }
+    int cmd = cli_cmd_lookup(a->words[0]);
+    if (cmd < 0 || a->nwords > 1)
+        return cli_usage_error(stderr, -1,
+                               "no command '%s' — the commands are search, index, show, stats "
+                               "and help",
+                               a->words[a->nwords > 1 && cmd >= 0 ? 1 : 0]);
+    cli_help(stdout, cmd);
+    return CLI_EXIT_OK;
+}
+
+static int run(const cli_args *a)
+{
+    if (a->version) {
+        printf("kbsearch %s\n", kbs_version_string());
+        return CLI_EXIT_OK;
+    }
+    if (a->help) {
+        cli_help(stdout, a->cmd_named ? a->cmd : -1);
+        return CLI_EXIT_OK;
+    }
+    if (a->cmd == CLI_CMD_HELP)
+        return cmd_help(a);
+    if (!a->cmd_named && a->nwords == 0)
+        return cli_usage_error(stderr, -1,
+                               "nothing to do: give words to search for, or a "
+                               "command (index, show, stats, help)");
+    char *dbdir = NULL;
+    int rc = find_db(a, &dbdir);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    switch (a->cmd) {
+    case CLI_CMD_INDEX:
+        rc = cmd_index(a, dbdir);
+        break;
+    case CLI_CMD_SHOW:
+        rc = cmd_show(a, dbdir);
+        break;
+    case CLI_CMD_STATS:
+        rc = cmd_stats(a, dbdir);
+        break;
+    default:
+        rc = cmd_search(a, dbdir);
+        break;
+    }
+    free(dbdir);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cli_args args;
+    int rc = cli_args_parse(argc, argv, &args, stderr);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    rc = run(&args);
+    cli_args_free(&args);
+    /* A full disk or a closed pipe shows only when the buffered output is
+     * flushed: report it rather than exit 0 with the output cut short. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fail("cannot write the output: %s", strerror(errno));
+        if (rc == CLI_EXIT_OK)
+            rc = CLI_EXIT_FAIL;
+    }
+    return rc;
+}

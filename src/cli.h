@@ -1,0 +1,116 @@
+/* cli.h - the parts of the kbsearch program, shared by src/cli*.c only.
+ *
+ * The program is a client of the library like any other: it includes
+ * kbsearch.h and nothing else of it. cli_args.c reads the command line and
+ * holds the help texts, cli_render.c turns hits into text or JSON, and cli.c
+ * runs the commands.
+ */
+#ifndef KBS_CLI_H
+#define KBS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kbsearch.h"
+
+/* Exit statuses; the help text and the README promise them. */
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_NOTHING = 1, /* a search found nothing */
+    CLI_EXIT_FAIL = 2,    /* a usage error, or the command failed */
+    CLI_EXIT_SIGNAL = 128 /* plus the signal number: interrupted */
+};
+
+enum cli_cmd {
+    CLI_CMD_SEARCH = 0, /* the default */
+    CLI_CMD_INDEX,
+    CLI_CMD_SHOW,
+    CLI_CMD_STATS,
+    CLI_CMD_HELP,
+    CLI_NCMDS
+};
+
+enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+
+#define CLI_LIMIT_DEFAULT 10u
+#define CLI_LIMIT_MAX 10000u
+
+typedef struct cli_args {
+    int cmd;            /* enum cli_cmd */
+    int cmd_named;      /* non-zero if the command was named (not the default search) */
+    const char *db;     /* --db, or NULL */
+    int json;           /* --json */
+    uint32_t limit;     /* --limit, or CLI_LIMIT_DEFAULT */
+    int color;          /* enum cli_color */
+    int help;           /* --help / -h */
+    int version;        /* --version */
+    const char **words; /* the arguments after the command name (pointers into argv) */
+    size_t nwords;
+} cli_args;
+
+/*
+ * Reads the command line. Options may come before or after the command and
+ * its arguments; "--" ends them. Returns CLI_EXIT_OK with *out filled (release
+ * with cli_args_free()), or CLI_EXIT_FAIL after printing the usage error to
+ * `err`.
+ */
+int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err);
+void cli_args_free(cli_args *args);
+
+/* The command called `name`; -1 if there is none. */
+int cli_cmd_lookup(const char *name);
+/* The name of a command ("search", "index", ...). */
+const char *cli_cmd_name(int cmd);
+
+/* Prints the help of `cmd`, or of the whole program when cmd is -1. */
+void cli_help(FILE *f, int cmd);
+
+/*
+ * Prints "kbsearch: <message>" and the line that says where to find help
+ * (for `cmd`, or the program when -1) to `err`; returns CLI_EXIT_FAIL so
+ * callers can `return cli_usage_error(...)`.
+ */
+int cli_usage_error(FILE *err, int cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* --- output ------------------------------------------------------------- */
+
+/* How search hits are drawn as text. */
+typedef struct cli_render {
+    FILE *out;
+    int color;           /* non-zero: highlight with ANSI escapes */
+    unsigned width;      /* wrap snippets to this many columns; 0: do not wrap */
+    const char *cwd;     /* paths under this folder are shown relative to it; may be NULL */
+    unsigned rank_width; /* digits of the largest rank on the page, to align titles */
+} cli_render;
+
+/* Draws one hit: rank and title, the line of facts, the snippet. */
+void cli_render_hit(const cli_render *r, const kbs_hit *hit);
+
+/*
+ * Prints one hit as a JSON object on one line. `fallback` is
+ * kbs_results_fallback(). Returns 0, or -1 when out of memory.
+ */
+int cli_render_hit_json(FILE *out, const kbs_hit *hit, int fallback);
+
+/*
+ * Writes s[0..len) for a human to read: invalid UTF-8 becomes U+FFFD, and
+ * control characters, which could drive the terminal, become U+FFFD too (tabs
+ * and line breaks become spaces).
+ */
+void cli_put_text(FILE *f, const char *s, size_t len);
+
+/* `path` relative to `cwd` when it lies under it, else `path` itself (a
+ * pointer into `path`; cwd may be NULL). */
+const char *cli_display_path(const char *path, const char *cwd);
+
+/* A byte count for people: "812 B", "12.4 kB", "3.07 MB", "1.20 GB". */
+void cli_format_size(uint64_t bytes, char *out, size_t cap);
+
+/*
+ * Copies s[0..len) into a new NUL-terminated string with invalid UTF-8
+ * replaced by U+FFFD (free()); NULL when out of memory.
+ */
+char *cli_utf8_repair(const char *s, size_t len);
+
+#endif

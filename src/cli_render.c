@@ -1,0 +1,349 @@
+/* cli_render.c - search hits as text for people or JSON for programs. */
+#include "cli.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SGR_TITLE "\033[1m"
+#define SGR_MATCH "\033[1;33m"
+#define SGR_RESET "\033[0m"
+
+static const char REPLACEMENT[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+/*
+ * Length of the valid UTF-8 sequence at s[0..len) and its code point, or 0
+ * when the bytes there are malformed, overlong, a surrogate or truncated.
+ * The program may use only kbsearch.h, so it has its own small decoder.
+ */
+static size_t utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    unsigned char b = s[0];
+    size_t n;
+    uint32_t c, min;
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    }
+    if (b >= 0xC2 && b <= 0xDF) {
+        n = 2;
+        c = b & 0x1Fu;
+        min = 0x80;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        n = 3;
+        c = b & 0x0Fu;
+        min = 0x800;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        n = 4;
+        c = b & 0x07u;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3Fu);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* Columns a code point takes on a terminal: East Asian wide characters take
+ * two, combining marks none. An approximation of wcwidth() that does not
+ * depend on the locale. */
+static unsigned cp_width(uint32_t c)
+{
+    if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F))
+        return 0;
+    if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+        (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+        (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+        (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1FAFF) ||
+        (c >= 0x20000 && c <= 0x3FFFD))
+        return 2;
+    return 1;
+}
+
+/* Writes one character of s at *i for a person and advances *i. */
+static void put_char(FILE *f, const char *s, size_t len, size_t *i)
+{
+    uint32_t c;
+    size_t n = utf8_seq((const unsigned char *)s + *i, len - *i, &c);
+    if (n == 0) {
+        fputs(REPLACEMENT, f);
+        *i += 1;
+        return;
+    }
+    if (c == '\t' || c == '\n' || c == '\r')
+        fputc(' ', f);
+    else if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F))
+        fputs(REPLACEMENT, f); /* ESC, CSI and friends could drive the terminal */
+    else
+        fwrite(s + *i, 1, n, f);
+    *i += n;
+}
+
+void cli_put_text(FILE *f, const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len)
+        put_char(f, s, len, &i);
+}
+
+static unsigned text_width(const char *s, size_t len)
+{
+    unsigned w = 0;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t c;
+        size_t n = utf8_seq((const unsigned char *)s + i, len - i, &c);
+        w += n ? cp_width(c) : 1;
+        i += n ? n : 1;
+    }
+    return w;
+}
+
+char *cli_utf8_repair(const char *s, size_t len)
+{
+    size_t bad = 0, i = 0;
+    uint32_t c;
+    while (i < len) {
+        size_t n = utf8_seq((const unsigned char *)s + i, len - i, &c);
+        bad += n == 0;
+        i += n ? n : 1;
+    }
+    char *out = malloc(len + 2 * bad + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (i = 0; i < len;) {
+        size_t n = utf8_seq((const unsigned char *)s + i, len - i, &c);
+        if (n == 0) {
+            memcpy(out + o, REPLACEMENT, 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+const char *cli_display_path(const char *path, const char *cwd)
+{
+    if (!cwd || !*cwd || path[0] != '/')
+        return path;
+    size_t n = strlen(cwd);
+    if (n == 1) /* the root: every absolute path is under it */
+        return path[1] ? path + 1 : path;
+    if (strncmp(path, cwd, n) == 0 && path[n] == '/' && path[n + 1] != '\0')
+        return path + n + 1;
+    return path;
+}
+
+void cli_format_size(uint64_t bytes, char *out, size_t cap)
+{
+    static const char *const units[] = {"kB", "MB", "GB", "TB"};
+    if (bytes < 1000) {
+        snprintf(out, cap, "%u B", (unsigned)bytes);
+        return;
+    }
+    double v = (double)bytes / 1000.0;
+    size_t u = 0;
+    while (v >= 1000.0 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1000.0;
+        u++;
+    }
+    snprintf(out, cap, v < 10.0 ? "%.2f %s" : v < 100.0 ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+/* Writes the snippet with its spans highlighted, wrapping at spaces to
+ * r->width columns with `indent` spaces before each line (the first line's
+ * indent is already written). The library folds whitespace runs to single
+ * spaces, so a space is where a line may break. */
+static void put_snippet(const cli_render *r, const kbs_hit *hit, unsigned indent)
+{
+    const char *s = hit->snippet;
+    size_t len = strlen(s);
+    size_t k = 0;    /* the next span to open or close */
+    int in_span = 0; /* between a span's start and its end */
+    unsigned col = indent;
+    size_t i = 0;
+    while (i < len) {
+        size_t word_end = i;
+        while (word_end < len && s[word_end] != ' ')
+            word_end++;
+        if (i > 0) {
+            /* s[i - 1] is the space before this word: break the line there
+             * if the word would not fit. */
+            unsigned w = text_width(s + i, word_end - i);
+            if (r->width && col > indent && col + 1 + w > r->width) {
+                if (in_span && r->color)
+                    fputs(SGR_RESET, r->out);
+                fprintf(r->out, "\n%*s", (int)indent, "");
+                if (in_span && r->color)
+                    fputs(SGR_MATCH, r->out);
+                col = indent;
+            } else {
+                fputc(' ', r->out);
+                col++;
+            }
+        }
+        while (i < word_end) {
+            if (r->color) {
+                while (k < hit->nspans && !in_span && i >= hit->spans[k].start) {
+                    if (i < (size_t)hit->spans[k].start + hit->spans[k].len) {
+                        fputs(SGR_MATCH, r->out);
+                        in_span = 1;
+                    } else {
+                        k++; /* an empty or out-of-order span: nothing to show */
+                    }
+                }
+            }
+            size_t before = i;
+            put_char(r->out, s, len, &i);
+            col += text_width(s + before, i - before);
+            if (r->color && in_span && i >= (size_t)hit->spans[k].start + hit->spans[k].len) {
+                fputs(SGR_RESET, r->out);
+                in_span = 0;
+                k++;
+            }
+        }
+        if (i < len)
+            i++; /* the space, written before the next word */
+    }
+    if (in_span && r->color)
+        fputs(SGR_RESET, r->out);
+    fputc('\n', r->out);
+}
+
+void cli_render_hit(const cli_render *r, const kbs_hit *hit)
+{
+    FILE *f = r->out;
+    unsigned indent = r->rank_width + 2;
+    const char *sep = "";
+
+    fprintf(f, "%*u. ", (int)r->rank_width, (unsigned)hit->rank);
+    if (r->color)
+        fputs(SGR_TITLE, f);
+    if (*hit->title)
+        cli_put_text(f, hit->title, strlen(hit->title));
+    else
+        fputs("(untitled)", f);
+    if (r->color)
+        fputs(SGR_RESET, f);
+    fputc('\n', f);
+
+    fprintf(f, "%*s", (int)indent, "");
+    if (*hit->category) {
+        cli_put_text(f, hit->category, strlen(hit->category));
+        sep = " · ";
+    }
+    if (*hit->written) {
+        fputs(sep, f);
+        cli_put_text(f, hit->written, strnlen(hit->written, 10)); /* the date only */
+        sep = " · ";
+    }
+    const char *path = cli_display_path(hit->path, r->cwd);
+    fputs(sep, f);
+    cli_put_text(f, path, strlen(path));
+    fprintf(f, " · id %u\n", (unsigned)hit->id);
+
+    if (*hit->snippet) {
+        fprintf(f, "%*s", (int)indent, "");
+        put_snippet(r, hit, indent);
+    }
+}
+
+/* A JSON string of text that may hold invalid UTF-8 (file names can), which
+ * would make the whole line invalid JSON. */
+static json_object *json_text(const char *s)
+{
+    char *fixed = cli_utf8_repair(s, strlen(s));
+    if (!fixed)
+        return NULL;
+    json_object *o = json_object_new_string(fixed);
+    free(fixed);
+    return o;
+}
+
+static int add(json_object *obj, const char *key, json_object *val)
+{
+    if (!val)
+        return -1;
+    if (json_object_object_add(obj, key, val) != 0) {
+        json_object_put(val);
+        return -1;
+    }
+    return 0;
+}
+
+static int append(json_object *array, json_object *val)
+{
+    if (!val)
+        return -1;
+    if (json_object_array_add(array, val) != 0) {
+        json_object_put(val);
+        return -1;
+    }
+    return 0;
+}
+
+static json_object *span_pair(const kbs_span *span)
+{
+    json_object *pair = json_object_new_array_ext(2);
+    if (pair && (append(pair, json_object_new_int64(span->start)) ||
+                 append(pair, json_object_new_int64(span->len)))) {
+        json_object_put(pair);
+        pair = NULL;
+    }
+    return pair;
+}
+
+int cli_render_hit_json(FILE *out, const kbs_hit *hit, int fallback)
+{
+    json_object *obj = json_object_new_object();
+    json_object *spans = json_object_new_array();
+    char score[32];
+    int bad = !obj || !spans;
+
+    /* Six significant digits say how good a hit is; the seventeen json-c
+     * would print by default only look precise. */
+    snprintf(score, sizeof score, "%.6g", hit->score);
+    for (size_t i = 0; !bad && i < hit->nspans; i++)
+        bad = append(spans, span_pair(&hit->spans[i]));
+    bad = bad || add(obj, "id", json_object_new_int64(hit->id)) ||
+          add(obj, "rank", json_object_new_int64(hit->rank)) ||
+          add(obj, "path", json_text(hit->path)) || add(obj, "title", json_text(hit->title)) ||
+          add(obj, "category", json_text(hit->category)) ||
+          add(obj, "written", json_text(hit->written)) ||
+          add(obj, "updated", json_text(hit->updated)) ||
+          add(obj, "score", json_object_new_double_s(hit->score, score)) ||
+          add(obj, "snippet", json_text(hit->snippet));
+    if (!bad) {
+        bad = add(obj, "highlights", spans);
+        spans = NULL; /* obj owns it now, or add() freed it */
+    }
+    bad = bad || add(obj, "match", json_object_new_string(fallback ? "any" : "all"));
+    if (!bad) {
+        const char *line = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (line) {
+            fputs(line, out);
+            fputc('\n', out);
+        } else {
+            bad = 1;
+        }
+    }
+    json_object_put(spans);
+    json_object_put(obj);
+    return bad ? -1 : 0;
+}
