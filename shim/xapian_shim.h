@@ -11,7 +11,23 @@
  *   -> KBS_ENOTFOUND, DatabaseCorruptError -> KBS_ECORRUPT,
  *   DatabaseVersionError/DatabaseOpeningError -> KBS_EFOREIGN,
  *   std::bad_alloc -> KBS_ENOMEM, InvalidArgumentError -> KBS_EINVAL,
- *   other Xapian errors -> KBS_EBACKEND, anything else -> KBS_EINTERNAL.
+ *   other Xapian errors -> KBS_EBACKEND, other std::exceptions -> KBS_EBACKEND
+ *   too (Xapian throws e.g. std::length_error on a damaged table: glass has
+ *   no block checksums, so such damage is not always a DatabaseCorruptError),
+ *   anything else -> KBS_EINTERNAL.
+ * Beyond Xapian's own errors: a NULL or empty argument the function needs is
+ * KBS_EINVAL, and a write on a handle opened with XS_OPEN_READ is
+ * KBS_EREADONLY. A read that hits DatabaseModifiedError (a writer recycled
+ * the blocks of the revision being read) is retried once after reopen(), so
+ * it may see a newer revision; a second failure is KBS_EBACKEND.
+ *
+ * A folder that exists but holds no glass database (no "iamglass") gives
+ * KBS_ENOTFOUND for every open mode but XS_OPEN_WRITE_CREATE (Xapian raises
+ * DatabaseNotFoundError for it, as for a missing folder); the kbsearch layer
+ * tells the two apart if it cares.
+ *
+ * Threads: one handle (database, document, query) is used by one thread at a
+ * time; distinct handles are independent.
  */
 #ifndef KBS_XAPIAN_SHIM_H
 #define KBS_XAPIAN_SHIM_H
@@ -20,7 +36,12 @@
 #include <stdint.h>
 
 #ifdef __cplusplus
+/* C++ needs the same exception specification on every declaration, and the
+ * shim's definitions are noexcept; C sees nothing. */
+#define XS_NOEXCEPT noexcept
 extern "C" {
+#else
+#define XS_NOEXCEPT
 #endif
 
 typedef struct xs_db xs_db;
@@ -33,58 +54,76 @@ typedef struct xs_query xs_query;
 #define XS_OPEN_WRITE 1        /* open an existing database for writing */
 #define XS_OPEN_WRITE_CREATE 2 /* open for writing, creating it if missing */
 
-/* Opens the glass database in folder path. On failure the message goes to
- * err[0..errlen) (always NUL-terminated when errlen > 0). */
-int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen);
-/* Frees the handle. A writable database is NOT committed here: call
- * xs_db_commit() first (Xapian's destructor commit would swallow errors);
- * uncommitted changes are discarded. */
-void xs_db_close(xs_db *db);
-const char *xs_db_errmsg(const xs_db *db);
+/* Opens the glass database in folder path (only the glass backend: a stub
+ * file or another backend is refused). Writers keep Xapian's fsync()s: crash
+ * safety matters more than indexing speed. On failure the message goes to
+ * err[0..errlen) (always NUL-terminated when errlen > 0; err may be NULL when
+ * errlen is 0) and *out is untouched. */
+int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen) XS_NOEXCEPT;
+/* Frees the handle and, for a writer, releases the lock. NULL is fine.
+ * Call xs_db_commit() first: Xapian 1.4's destructor commits pending changes
+ * implicitly and swallows any error, so uncommitted changes MAY or may not be
+ * on disk after close, and only an explicit commit reports whether they are. */
+void xs_db_close(xs_db *db) XS_NOEXCEPT;
+/* The message of the last failed call on db ("" if none failed yet, or db
+ * is NULL). Owned by the handle; valid until the next call on it. */
+const char *xs_db_errmsg(const xs_db *db) XS_NOEXCEPT;
 
-int xs_db_commit(xs_db *db);
-/* Re-opens a reader at the latest committed revision. */
-int xs_db_reopen(xs_db *db);
+/* Makes the changes so far durable (KBS_EREADONLY on a reader). */
+int xs_db_commit(xs_db *db) XS_NOEXCEPT;
+/* Re-opens a reader at the latest committed revision (a no-op on a writer,
+ * which always sees its own changes). */
+int xs_db_reopen(xs_db *db) XS_NOEXCEPT;
 
-int xs_db_doc_count(xs_db *db, uint32_t *count);
-int xs_db_last_docid(xs_db *db, uint32_t *docid);
+int xs_db_doc_count(xs_db *db, uint32_t *count) XS_NOEXCEPT;
+int xs_db_last_docid(xs_db *db, uint32_t *docid) XS_NOEXCEPT;
 
 /* User metadata (Xapian's get/set_metadata): value copied with malloc into
  * *val (NUL-terminated, caller frees); a missing key gives *val = NULL, len 0
- * and KBS_OK. */
-int xs_db_get_metadata(xs_db *db, const char *key, char **val, size_t *len);
-int xs_db_set_metadata(xs_db *db, const char *key, const char *val, size_t len);
+ * and KBS_OK. Keys are non-empty; setting an empty value deletes the key
+ * (Xapian cannot store an empty value). Set is a write: KBS_EREADONLY on a
+ * reader; it is committed with the documents. */
+int xs_db_get_metadata(xs_db *db, const char *key, char **val, size_t *len) XS_NOEXCEPT;
+int xs_db_set_metadata(xs_db *db, const char *key, const char *val, size_t len) XS_NOEXCEPT;
 
-/* ---- documents ---- */
+/* ---- documents ----
+ * A document is built in memory and handed to xs_db_replace(); terms must be
+ * non-empty and at most 245 bytes (glass's limit; a longer one fails the
+ * replace with KBS_EINVAL). */
 
-int xs_doc_new(xs_doc **out);
-void xs_doc_free(xs_doc *doc);
+int xs_doc_new(xs_doc **out) XS_NOEXCEPT;
+void xs_doc_free(xs_doc *doc) XS_NOEXCEPT;
 /* A positional occurrence of term (wdf += wdf_inc). */
-int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos, uint32_t wdf_inc);
+int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos,
+                       uint32_t wdf_inc) XS_NOEXCEPT;
 /* A term without position (wdf += wdf_inc; 0 for a boolean filter term). */
-int xs_doc_add_term(xs_doc *doc, const char *term, size_t len, uint32_t wdf_inc);
-int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len);
-int xs_doc_set_data(xs_doc *doc, const char *data, size_t len);
+int xs_doc_add_term(xs_doc *doc, const char *term, size_t len, uint32_t wdf_inc) XS_NOEXCEPT;
+int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len) XS_NOEXCEPT;
+int xs_doc_set_data(xs_doc *doc, const char *data, size_t len) XS_NOEXCEPT;
 
 /* Adds doc, replacing any document indexed by the unique term idterm (which
- * doc must also contain). *docid receives the document's id. */
-int xs_db_replace(xs_db *db, const char *idterm, size_t len, xs_doc *doc, uint32_t *docid);
+ * doc must also contain: KBS_EINVAL if it does not, since a later replace or
+ * delete would not find it). *docid receives the document's id. */
+int xs_db_replace(xs_db *db, const char *idterm, size_t len, xs_doc *doc,
+                  uint32_t *docid) XS_NOEXCEPT;
 /* Deletes documents indexed by idterm (none is not an error). */
-int xs_db_delete(xs_db *db, const char *idterm, size_t len);
+int xs_db_delete(xs_db *db, const char *idterm, size_t len) XS_NOEXCEPT;
 /* The first document indexed by idterm: KBS_ENOTFOUND if none. */
-int xs_db_find(xs_db *db, const char *idterm, size_t len, uint32_t *docid);
+int xs_db_find(xs_db *db, const char *idterm, size_t len, uint32_t *docid) XS_NOEXCEPT;
 
 /* Value in slot of docid, copied with malloc (NUL-terminated); "" if unset.
- * KBS_ENOTFOUND if there is no such document. */
-int xs_db_get_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t *len);
+ * KBS_ENOTFOUND if there is no such document (docid 0 is KBS_EINVAL). */
+int xs_db_get_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t *len) XS_NOEXCEPT;
 /* The document's data, likewise. */
-int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len);
+int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) XS_NOEXCEPT;
 
-/* Calls cb for every term starting with prefix, in sorted order, with its
- * term frequency. cb returns non-zero to stop early. */
+/* Calls cb for every term starting with prefix (NULL with plen 0: every
+ * term), in sorted order, with its term frequency. cb returns non-zero to
+ * stop early (still KBS_OK). term is valid only during the call. */
 typedef int (*xs_term_cb)(void *ctx, const char *term, size_t len, uint32_t termfreq);
-int xs_db_allterms(xs_db *db, const char *prefix, size_t plen, xs_term_cb cb, void *ctx);
-int xs_db_termfreq(xs_db *db, const char *term, size_t len, uint32_t *freq);
+int xs_db_allterms(xs_db *db, const char *prefix, size_t plen, xs_term_cb cb,
+                   void *ctx) XS_NOEXCEPT;
+int xs_db_termfreq(xs_db *db, const char *term, size_t len, uint32_t *freq) XS_NOEXCEPT;
 
 /* ---- queries ----
  * Queries are immutable values. Combining copies the subqueries (Xapian
@@ -103,18 +142,25 @@ enum xs_op {
 
 /* A term query; wqf is the within-query frequency (1 usually), pos the
  * query position (0 if none). */
-int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos, xs_query **out);
-int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param, xs_query **out);
-int xs_query_scale(const xs_query *q, double factor, xs_query **out);
+int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos,
+                  xs_query **out) XS_NOEXCEPT;
+int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
+                     xs_query **out) XS_NOEXCEPT;
+int xs_query_scale(const xs_query *q, double factor, xs_query **out) XS_NOEXCEPT;
 /* Documents whose value in slot is within [lo, hi] (string compare); lo or hi
- * may be NULL for an open end. */
-int xs_query_value_range(unsigned slot, const char *lo, const char *hi, xs_query **out);
+ * may be NULL for an open end (both NULL: every document with a value there).
+ * lo > hi matches nothing. */
+int xs_query_value_range(unsigned slot, const char *lo, const char *hi, xs_query **out) XS_NOEXCEPT;
 /* Terms starting with prefix, expanded to at most max_terms (the most
- * frequent ones), combined with OR. */
-int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms, xs_query **out);
-void xs_query_free(xs_query *q);
-/* A human-readable description of the query (Xapian's), malloc'd. */
-char *xs_query_describe(const xs_query *q);
+ * frequent ones; 0 = no limit), combined with OR. An empty prefix is
+ * KBS_EINVAL: it would expand to every term of the index, prefixed fields
+ * included. */
+int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms,
+                      xs_query **out) XS_NOEXCEPT;
+void xs_query_free(xs_query *q) XS_NOEXCEPT;
+/* A human-readable description of the query (Xapian's), malloc'd (caller
+ * frees); NULL if q is NULL or memory ran out. */
+char *xs_query_describe(const xs_query *q) XS_NOEXCEPT;
 
 /* ---- searching ---- */
 
@@ -139,9 +185,11 @@ typedef struct xs_search_result {
     size_t n;           /* entries written to matches */
 } xs_search_result;
 
-/* Runs q; writes at most params->limit matches into matches[]. */
+/* Runs q with BM25 (k1, b; k3 = 1, min_normlen = 0.5), equal weights in
+ * ascending docid order; writes at most params->limit matches into matches[]
+ * (which may be NULL when limit is 0) and the counts into *res. */
 int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, xs_match *matches,
-                 xs_search_result *res);
+                 xs_search_result *res) XS_NOEXCEPT;
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,671 @@
+/* xapian_shim.cc - xapian_shim.h over Xapian 1.4.22.
+ *
+ * No exception may cross into C: unwinding through C frames is undefined
+ * behaviour, and an uncaught one would abort the caller's process. So every
+ * extern "C" function is noexcept and its whole body sits in one try whose
+ * handlers (XS_CATCH) all go through map_exception(), the one place that turns
+ * an exception into a status and a message.
+ */
+#include "xapian_shim.h"
+
+#include "kbsearch.h"
+
+#include <xapian.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+struct xs_db {
+    /* Reads go through db; for a writer it is the same object as wdb, so a
+     * writer reads its own uncommitted changes. */
+    Xapian::Database *db = nullptr;
+    Xapian::WritableDatabase *wdb = nullptr; /* NULL for a reader */
+    /* A fixed array, so recording an error can never itself fail. */
+    char err[512] = {0};
+
+    xs_db() = default;
+    xs_db(const xs_db &) = delete;
+    xs_db &operator=(const xs_db &) = delete;
+    ~xs_db()
+    {
+        delete db; /* virtual: also right when it is a WritableDatabase */
+    }
+};
+
+struct xs_doc {
+    Xapian::Document doc;
+};
+
+struct xs_query {
+    Xapian::Query q;
+};
+
+namespace
+{
+
+enum class caught { xapian, nomem, std_exception, unknown };
+
+/* Copies a, then ": " and b if b is not NULL, into buf[0..cap), truncating;
+ * NUL-terminated when cap > 0. */
+void copy_msg(char *buf, size_t cap, const char *a, const char *b) noexcept
+{
+    if (!buf || cap == 0)
+        return;
+    if (b)
+        std::snprintf(buf, cap, "%s: %s", a, b);
+    else
+        std::snprintf(buf, cap, "%s", a);
+}
+
+int set_error(char *buf, size_t cap, int status, const char *a, const char *b = nullptr) noexcept
+{
+    copy_msg(buf, cap, a, b);
+    return status;
+}
+
+/* The one mapping from exceptions to statuses (see the header). It is only
+ * called from a handler: Xapian's errors are not polymorphic (no dynamic_cast),
+ * so it rethrows the exception being handled to sort it by type. The handlers'
+ * order matters: DatabaseNotFoundError and DatabaseVersionError are both
+ * DatabaseOpeningErrors. */
+int map_exception(char *buf, size_t cap, caught kind, const std::exception *se) noexcept
+{
+    if (kind == caught::nomem)
+        return set_error(buf, cap, KBS_ENOMEM, "out of memory");
+    /* The shim's own code throws nothing but bad_alloc, so another standard
+     * exception comes from inside Xapian: a damaged table, for one, can make
+     * it throw std::length_error while decoding a posting list. */
+    if (kind == caught::std_exception)
+        return set_error(buf, cap, KBS_EBACKEND, "the search backend failed",
+                         se ? se->what() : "?");
+    if (kind == caught::unknown)
+        return set_error(buf, cap, KBS_EINTERNAL, "unexpected C++ exception of unknown type");
+
+    int status = KBS_EBACKEND;
+    const Xapian::Error *xe = nullptr;
+    try {
+        throw;
+    } catch (const Xapian::DatabaseLockError &e) {
+        status = KBS_ELOCKED;
+        xe = &e;
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        status = KBS_ENOTFOUND;
+        xe = &e;
+    } catch (const Xapian::DocNotFoundError &e) {
+        status = KBS_ENOTFOUND;
+        xe = &e;
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        status = KBS_ECORRUPT;
+        xe = &e;
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        status = KBS_EFOREIGN;
+        xe = &e;
+    } catch (const Xapian::InvalidArgumentError &e) {
+        status = KBS_EINVAL;
+        xe = &e;
+    } catch (const Xapian::Error &e) {
+        status = KBS_EBACKEND;
+        xe = &e;
+    } catch (...) {
+        return set_error(buf, cap, KBS_EINTERNAL, "map_exception: not a Xapian error");
+    }
+
+    /* The object outlives the inner handlers: the caller's handler is still
+     * active. get_description() builds a std::string, which may itself fail
+     * for lack of memory; get_type() and get_msg() only hand back members. */
+    try {
+        std::string d = xe->get_description();
+        copy_msg(buf, cap, d.c_str(), nullptr);
+    } catch (...) {
+        copy_msg(buf, cap, xe->get_type(), xe->get_msg().c_str());
+    }
+    return status;
+}
+
+/* Copies s into a new malloc'd NUL-terminated string. */
+int copy_out(const std::string &s, char **out, size_t *len, char *buf, size_t cap) noexcept
+{
+    char *p = static_cast<char *>(std::malloc(s.size() + 1));
+    if (!p)
+        return set_error(buf, cap, KBS_ENOMEM, "out of memory");
+    std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+    *out = p;
+    if (len)
+        *len = s.size();
+    return KBS_OK;
+}
+
+/* Runs read(); if a writer recycled the blocks of the revision it was
+ * reading, moves to the latest revision and runs it once more (a second
+ * DatabaseModifiedError propagates). read must be safe to run twice. */
+template <class F> void read_retrying(xs_db *db, F &&read)
+{
+    try {
+        read();
+    } catch (const Xapian::DatabaseModifiedError &) {
+        db->db->reopen();
+        read();
+    }
+}
+
+int need_writer(xs_db *db)
+{
+    if (db->wdb)
+        return KBS_OK;
+    return set_error(db->err, sizeof db->err, KBS_EREADONLY,
+                     "the database was opened read-only; open it for writing to change it");
+}
+
+} // namespace
+
+/* The handlers every extern "C" function ends its try with. */
+#define XS_CATCH(BUF, CAP)                                                                         \
+    catch (const Xapian::Error &)                                                                  \
+    {                                                                                              \
+        return map_exception((BUF), (CAP), caught::xapian, nullptr);                               \
+    }                                                                                              \
+    catch (const std::bad_alloc &e)                                                                \
+    {                                                                                              \
+        return map_exception((BUF), (CAP), caught::nomem, &e);                                     \
+    }                                                                                              \
+    catch (const std::exception &e)                                                                \
+    {                                                                                              \
+        return map_exception((BUF), (CAP), caught::std_exception, &e);                             \
+    }                                                                                              \
+    catch (...)                                                                                    \
+    {                                                                                              \
+        return map_exception((BUF), (CAP), caught::unknown, nullptr);                              \
+    }
+
+#define XS_CATCH_DB(DB) XS_CATCH((DB)->err, sizeof(DB)->err)
+#define XS_CATCH_NOHANDLE XS_CATCH(nullptr, 0)
+
+/* ---- databases ---- */
+
+int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen) noexcept
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!path || !*path || !out)
+        return set_error(err, errlen, KBS_EINVAL, "xs_db_open: path and out are required");
+    if (mode != XS_OPEN_READ && mode != XS_OPEN_WRITE && mode != XS_OPEN_WRITE_CREATE)
+        return set_error(err, errlen, KBS_EINVAL, "xs_db_open: unknown mode");
+    try {
+        std::unique_ptr<xs_db> h(new xs_db());
+        if (mode == XS_OPEN_READ) {
+            h->db = new Xapian::Database(path, Xapian::DB_BACKEND_GLASS);
+        } else {
+            int action = mode == XS_OPEN_WRITE_CREATE ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN;
+            /* No DB_NO_SYNC: a crash must leave the last commit intact. */
+            h->wdb = new Xapian::WritableDatabase(path, action | Xapian::DB_BACKEND_GLASS);
+            h->db = h->wdb;
+        }
+        *out = h.release();
+        return KBS_OK;
+    }
+    XS_CATCH(err, errlen)
+}
+
+void xs_db_close(xs_db *db) noexcept
+{
+    if (!db)
+        return;
+    try {
+        /* An explicit close() lets us catch what it throws; the destructor
+         * would swallow it anyway. For a writer it commits pending changes
+         * (Xapian 1.4 offers no discard outside a transaction). */
+        db->db->close();
+    } catch (...) {
+    }
+    delete db;
+}
+
+const char *xs_db_errmsg(const xs_db *db) noexcept
+{
+    return db ? db->err : "";
+}
+
+int xs_db_commit(xs_db *db) noexcept
+{
+    if (!db)
+        return KBS_EINVAL;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        db->wdb->commit();
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_reopen(xs_db *db) noexcept
+{
+    if (!db)
+        return KBS_EINVAL;
+    try {
+        db->db->reopen();
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_doc_count(xs_db *db, uint32_t *count) noexcept
+{
+    if (!db || !count)
+        return KBS_EINVAL;
+    try {
+        Xapian::doccount n = 0;
+        read_retrying(db, [&] { n = db->db->get_doccount(); });
+        *count = n;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_last_docid(xs_db *db, uint32_t *docid) noexcept
+{
+    if (!db || !docid)
+        return KBS_EINVAL;
+    try {
+        Xapian::docid id = 0;
+        read_retrying(db, [&] { id = db->db->get_lastdocid(); });
+        *docid = id;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_get_metadata(xs_db *db, const char *key, char **val, size_t *len) noexcept
+{
+    if (!db || !key || !*key || !val || !len)
+        return KBS_EINVAL;
+    try {
+        std::string v;
+        read_retrying(db, [&] { v = db->db->get_metadata(key); });
+        if (v.empty()) {
+            *val = nullptr;
+            *len = 0;
+            return KBS_OK;
+        }
+        return copy_out(v, val, len, db->err, sizeof db->err);
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_set_metadata(xs_db *db, const char *key, const char *val, size_t len) noexcept
+{
+    if (!db || !key || !*key || (!val && len))
+        return KBS_EINVAL;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        db->wdb->set_metadata(key, std::string(val ? val : "", len));
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+/* ---- documents ---- */
+
+int xs_doc_new(xs_doc **out) noexcept
+{
+    if (!out)
+        return KBS_EINVAL;
+    try {
+        *out = new xs_doc();
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+void xs_doc_free(xs_doc *doc) noexcept
+{
+    delete doc;
+}
+
+int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos,
+                       uint32_t wdf_inc) noexcept
+{
+    if (!doc || !term || !len)
+        return KBS_EINVAL;
+    try {
+        doc->doc.add_posting(std::string(term, len), pos, wdf_inc);
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+int xs_doc_add_term(xs_doc *doc, const char *term, size_t len, uint32_t wdf_inc) noexcept
+{
+    if (!doc || !term || !len)
+        return KBS_EINVAL;
+    try {
+        doc->doc.add_term(std::string(term, len), wdf_inc);
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len) noexcept
+{
+    if (!doc || (!val && len) || slot == Xapian::BAD_VALUENO)
+        return KBS_EINVAL;
+    try {
+        doc->doc.add_value(slot, std::string(val ? val : "", len));
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+int xs_doc_set_data(xs_doc *doc, const char *data, size_t len) noexcept
+{
+    if (!doc || (!data && len))
+        return KBS_EINVAL;
+    try {
+        doc->doc.set_data(std::string(data ? data : "", len));
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+int xs_db_replace(xs_db *db, const char *idterm, size_t len, xs_doc *doc, uint32_t *docid) noexcept
+{
+    if (!db || !idterm || !len || !doc || !docid)
+        return KBS_EINVAL;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        std::string id(idterm, len);
+        Xapian::TermIterator t = doc->doc.termlist_begin();
+        t.skip_to(id);
+        if (t == doc->doc.termlist_end() || *t != id)
+            return set_error(db->err, sizeof db->err, KBS_EINVAL,
+                             "xs_db_replace: the document does not contain its id term");
+        *docid = db->wdb->replace_document(id, doc->doc);
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_delete(xs_db *db, const char *idterm, size_t len) noexcept
+{
+    /* An empty term would name every document. */
+    if (!db || !idterm || !len)
+        return KBS_EINVAL;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        db->wdb->delete_document(std::string(idterm, len));
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_find(xs_db *db, const char *idterm, size_t len, uint32_t *docid) noexcept
+{
+    if (!db || !idterm || !len || !docid)
+        return KBS_EINVAL;
+    try {
+        std::string id(idterm, len);
+        Xapian::docid found = 0;
+        read_retrying(db, [&] {
+            Xapian::PostingIterator p = db->db->postlist_begin(id);
+            found = p == db->db->postlist_end(id) ? 0 : *p;
+        });
+        if (!found)
+            return set_error(db->err, sizeof db->err, KBS_ENOTFOUND,
+                             "no document has this id term");
+        *docid = found;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_get_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t *len) noexcept
+{
+    if (!db || !val || !len || slot == Xapian::BAD_VALUENO)
+        return KBS_EINVAL;
+    try {
+        std::string v;
+        read_retrying(db, [&] { v = db->db->get_document(docid).get_value(slot); });
+        return copy_out(v, val, len, db->err, sizeof db->err);
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
+{
+    if (!db || !data || !len)
+        return KBS_EINVAL;
+    try {
+        std::string d;
+        read_retrying(db, [&] { d = db->db->get_document(docid).get_data(); });
+        return copy_out(d, data, len, db->err, sizeof db->err);
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_allterms(xs_db *db, const char *prefix, size_t plen, xs_term_cb cb, void *ctx) noexcept
+{
+    if (!db || (!prefix && plen) || !cb)
+        return KBS_EINVAL;
+    try {
+        std::string pre(prefix ? prefix : "", plen);
+        /* A retry must not hand cb a term twice: it resumes after the last
+         * term delivered. */
+        std::string last;
+        bool delivered = false;
+        read_retrying(db, [&] {
+            Xapian::TermIterator it = db->db->allterms_begin(pre);
+            Xapian::TermIterator end = db->db->allterms_end(pre);
+            if (delivered) {
+                it.skip_to(last);
+                if (it != end && *it == last)
+                    ++it;
+            }
+            for (; it != end; ++it) {
+                std::string t = *it;
+                Xapian::doccount freq = it.get_termfreq();
+                last = t;
+                delivered = true;
+                if (cb(ctx, t.data(), t.size(), freq) != 0)
+                    break;
+            }
+        });
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_termfreq(xs_db *db, const char *term, size_t len, uint32_t *freq) noexcept
+{
+    if (!db || (!term && len) || !freq)
+        return KBS_EINVAL;
+    try {
+        std::string t(term ? term : "", len);
+        Xapian::doccount f = 0;
+        read_retrying(db, [&] { f = db->db->get_termfreq(t); });
+        *freq = f;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+/* ---- queries ---- */
+
+int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos, xs_query **out) noexcept
+{
+    if (!term || !len || !out)
+        return KBS_EINVAL;
+    try {
+        *out = new xs_query{Xapian::Query(std::string(term, len), wqf, pos)};
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
+                     xs_query **out) noexcept
+{
+    if ((!subs && n) || !out)
+        return KBS_EINVAL;
+    Xapian::Query::op xop;
+    switch (op) {
+    case XS_OP_AND:
+        xop = Xapian::Query::OP_AND;
+        break;
+    case XS_OP_OR:
+        xop = Xapian::Query::OP_OR;
+        break;
+    case XS_OP_AND_NOT:
+        xop = Xapian::Query::OP_AND_NOT;
+        break;
+    case XS_OP_AND_MAYBE:
+        xop = Xapian::Query::OP_AND_MAYBE;
+        break;
+    case XS_OP_FILTER:
+        xop = Xapian::Query::OP_FILTER;
+        break;
+    case XS_OP_PHRASE:
+        xop = Xapian::Query::OP_PHRASE;
+        break;
+    case XS_OP_NEAR:
+        xop = Xapian::Query::OP_NEAR;
+        break;
+    case XS_OP_SYNONYM:
+        xop = Xapian::Query::OP_SYNONYM;
+        break;
+    default:
+        return KBS_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!subs[i])
+            return KBS_EINVAL;
+    try {
+        std::vector<Xapian::Query> qs;
+        qs.reserve(n);
+        for (size_t i = 0; i < n; i++)
+            qs.push_back(subs[i]->q);
+        /* The window only means something to the positional operators;
+         * Xapian reads 0 as "the number of subqueries". */
+        Xapian::termcount window =
+            (op == XS_OP_PHRASE || op == XS_OP_NEAR) ? static_cast<Xapian::termcount>(param) : 0;
+        *out = new xs_query{Xapian::Query(xop, qs.begin(), qs.end(), window)};
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+int xs_query_scale(const xs_query *q, double factor, xs_query **out) noexcept
+{
+    if (!q || !out || !std::isfinite(factor) || factor < 0)
+        return KBS_EINVAL;
+    try {
+        *out = new xs_query{Xapian::Query(factor, q->q)};
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+int xs_query_value_range(unsigned slot, const char *lo, const char *hi, xs_query **out) noexcept
+{
+    if (!out || slot == Xapian::BAD_VALUENO)
+        return KBS_EINVAL;
+    try {
+        Xapian::Query q;
+        if (lo && hi)
+            q = Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, lo, hi);
+        else if (hi)
+            q = Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, hi);
+        else /* GE "" is every document with a value in slot */
+            q = Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, lo ? lo : "");
+        *out = new xs_query{q};
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms, xs_query **out) noexcept
+{
+    if (!prefix || !len || !out)
+        return KBS_EINVAL;
+    try {
+        /* Xapian 1.4 reads max_expansion 0 as "no limit" only for the other
+         * limit types: with MOST_FREQUENT it keeps zero terms. */
+        int max_type = max_terms ? Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT
+                                 : Xapian::Query::WILDCARD_LIMIT_ERROR;
+        *out = new xs_query{Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(prefix, len),
+                                          max_terms, max_type, Xapian::Query::OP_OR)};
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
+void xs_query_free(xs_query *q) noexcept
+{
+    delete q;
+}
+
+char *xs_query_describe(const xs_query *q) noexcept
+{
+    if (!q)
+        return nullptr;
+    try {
+        std::string d = q->q.get_description();
+        char *p = nullptr;
+        if (copy_out(d, &p, nullptr, nullptr, 0) != KBS_OK)
+            return nullptr;
+        return p;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+/* ---- searching ---- */
+
+int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, xs_match *matches,
+                 xs_search_result *res) noexcept
+{
+    if (!db || !q || !params || !res || (params->limit && !matches))
+        return KBS_EINVAL;
+    if (!std::isfinite(params->k1) || !std::isfinite(params->b))
+        return set_error(db->err, sizeof db->err, KBS_EINVAL,
+                         "xs_db_search: k1 and b must be finite");
+    try {
+        xs_search_result r{};
+        read_retrying(db, [&] {
+            Xapian::Enquire enq(*db->db);
+            enq.set_query(q->q);
+            enq.set_weighting_scheme(Xapian::BM25Weight(params->k1, 0, 1, params->b, 0.5));
+            enq.set_docid_order(Xapian::Enquire::ASCENDING);
+            if (params->sort_slot >= 0)
+                enq.set_sort_by_value_then_relevance(
+                    static_cast<Xapian::valueno>(params->sort_slot), params->sort_reverse != 0);
+            Xapian::MSet mset = enq.get_mset(params->offset, params->limit, params->check_at_least);
+            size_t n = 0;
+            for (Xapian::MSetIterator it = mset.begin(); it != mset.end() && n < params->limit;
+                 ++it, ++n) {
+                matches[n].docid = *it;
+                matches[n].weight = it.get_weight();
+            }
+            r.estimated = mset.get_matches_estimated();
+            r.lower = mset.get_matches_lower_bound();
+            r.upper = mset.get_matches_upper_bound();
+            r.n = n;
+        });
+        *res = r;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}

@@ -1,0 +1,975 @@
+/* test_shim.c - the Xapian shim: databases, documents, queries, errors. */
+#include "kbsearch.h"
+#include "testutil.h"
+#include "xapian_shim.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- helpers ---- */
+
+#define SLOT_DATE 0
+#define SLOT_SECTION 1
+
+static xs_db *open_ok(const char *path, int mode)
+{
+    xs_db *db = NULL;
+    char err[256];
+    int st = xs_db_open(path, mode, &db, err, sizeof err);
+    cr_assert_eq(st, KBS_OK, "open %s mode %d: status %d: %s", path, mode, st, err);
+    cr_assert_not_null(db);
+    return db;
+}
+
+static char *db_path(void)
+{
+    return tu_path(tu_tmpdir(), "db");
+}
+
+/* One sample article, made up for these tests. key is the article's id
+ * letter: its id term is "Q" + key. */
+typedef struct sample {
+    const char *key;
+    const char *text;
+    const char *date;
+    const char *section;
+} sample;
+
+static const sample SAMPLES[] = {
+    {"a", "the harbour ferry left the island at dawn", "2021-03-04", "travel"},
+    {"b", "a ferry strike closed the harbour for a week", "2019-11-20", "business"},
+    {"c", "island farmers sold fresh fish at the harbour", "2023-01-15", "business"},
+    {"d", "dawn light over the quiet island", "2020-06-30", "travel"},
+    {"e", "the strike ended when the ferry company agreed", "2022-08-09", "business"},
+};
+#define NSAMPLES (sizeof SAMPLES / sizeof SAMPLES[0])
+
+static xs_doc *make_doc(const sample *s)
+{
+    xs_doc *doc = NULL;
+    cr_assert_eq(xs_doc_new(&doc), KBS_OK);
+    char id[16];
+    snprintf(id, sizeof id, "Q%s", s->key);
+    cr_assert_eq(xs_doc_add_term(doc, id, strlen(id), 0), KBS_OK);
+    /* Words at positions 1, 2, ... so phrases can be checked. */
+    const char *p = s->text;
+    uint32_t pos = 1;
+    while (*p) {
+        const char *e = strchr(p, ' ');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        cr_assert_eq(xs_doc_add_posting(doc, p, n, pos++, 1), KBS_OK);
+        p += n;
+        if (*p == ' ')
+            p++;
+    }
+    char sec[32];
+    snprintf(sec, sizeof sec, "S%s", s->section);
+    cr_assert_eq(xs_doc_add_term(doc, sec, strlen(sec), 0), KBS_OK);
+    cr_assert_eq(xs_doc_set_value(doc, SLOT_DATE, s->date, strlen(s->date)), KBS_OK);
+    cr_assert_eq(xs_doc_set_value(doc, SLOT_SECTION, s->section, strlen(s->section)), KBS_OK);
+    cr_assert_eq(xs_doc_set_data(doc, s->text, strlen(s->text)), KBS_OK);
+    return doc;
+}
+
+static uint32_t add_sample(xs_db *db, const sample *s)
+{
+    xs_doc *doc = make_doc(s);
+    char id[16];
+    snprintf(id, sizeof id, "Q%s", s->key);
+    uint32_t docid = 0;
+    int st = xs_db_replace(db, id, strlen(id), doc, &docid);
+    cr_assert_eq(st, KBS_OK, "replace %s: %d %s", id, st, xs_db_errmsg(db));
+    cr_assert_gt(docid, 0);
+    xs_doc_free(doc);
+    return docid;
+}
+
+/* A database holding every sample, committed; a writer is returned open. */
+static xs_db *sample_db(const char *path)
+{
+    xs_db *db = open_ok(path, XS_OPEN_WRITE_CREATE);
+    for (size_t i = 0; i < NSAMPLES; i++)
+        add_sample(db, &SAMPLES[i]);
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    return db;
+}
+
+static uint32_t find_key(xs_db *db, const char *key)
+{
+    char id[16];
+    snprintf(id, sizeof id, "Q%s", key);
+    uint32_t docid = 0;
+    cr_assert_eq(xs_db_find(db, id, strlen(id), &docid), KBS_OK, "find %s", id);
+    return docid;
+}
+
+static xs_query *term(const char *t)
+{
+    xs_query *q = NULL;
+    cr_assert_eq(xs_query_term(t, strlen(t), 1, 0, &q), KBS_OK);
+    return q;
+}
+
+static xs_search_params default_params(void)
+{
+    xs_search_params p = {.k1 = 1.2,
+                          .b = 0.75,
+                          .offset = 0,
+                          .limit = 20,
+                          .check_at_least = 0,
+                          .sort_slot = -1,
+                          .sort_reverse = 0};
+    return p;
+}
+
+/* Runs q and writes the keys of the matches, in result order, into keys
+ * (e.g. "acd"). */
+static void run_keys(xs_db *db, const xs_query *q, const xs_search_params *p, char *keys,
+                     size_t cap)
+{
+    xs_match m[32];
+    xs_search_result r;
+    int st = xs_db_search(db, q, p, m, &r);
+    cr_assert_eq(st, KBS_OK, "search: %d %s", st, xs_db_errmsg(db));
+    cr_assert_lt(r.n, cap);
+    for (size_t i = 0; i < r.n; i++) {
+        char *data = NULL;
+        size_t len = 0;
+        cr_assert_eq(xs_db_get_value(db, m[i].docid, SLOT_DATE, &data, &len), KBS_OK);
+        keys[i] = '?';
+        for (size_t s = 0; s < NSAMPLES; s++)
+            if (strcmp(SAMPLES[s].date, data) == 0)
+                keys[i] = SAMPLES[s].key[0];
+        free(data);
+    }
+    keys[r.n] = '\0';
+}
+
+static void sort_chars(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && s[j - 1] > s[j]; j--) {
+            char t = s[j];
+            s[j] = s[j - 1];
+            s[j - 1] = t;
+        }
+}
+
+/* ---- opening, counting, reading back ---- */
+
+Test(shim, create_add_count_and_read_back)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    uint32_t n = 0, last = 0;
+    cr_assert_eq(xs_db_doc_count(db, &n), KBS_OK);
+    cr_assert_eq(n, NSAMPLES);
+    cr_assert_eq(xs_db_last_docid(db, &last), KBS_OK);
+    cr_assert_eq(last, NSAMPLES);
+
+    uint32_t c = find_key(db, "c");
+    char *data = NULL;
+    size_t len = 0;
+    cr_assert_eq(xs_db_get_data(db, c, &data, &len), KBS_OK);
+    cr_assert_eq(len, strlen(SAMPLES[2].text));
+    cr_assert_str_eq(data, SAMPLES[2].text);
+    free(data);
+    cr_assert_eq(xs_db_get_value(db, c, SLOT_SECTION, &data, &len), KBS_OK);
+    cr_assert_str_eq(data, "business");
+    free(data);
+    /* An unset slot reads as "". */
+    cr_assert_eq(xs_db_get_value(db, c, 7, &data, &len), KBS_OK);
+    cr_assert_eq(len, 0);
+    cr_assert_str_eq(data, "");
+    free(data);
+
+    uint32_t freq = 0;
+    cr_assert_eq(xs_db_termfreq(db, "harbour", 7, &freq), KBS_OK);
+    cr_assert_eq(freq, 3);
+    cr_assert_eq(xs_db_termfreq(db, "nowhere", 7, &freq), KBS_OK);
+    cr_assert_eq(freq, 0);
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, data_with_nul_bytes_round_trips)
+{
+    char *path = db_path();
+    xs_db *db = open_ok(path, XS_OPEN_WRITE_CREATE);
+    static const char blob[] = {'K', 0, 1, 2, 0, (char)0xff, 'z'};
+    xs_doc *doc = NULL;
+    cr_assert_eq(xs_doc_new(&doc), KBS_OK);
+    cr_assert_eq(xs_doc_add_term(doc, "Qblob", 5, 0), KBS_OK);
+    cr_assert_eq(xs_doc_set_data(doc, blob, sizeof blob), KBS_OK);
+    cr_assert_eq(xs_doc_set_value(doc, 3, blob, sizeof blob), KBS_OK);
+    uint32_t id = 0;
+    cr_assert_eq(xs_db_replace(db, "Qblob", 5, doc, &id), KBS_OK);
+    xs_doc_free(doc);
+    cr_assert_eq(xs_db_commit(db), KBS_OK);
+    xs_db_close(db);
+
+    db = open_ok(path, XS_OPEN_READ);
+    char *data = NULL;
+    size_t len = 0;
+    cr_assert_eq(xs_db_get_data(db, id, &data, &len), KBS_OK);
+    cr_assert_eq(len, sizeof blob);
+    cr_assert_eq(memcmp(data, blob, len), 0);
+    cr_assert_eq(data[len], '\0');
+    free(data);
+    cr_assert_eq(xs_db_get_value(db, id, 3, &data, &len), KBS_OK);
+    cr_assert_eq(len, sizeof blob);
+    cr_assert_eq(memcmp(data, blob, len), 0);
+    free(data);
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, replace_by_id_term_keeps_one_document)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    uint32_t a = find_key(db, "a");
+    sample changed = {"a", "a new timetable for the mountain railway", "2024-02-02", "travel"};
+    uint32_t again = add_sample(db, &changed);
+    cr_assert_eq(again, a, "replace keeps the docid");
+    uint32_t n = 0;
+    cr_assert_eq(xs_db_doc_count(db, &n), KBS_OK);
+    cr_assert_eq(n, NSAMPLES);
+    char *data = NULL;
+    size_t len = 0;
+    cr_assert_eq(xs_db_get_data(db, a, &data, &len), KBS_OK);
+    cr_assert_str_eq(data, changed.text);
+    free(data);
+    /* The old words are gone with the old version. */
+    uint32_t freq = 0;
+    cr_assert_eq(xs_db_termfreq(db, "harbour", 7, &freq), KBS_OK);
+    cr_assert_eq(freq, 2);
+    cr_assert_eq(xs_db_termfreq(db, "railway", 7, &freq), KBS_OK);
+    cr_assert_eq(freq, 1);
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, replace_requires_the_id_term_in_the_document)
+{
+    char *path = db_path();
+    xs_db *db = open_ok(path, XS_OPEN_WRITE_CREATE);
+    xs_doc *doc = NULL;
+    cr_assert_eq(xs_doc_new(&doc), KBS_OK);
+    cr_assert_eq(xs_doc_add_posting(doc, "word", 4, 1, 1), KBS_OK);
+    uint32_t id = 0;
+    cr_assert_eq(xs_db_replace(db, "Qmissing", 8, doc, &id), KBS_EINVAL);
+    cr_assert_neq(xs_db_errmsg(db)[0], '\0');
+    cr_assert_eq(id, 0, "out-parameter untouched on failure");
+    xs_doc_free(doc);
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, delete_and_find)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    uint32_t id = 0;
+    cr_assert_eq(xs_db_delete(db, "Qb", 2), KBS_OK);
+    cr_assert_eq(xs_db_find(db, "Qb", 2, &id), KBS_ENOTFOUND);
+    cr_assert_eq(id, 0);
+    /* Deleting what is not there is fine. */
+    cr_assert_eq(xs_db_delete(db, "Qzz", 3), KBS_OK);
+    uint32_t n = 0;
+    cr_assert_eq(xs_db_doc_count(db, &n), KBS_OK);
+    cr_assert_eq(n, NSAMPLES - 1);
+    cr_assert_eq(xs_db_find(db, "Qc", 2, &id), KBS_OK);
+    cr_assert_eq(id, 3);
+    xs_db_close(db);
+    free(path);
+}
+
+typedef struct collected {
+    char terms[16][32];
+    uint32_t freqs[16];
+    size_t n;
+    size_t stop_after; /* 0: never stop */
+} collected;
+
+static int collect_cb(void *ctx, const char *t, size_t len, uint32_t freq)
+{
+    collected *c = ctx;
+    cr_assert_lt(c->n, 16);
+    cr_assert_lt(len, 32);
+    memcpy(c->terms[c->n], t, len);
+    c->terms[c->n][len] = '\0';
+    c->freqs[c->n] = freq;
+    c->n++;
+    return c->stop_after && c->n >= c->stop_after;
+}
+
+Test(shim, allterms_with_prefix)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    collected c = {.n = 0};
+    cr_assert_eq(xs_db_allterms(db, "S", 1, collect_cb, &c), KBS_OK);
+    cr_assert_eq(c.n, 2);
+    cr_assert_str_eq(c.terms[0], "Sbusiness");
+    cr_assert_eq(c.freqs[0], 3);
+    cr_assert_str_eq(c.terms[1], "Stravel");
+    cr_assert_eq(c.freqs[1], 2);
+
+    collected q = {.n = 0, .stop_after = 2};
+    cr_assert_eq(xs_db_allterms(db, "Q", 1, collect_cb, &q), KBS_OK);
+    cr_assert_eq(q.n, 2, "the callback stops the walk");
+    cr_assert_str_eq(q.terms[0], "Qa");
+    cr_assert_str_eq(q.terms[1], "Qb");
+
+    collected none = {.n = 0};
+    cr_assert_eq(xs_db_allterms(db, "zzz", 3, collect_cb, &none), KBS_OK);
+    cr_assert_eq(none.n, 0);
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, metadata_round_trip)
+{
+    char *path = db_path();
+    xs_db *db = open_ok(path, XS_OPEN_WRITE_CREATE);
+    static const char v[] = {'1', 0, '2'};
+    cr_assert_eq(xs_db_set_metadata(db, "kbs:format", v, sizeof v), KBS_OK);
+    cr_assert_eq(xs_db_commit(db), KBS_OK);
+    xs_db_close(db);
+
+    db = open_ok(path, XS_OPEN_READ);
+    char *val = NULL;
+    size_t len = 99;
+    cr_assert_eq(xs_db_get_metadata(db, "kbs:format", &val, &len), KBS_OK);
+    cr_assert_eq(len, sizeof v);
+    cr_assert_eq(memcmp(val, v, len), 0);
+    cr_assert_eq(val[len], '\0');
+    free(val);
+    val = (char *)"x";
+    cr_assert_eq(xs_db_get_metadata(db, "kbs:absent", &val, &len), KBS_OK);
+    cr_assert_null(val);
+    cr_assert_eq(len, 0);
+    cr_assert_eq(xs_db_set_metadata(db, "k", "v", 1), KBS_EREADONLY);
+    cr_assert_neq(xs_db_errmsg(db)[0], '\0');
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, commit_then_reopen_in_a_reader)
+{
+    char *path = db_path();
+    xs_db *w = sample_db(path);
+    xs_db *r = open_ok(path, XS_OPEN_READ);
+    uint32_t n = 0, last = 0;
+    cr_assert_eq(xs_db_doc_count(r, &n), KBS_OK);
+    cr_assert_eq(n, NSAMPLES);
+
+    sample extra = {"f", "a lighthouse keeper retired after forty years", "2018-05-05", "people"};
+    add_sample(w, &extra);
+    /* Uncommitted: the writer sees it, the reader does not. */
+    cr_assert_eq(xs_db_doc_count(w, &n), KBS_OK);
+    cr_assert_eq(n, NSAMPLES + 1);
+    cr_assert_eq(xs_db_commit(w), KBS_OK);
+    cr_assert_eq(xs_db_doc_count(r, &n), KBS_OK);
+    cr_assert_eq(n, NSAMPLES, "a reader stays at its revision until reopen");
+    cr_assert_eq(xs_db_reopen(r), KBS_OK);
+    cr_assert_eq(xs_db_doc_count(r, &n), KBS_OK);
+    cr_assert_eq(n, NSAMPLES + 1);
+    cr_assert_eq(xs_db_last_docid(r, &last), KBS_OK);
+    cr_assert_eq(last, NSAMPLES + 1);
+    cr_assert_eq(xs_db_reopen(w), KBS_OK, "reopen on a writer is harmless");
+    xs_db_close(r);
+    xs_db_close(w);
+    free(path);
+}
+
+Test(shim, writes_on_a_reader_are_refused)
+{
+    char *path = db_path();
+    xs_db_close(sample_db(path));
+    xs_db *r = open_ok(path, XS_OPEN_READ);
+    xs_doc *doc = make_doc(&SAMPLES[0]);
+    uint32_t id = 0;
+    cr_assert_eq(xs_db_replace(r, "Qa", 2, doc, &id), KBS_EREADONLY);
+    cr_assert_eq(xs_db_delete(r, "Qa", 2), KBS_EREADONLY);
+    cr_assert_eq(xs_db_commit(r), KBS_EREADONLY);
+    cr_assert(strstr(xs_db_errmsg(r), "read-only") != NULL, "%s", xs_db_errmsg(r));
+    xs_doc_free(doc);
+    xs_db_close(r);
+    free(path);
+}
+
+/* ---- searching ---- */
+
+typedef struct op_case {
+    int op;
+    const char *terms[4];
+    uint32_t param;
+    const char *expect; /* keys of the matches, sorted */
+} op_case;
+
+/* Matches are checked against the samples by hand:
+ *   a "the harbour ferry left the island at dawn"
+ *   b "a ferry strike closed the harbour for a week"
+ *   c "island farmers sold fresh fish at the harbour"
+ *   d "dawn light over the quiet island"
+ *   e "the strike ended when the ferry company agreed" */
+static const op_case OP_CASES[] = {
+    /* 1 */ {XS_OP_AND, {"ferry", "harbour"}, 0, "ab"},
+    /* 2 */ {XS_OP_OR, {"dawn", "strike"}, 0, "abde"},
+    /* 3 */ {XS_OP_AND_NOT, {"ferry", "strike"}, 0, "a"},
+    /* 4 */ {XS_OP_AND_MAYBE, {"island", "dawn"}, 0, "acd"},
+    /* 5 */ {XS_OP_FILTER, {"harbour", "Sbusiness"}, 0, "bc"},
+    /* 6 */ {XS_OP_PHRASE, {"harbour", "ferry"}, 0, "a"},
+    /* 7 */ {XS_OP_PHRASE, {"ferry", "harbour"}, 0, ""},
+    /* 8 */ {XS_OP_PHRASE, {"ferry", "harbour"}, 5, "b"},
+    /* 9 */ {XS_OP_NEAR, {"ferry", "harbour"}, 2, "a"},
+    /* 10 */ {XS_OP_NEAR, {"ferry", "harbour"}, 4, "a"},
+    /* 11 */ {XS_OP_NEAR, {"ferry", "harbour"}, 5, "ab"},
+    /* 12 */ {XS_OP_NEAR, {"island", "dawn"}, 3, "a"},
+    /* 13 */ {XS_OP_SYNONYM, {"farmers", "keeper", "quiet"}, 0, "cd"},
+    /* 14 */ {XS_OP_AND, {"ferry", "harbour", "island"}, 0, "a"},
+    /* 15 */ {XS_OP_PHRASE, {"the", "ferry", "company"}, 0, "e"},
+};
+
+Test(shim, search_operators_table)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    xs_search_params p = default_params();
+    for (size_t i = 0; i < sizeof OP_CASES / sizeof OP_CASES[0]; i++) {
+        const op_case *c = &OP_CASES[i];
+        xs_query *subs[4];
+        size_t n = 0;
+        while (n < 4 && c->terms[n])
+            subs[n] = term(c->terms[n]), n++;
+        xs_query *q = NULL;
+        cr_assert_eq(xs_query_combine(c->op, subs, n, c->param, &q), KBS_OK, "case %zu", i + 1);
+        for (size_t k = 0; k < n; k++)
+            xs_query_free(subs[k]);
+        char keys[16];
+        run_keys(db, q, &p, keys, sizeof keys);
+        sort_chars(keys);
+        char *desc = xs_query_describe(q);
+        cr_expect_str_eq(keys, c->expect, "case %zu (%s): got \"%s\"", i + 1, desc, keys);
+        free(desc);
+        xs_query_free(q);
+    }
+    xs_db_close(db);
+    free(path);
+}
+
+typedef struct range_case {
+    const char *lo, *hi;
+    const char *expect;
+} range_case;
+
+static const range_case RANGE_CASES[] = {
+    /* dates: b 2019, d 2020, a 2021, e 2022, c 2023 */
+    /* 1 */ {"2020-01-01", "2021-12-31", "ad"},
+    /* 2 */ {"2022", NULL, "ce"},
+    /* 3 */ {NULL, "2020-06-30", "bd"},
+    /* 4 */ {NULL, NULL, "abcde"},
+    /* 5 */ {"2030", "2031", ""},
+    /* 6 */ {"2023", "2020", ""},
+};
+
+Test(shim, value_range_table)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    xs_search_params p = default_params();
+    for (size_t i = 0; i < sizeof RANGE_CASES / sizeof RANGE_CASES[0]; i++) {
+        const range_case *c = &RANGE_CASES[i];
+        xs_query *q = NULL;
+        cr_assert_eq(xs_query_value_range(SLOT_DATE, c->lo, c->hi, &q), KBS_OK);
+        char keys[16];
+        run_keys(db, q, &p, keys, sizeof keys);
+        sort_chars(keys);
+        cr_expect_str_eq(keys, c->expect, "case %zu: got \"%s\"", i + 1, keys);
+        xs_query_free(q);
+    }
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, wildcard_expands_prefix)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    xs_search_params p = default_params();
+    /* "f": ferry (a b e), farmers (c), fish (c), fresh (c), for (b) */
+    xs_query *q = NULL;
+    cr_assert_eq(xs_query_wildcard("f", 1, 0, &q), KBS_OK);
+    char keys[16];
+    run_keys(db, q, &p, keys, sizeof keys);
+    sort_chars(keys);
+    cr_expect_str_eq(keys, "abce");
+    xs_query_free(q);
+
+    /* Limited to the single most frequent term: ferry. */
+    cr_assert_eq(xs_query_wildcard("f", 1, 1, &q), KBS_OK);
+    run_keys(db, q, &p, keys, sizeof keys);
+    sort_chars(keys);
+    cr_expect_str_eq(keys, "abe");
+    xs_query_free(q);
+
+    /* Wildcard inside a filter: business articles with an "is..." word. */
+    xs_query *w = NULL, *s = term("Sbusiness");
+    cr_assert_eq(xs_query_wildcard("is", 2, 10, &w), KBS_OK);
+    xs_query *both[2] = {w, s};
+    cr_assert_eq(xs_query_combine(XS_OP_FILTER, both, 2, 0, &q), KBS_OK);
+    run_keys(db, q, &p, keys, sizeof keys);
+    cr_expect_str_eq(keys, "c");
+    xs_query_free(q);
+    xs_query_free(w);
+    xs_query_free(s);
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, sort_by_value)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    xs_search_params p = default_params();
+    xs_query *q = NULL;
+    cr_assert_eq(xs_query_value_range(SLOT_DATE, NULL, NULL, &q), KBS_OK);
+    char keys[16];
+    p.sort_slot = SLOT_DATE;
+    run_keys(db, q, &p, keys, sizeof keys);
+    cr_expect_str_eq(keys, "bdaec");
+    p.sort_reverse = 1;
+    run_keys(db, q, &p, keys, sizeof keys);
+    cr_expect_str_eq(keys, "ceadb");
+    /* Paging over the sorted list. */
+    p.offset = 1;
+    p.limit = 2;
+    run_keys(db, q, &p, keys, sizeof keys);
+    cr_expect_str_eq(keys, "ea");
+    xs_query_free(q);
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, relevance_order_counts_and_scale)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    xs_search_params p = default_params();
+    /* "strike" is rarer than "harbour": with OR, b (both words) ranks first. */
+    xs_query *subs[2] = {term("strike"), term("harbour")};
+    xs_query *q = NULL;
+    cr_assert_eq(xs_query_combine(XS_OP_OR, subs, 2, 0, &q), KBS_OK);
+    xs_match m[8];
+    xs_search_result r;
+    cr_assert_eq(xs_db_search(db, q, &p, m, &r), KBS_OK);
+    cr_assert_eq(r.n, 4);
+    cr_assert_eq(r.estimated, 4);
+    cr_assert_eq(r.lower, 4);
+    cr_assert_eq(r.upper, 4);
+    cr_assert_eq(m[0].docid, find_key(db, "b"));
+    for (size_t i = 1; i < r.n; i++)
+        cr_assert_geq(m[i - 1].weight, m[i].weight);
+
+    /* Scaling by 2 doubles every weight and keeps the order. */
+    xs_query *q2 = NULL;
+    cr_assert_eq(xs_query_scale(q, 2.0, &q2), KBS_OK);
+    xs_match m2[8];
+    xs_search_result r2;
+    cr_assert_eq(xs_db_search(db, q2, &p, m2, &r2), KBS_OK);
+    cr_assert_eq(r2.n, r.n);
+    for (size_t i = 0; i < r.n; i++) {
+        cr_assert_eq(m2[i].docid, m[i].docid);
+        cr_assert_float_eq(m2[i].weight, 2 * m[i].weight, 1e-9);
+    }
+
+    /* limit 0: counts only, matches may be NULL. */
+    p.limit = 0;
+    cr_assert_eq(xs_db_search(db, q, &p, NULL, &r), KBS_OK);
+    cr_assert_eq(r.n, 0);
+    cr_assert_geq(r.upper, 4);
+
+    xs_query_free(subs[0]);
+    xs_query_free(subs[1]);
+    xs_query_free(q);
+    xs_query_free(q2);
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, equal_weights_come_in_docid_order)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    xs_search_params p = default_params();
+    /* A pure boolean filter gives every match weight 0. */
+    xs_query *t = term("Sbusiness"), *q = NULL;
+    cr_assert_eq(xs_query_scale(t, 0, &q), KBS_OK);
+    xs_query_free(t);
+    xs_match m[8];
+    xs_search_result r;
+    cr_assert_eq(xs_db_search(db, q, &p, m, &r), KBS_OK);
+    cr_assert_eq(r.n, 3);
+    cr_assert(m[0].docid < m[1].docid && m[1].docid < m[2].docid);
+    xs_query_free(q);
+    xs_db_close(db);
+    free(path);
+}
+
+/* ---- errors ---- */
+
+Test(shim, missing_database)
+{
+    char *path = db_path();
+    xs_db *db = NULL;
+    char err[256];
+    cr_assert_eq(xs_db_open(path, XS_OPEN_READ, &db, err, sizeof err), KBS_ENOTFOUND);
+    cr_assert_null(db);
+    cr_assert_neq(err[0], '\0');
+    cr_assert_eq(xs_db_open(path, XS_OPEN_WRITE, &db, err, sizeof err), KBS_ENOTFOUND, "%s", err);
+    cr_assert_null(db);
+    free(path);
+}
+
+/* A folder with a stray file but no glass database: Xapian says
+ * DatabaseNotFoundError, hence KBS_ENOTFOUND (documented in the header). */
+Test(shim, folder_that_is_not_a_database)
+{
+    char *path = db_path();
+    char *stray = tu_path(path, "notes.txt");
+    tu_write(stray, "some unrelated notes\n", 21);
+    xs_db *db = NULL;
+    char err[256];
+    cr_assert_eq(xs_db_open(path, XS_OPEN_READ, &db, err, sizeof err), KBS_ENOTFOUND, "%s", err);
+    cr_assert_null(db);
+    cr_assert_eq(xs_db_open(path, XS_OPEN_WRITE, &db, err, sizeof err), KBS_ENOTFOUND, "%s", err);
+    cr_assert_null(db);
+    /* A path that is a file, not a folder. */
+    cr_assert_eq(xs_db_open(stray, XS_OPEN_READ, &db, err, sizeof err), KBS_ENOTFOUND, "%s", err);
+    free(stray);
+    free(path);
+}
+
+Test(shim, a_second_writer_is_locked_out)
+{
+    char *path = db_path();
+    xs_db *w = sample_db(path);
+    xs_db *w2 = NULL;
+    char err[256] = "";
+    cr_assert_eq(xs_db_open(path, XS_OPEN_WRITE, &w2, err, sizeof err), KBS_ELOCKED);
+    cr_assert_null(w2);
+    cr_assert(strstr(err, "lock") != NULL, "message: %s", err);
+    /* Readers are still welcome. */
+    xs_db *r = open_ok(path, XS_OPEN_READ);
+    xs_db_close(r);
+    /* Closing the first writer releases the lock. */
+    xs_db_close(w);
+    w2 = open_ok(path, XS_OPEN_WRITE);
+    xs_db_close(w2);
+    free(path);
+}
+
+Test(shim, missing_document)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    char *data = (char *)"untouched";
+    size_t len = 7;
+    cr_assert_eq(xs_db_get_data(db, 999, &data, &len), KBS_ENOTFOUND);
+    cr_assert_str_eq(data, "untouched");
+    cr_assert_eq(len, 7);
+    cr_assert_neq(xs_db_errmsg(db)[0], '\0');
+    cr_assert_eq(xs_db_get_value(db, 999, 0, &data, &len), KBS_ENOTFOUND);
+    cr_assert_eq(xs_db_get_data(db, 0, &data, &len), KBS_EINVAL, "docid 0 is never valid");
+    xs_db_close(db);
+    free(path);
+}
+
+Test(shim, term_too_long_for_glass)
+{
+    char *path = db_path();
+    xs_db *db = open_ok(path, XS_OPEN_WRITE_CREATE);
+    char big[300];
+    memset(big, 'x', sizeof big);
+    xs_doc *doc = NULL;
+    cr_assert_eq(xs_doc_new(&doc), KBS_OK);
+    cr_assert_eq(xs_doc_add_term(doc, "Qlong", 5, 0), KBS_OK);
+    cr_assert_eq(xs_doc_add_posting(doc, big, sizeof big, 1, 1), KBS_OK);
+    uint32_t id = 0;
+    int st = xs_db_replace(db, "Qlong", 5, doc, &id);
+    /* Glass checks term length when the document is added or at commit. */
+    if (st == KBS_OK)
+        st = xs_db_commit(db);
+    cr_assert_eq(st, KBS_EINVAL, "status %d: %s", st, xs_db_errmsg(db));
+    xs_doc_free(doc);
+    xs_db_close(db);
+    free(path);
+}
+
+static void add_filler(xs_db *w, int i, int round)
+{
+    xs_doc *doc = NULL;
+    cr_assert_eq(xs_doc_new(&doc), KBS_OK);
+    char id[32], word[32];
+    snprintf(id, sizeof id, "Qfill%04d", i);
+    cr_assert_eq(xs_doc_add_term(doc, id, strlen(id), 0), KBS_OK);
+    /* Words that change every round, so every round rewrites most blocks. */
+    for (int k = 0; k < 20; k++) {
+        snprintf(word, sizeof word, "w%d_%d", (i * 7 + k * 13) % 3000, round);
+        cr_assert_eq(xs_doc_add_posting(doc, word, strlen(word), (uint32_t)k + 1, 1), KBS_OK);
+    }
+    cr_assert_eq(xs_doc_add_posting(doc, "harbour", 7, 21, 1), KBS_OK);
+    cr_assert_eq(xs_doc_set_data(doc, id, strlen(id)), KBS_OK);
+    uint32_t docid = 0;
+    cr_assert_eq(xs_db_replace(w, id, strlen(id), doc, &docid), KBS_OK);
+    xs_doc_free(doc);
+}
+
+static int count_cb(void *ctx, const char *t, size_t len, uint32_t freq)
+{
+    (void)t;
+    (void)len;
+    (void)freq;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+/* Damage done to postlist.glass. Glass keeps no block checksums, so only
+ * damage to structure is detected; flipped bytes inside postings may go
+ * unnoticed (wrong results), which is why these cases only demand "a status,
+ * never a crash" and an error where Xapian can see one. */
+enum damage { JUNK_ALL, EMPTY, HALF, FLIP_EVERY_37 };
+
+typedef struct damage_case {
+    enum damage how;
+    int must_fail; /* some call must return ECORRUPT or EBACKEND */
+} damage_case;
+
+static const damage_case DAMAGE_CASES[] = {
+    /* 1 */ {JUNK_ALL, 1},
+    /* 2 */ {EMPTY, 1},
+    /* 3 */ {HALF, 0},
+    /* 4 */ {FLIP_EVERY_37, 0},
+};
+
+static void damage_table(const char *table, enum damage how)
+{
+    size_t len = 0;
+    char *b = tu_read(table, &len);
+    cr_assert_not_null(b);
+    cr_assert_gt(len, 8192, "the table should span several blocks");
+    uint32_t x = 12345;
+    switch (how) {
+    case JUNK_ALL:
+        for (size_t i = 0; i < len; i++) {
+            x = x * 1103515245u + 12345u;
+            b[i] = (char)(x >> 16);
+        }
+        break;
+    case EMPTY:
+        len = 0;
+        break;
+    case HALF:
+        len /= 2;
+        break;
+    case FLIP_EVERY_37:
+        for (size_t i = 100; i < len; i += 37)
+            b[i] ^= 0x5a;
+        break;
+    }
+    tu_write(table, b, len);
+    free(b);
+}
+
+static int is_damage_status(int st)
+{
+    return st == KBS_ECORRUPT || st == KBS_EBACKEND;
+}
+
+Test(shim, damaged_postlist_table)
+{
+    for (size_t c = 0; c < sizeof DAMAGE_CASES / sizeof DAMAGE_CASES[0]; c++) {
+        const damage_case *dc = &DAMAGE_CASES[c];
+        char name[16];
+        snprintf(name, sizeof name, "db%zu", c + 1);
+        char *path = tu_path(tu_tmpdir(), name);
+        xs_db *w = open_ok(path, XS_OPEN_WRITE_CREATE);
+        for (int i = 0; i < 300; i++)
+            add_filler(w, i, 0);
+        cr_assert_eq(xs_db_commit(w), KBS_OK);
+        xs_db_close(w);
+        char *table = tu_path(path, "postlist.glass");
+        damage_table(table, dc->how);
+
+        int failed = 0;
+        xs_db *db = NULL;
+        char err[256] = "";
+        int st = xs_db_open(path, XS_OPEN_READ, &db, err, sizeof err);
+        if (st != KBS_OK) {
+            cr_assert(is_damage_status(st), "case %zu: open: %d %s", c + 1, st, err);
+            cr_assert_neq(err[0], '\0');
+            failed = 1;
+        } else {
+            /* Every read that touches postings: each either works or says
+             * the index is damaged. */
+            xs_query *q = NULL;
+            cr_assert_eq(xs_query_wildcard("w", 1, 50, &q), KBS_OK);
+            xs_search_params p = default_params();
+            xs_match m[20];
+            xs_search_result r;
+            int sts[4];
+            sts[0] = xs_db_search(db, q, &p, m, &r);
+            xs_query_free(q);
+            uint32_t id = 0, freq = 0;
+            sts[1] = xs_db_find(db, "Qfill0150", 9, &id);
+            sts[2] = xs_db_termfreq(db, "harbour", 7, &freq);
+            size_t n = 0;
+            sts[3] = xs_db_allterms(db, "", 0, count_cb, &n);
+            for (int k = 0; k < 4; k++) {
+                cr_assert(sts[k] == KBS_OK || sts[k] == KBS_ENOTFOUND || is_damage_status(sts[k]),
+                          "case %zu call %d: %d %s", c + 1, k, sts[k], xs_db_errmsg(db));
+                failed |= is_damage_status(sts[k]);
+            }
+            xs_db_close(db);
+        }
+        if (dc->must_fail)
+            cr_assert(failed, "case %zu: the damage went unnoticed", c + 1);
+        free(table);
+        free(path);
+    }
+}
+
+Test(shim, null_and_empty_arguments)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    xs_doc *doc = NULL;
+    cr_assert_eq(xs_doc_new(&doc), KBS_OK);
+    xs_query *q = term("ferry");
+    xs_search_params p = default_params();
+    xs_match m[4];
+    xs_search_result r;
+    uint32_t u = 0;
+    char *s = NULL;
+    size_t n = 0;
+    char err[64];
+    xs_db *out = NULL;
+
+    /* Numbered so a failure names its line. */
+    const int got[] = {
+        /* 1 */ xs_db_open(NULL, XS_OPEN_READ, &out, err, sizeof err),
+        /* 2 */ xs_db_open("", XS_OPEN_READ, &out, err, sizeof err),
+        /* 3 */ xs_db_open(path, XS_OPEN_READ, NULL, err, sizeof err),
+        /* 4 */ xs_db_open(path, 42, &out, NULL, 0),
+        /* 5 */ xs_db_commit(NULL),
+        /* 6 */ xs_db_reopen(NULL),
+        /* 7 */ xs_db_doc_count(NULL, &u),
+        /* 8 */ xs_db_doc_count(db, NULL),
+        /* 9 */ xs_db_last_docid(db, NULL),
+        /* 10 */ xs_db_get_metadata(db, NULL, &s, &n),
+        /* 11 */ xs_db_get_metadata(db, "", &s, &n),
+        /* 12 */ xs_db_set_metadata(db, NULL, "v", 1),
+        /* 13 */ xs_db_set_metadata(db, "k", NULL, 1),
+        /* 14 */ xs_doc_new(NULL),
+        /* 15 */ xs_doc_add_posting(NULL, "t", 1, 1, 1),
+        /* 16 */ xs_doc_add_posting(doc, NULL, 1, 1, 1),
+        /* 17 */ xs_doc_add_posting(doc, "", 0, 1, 1),
+        /* 18 */ xs_doc_add_term(doc, NULL, 3, 1),
+        /* 19 */ xs_doc_set_value(NULL, 0, "v", 1),
+        /* 20 */ xs_doc_set_data(doc, NULL, 4),
+        /* 21 */ xs_db_replace(db, NULL, 2, doc, &u),
+        /* 22 */ xs_db_replace(db, "Qa", 2, NULL, &u),
+        /* 23 */ xs_db_replace(db, "", 0, doc, &u),
+        /* 24 */ xs_db_delete(db, "", 0),
+        /* 25 */ xs_db_delete(NULL, "Qa", 2),
+        /* 26 */ xs_db_find(db, "", 0, &u),
+        /* 27 */ xs_db_find(db, "Qa", 2, NULL),
+        /* 28 */ xs_db_get_value(db, 1, 0, NULL, &n),
+        /* 29 */ xs_db_get_data(NULL, 1, &s, &n),
+        /* 30 */ xs_db_allterms(db, "Q", 1, NULL, NULL),
+        /* 31 */ xs_db_allterms(db, NULL, 1, collect_cb, NULL),
+        /* 32 */ xs_db_termfreq(db, NULL, 1, &u),
+        /* 33 */ xs_query_term(NULL, 1, 1, 0, &q),
+        /* 34 */ xs_query_term("t", 1, 1, 0, NULL),
+        /* 35 */ xs_query_combine(XS_OP_AND, NULL, 2, 0, &q),
+        /* 36 */ xs_query_combine(99, &q, 1, 0, &q),
+        /* 37 */ xs_query_scale(NULL, 1.0, &q),
+        /* 38 */ xs_query_scale(q, -1.0, &q),
+        /* 39 */ xs_query_value_range(0, "a", "b", NULL),
+        /* 40 */ xs_query_wildcard("", 0, 5, &q),
+        /* 41 */ xs_query_wildcard(NULL, 1, 5, &q),
+        /* 42 */ xs_db_search(NULL, q, &p, m, &r),
+        /* 43 */ xs_db_search(db, NULL, &p, m, &r),
+        /* 44 */ xs_db_search(db, q, NULL, m, &r),
+        /* 45 */ xs_db_search(db, q, &p, NULL, &r),
+        /* 46 */ xs_db_search(db, q, &p, m, NULL),
+    };
+    for (size_t i = 0; i < sizeof got / sizeof got[0]; i++)
+        cr_expect_eq(got[i], KBS_EINVAL, "case %zu: status %d", i + 1, got[i]);
+    cr_assert_null(out);
+
+    xs_query *nulls[2] = {q, NULL};
+    xs_query *c = NULL;
+    cr_assert_eq(xs_query_combine(XS_OP_OR, nulls, 2, 0, &c), KBS_EINVAL);
+    cr_assert_null(c);
+
+    /* The frees and the message accept NULL. */
+    xs_db_close(NULL);
+    xs_doc_free(NULL);
+    xs_query_free(NULL);
+    cr_assert_str_eq(xs_db_errmsg(NULL), "");
+    cr_assert_null(xs_query_describe(NULL));
+
+    xs_query_free(q);
+    xs_doc_free(doc);
+    xs_db_close(db);
+    free(path);
+}
+
+/* A reader whose revision a writer has recycled meets DatabaseModifiedError;
+ * the shim reopens and retries once, so the reads still succeed. (Checked:
+ * with the retry taken out of the shim, this test fails with KBS_EBACKEND.) */
+Test(shim, reader_survives_recycled_revision)
+{
+    enum { NDOCS = 300, ROUNDS = 3 };
+    char *path = db_path();
+    xs_db *w = open_ok(path, XS_OPEN_WRITE_CREATE);
+    for (int i = 0; i < NDOCS; i++)
+        add_filler(w, i, 0);
+    cr_assert_eq(xs_db_commit(w), KBS_OK);
+    xs_db *r = open_ok(path, XS_OPEN_READ);
+    for (int round = 1; round <= ROUNDS; round++) {
+        for (int i = 0; i < NDOCS; i++)
+            add_filler(w, i, round);
+        cr_assert_eq(xs_db_commit(w), KBS_OK);
+    }
+
+    xs_query *q = term("harbour");
+    xs_search_params p = default_params();
+    xs_match m[20];
+    xs_search_result res;
+    int st = xs_db_search(r, q, &p, m, &res);
+    cr_assert_eq(st, KBS_OK, "search: status %d: %s", st, xs_db_errmsg(r));
+    cr_assert_eq(res.n, 20);
+    xs_query_free(q);
+
+    char *data = NULL;
+    size_t len = 0;
+    st = xs_db_get_data(r, NDOCS / 2, &data, &len);
+    cr_assert_eq(st, KBS_OK, "get_data: status %d: %s", st, xs_db_errmsg(r));
+    free(data);
+    size_t n = 0;
+    cr_assert_eq(xs_db_allterms(r, "Qfill", 5, count_cb, &n), KBS_OK);
+    cr_assert_eq(n, NDOCS, "each term exactly once");
+    xs_db_close(r);
+    xs_db_close(w);
+    free(path);
+}
