@@ -1,0 +1,590 @@
+/* snippet.c - the passage of an article shown under a hit, with highlights.
+ *
+ * The body is seen as one folded stream: paragraphs trimmed and joined by a
+ * space, every whitespace run one space. Widths are counted in characters of
+ * that stream, so a window's width is exactly what the reader will see.
+ *
+ * The window is made of "units": words the eye reads as one (words joined by
+ * a hyphen, an apostrophe-less "U.S.", a "3/4") never split, because cutting
+ * between them would show half a word. The best window is found with two
+ * linear sweeps (FTS5's scoring, without its quadratic loop), then the
+ * matches in it are given context: the start of their sentence when it fits,
+ * else as much text before them as after (FTS5 centres its hits the same way).
+ */
+#include "snippet.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenize.h"
+#include "utf8.h"
+
+/* Punctuation kept on a word at either edge of the snippet ("“Yes,”") is
+ * capped so that a run of symbols cannot stretch it. */
+#define EDGE_MAX_CHARS 8
+/* Words glued without whitespace form one unit, but a unit longer than this
+ * (or than max_chars, if larger) is cut between words so that a long run of
+ * "a/b/c/d..." cannot take over the snippet. */
+#define UNIT_MIN_SPLIT 80
+
+#define NO_STEM SIZE_MAX
+
+#define SCORE_STEM 1000u
+#define SCORE_MATCH 10u
+#define SCORE_SENTENCE 5u
+#define SCORE_EARLY 4u /* stays below SCORE_SENTENCE: a sentence start wins over earliness */
+
+typedef struct stok {
+    size_t para;                        /* index into req->paras */
+    size_t start, end;                  /* bytes of the word in req->text */
+    size_t lead, trail;                 /* widened by the punctuation attached to it */
+    size_t flead, fstart, fend, ftrail; /* the same four in folded characters */
+    size_t stem;                        /* index into req->stems, or NO_STEM */
+    unsigned flags;
+    int space_before; /* whitespace separates it from the previous word */
+} stok;
+
+typedef struct unit {
+    size_t t0, t1; /* its words: toks[t0..t1) */
+    size_t lead, trail;
+    size_t flead, ftrail;
+    size_t nmatch;
+    int sentence;
+} unit;
+
+typedef struct collect {
+    const snippet_request *req;
+    stemmer *st;
+    size_t para;
+    size_t base;
+    stok *toks;
+    size_t n, cap;
+    int oom;
+} collect;
+
+typedef struct window_counts {
+    size_t *cnt; /* per stem */
+    size_t distinct;
+    size_t matches;
+} window_counts;
+
+typedef struct emitter {
+    const char *text;
+    buf *out;
+    int pending; /* a whitespace run was seen and not yet written */
+    int any;     /* something was written: leading whitespace is dropped */
+    size_t left; /* characters that may still be written */
+    int cut;     /* the limit stopped the output */
+} emitter;
+
+/* Whitespace that the output folds: ASCII, NEL, NBSP and the Unicode spaces
+ * news pages use for layout. */
+static int is_space(uint32_t cp)
+{
+    switch (cp) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+    case 0xFEFF:
+        return 1;
+    default:
+        return cp >= 0x2000 && cp <= 0x200B;
+    }
+}
+
+/* Clamps a paragraph to the text, so that a bad span can never read out of it. */
+static void para_range(const snippet_request *req, size_t p, size_t *ps, size_t *pe)
+{
+    size_t off = req->paras[p].off, len = req->paras[p].len;
+    if (off > req->len)
+        off = req->len;
+    if (len > req->len - off)
+        len = req->len - off;
+    *ps = off;
+    *pe = off + len;
+}
+
+static size_t count_chars(const char *s, size_t a, size_t b)
+{
+    size_t n = 0;
+    uint32_t cp;
+    while (a < b) {
+        a += utf8_decode(s + a, b - a, &cp);
+        n++;
+    }
+    return n;
+}
+
+static size_t skip_chars(const char *s, size_t a, size_t b, size_t nchars)
+{
+    uint32_t cp;
+    while (a < b && nchars-- > 0)
+        a += utf8_decode(s + a, b - a, &cp);
+    return a;
+}
+
+/* Stems compare as the caller sorted them, with strcmp; ours has a length and
+ * may not be NUL-terminated. */
+static int stem_cmp(const char *stem, size_t len, const char *key)
+{
+    int c = strncmp(stem, key, len);
+    if (c != 0)
+        return c;
+    return key[len] == '\0' ? 0 : -1;
+}
+
+static size_t find_stem(const snippet_request *req, const char *stem, size_t len)
+{
+    size_t lo = 0, hi = req->nstems;
+    if (memchr(stem, '\0', len))
+        return NO_STEM;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = stem_cmp(stem, len, req->stems[mid]);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NO_STEM;
+}
+
+static int collect_token(void *ctx, const token *tok)
+{
+    collect *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        if (cap > SIZE_MAX / sizeof *c->toks) {
+            c->oom = 1;
+            return 1;
+        }
+        stok *p = realloc(c->toks, cap * sizeof *p);
+        if (!p) {
+            c->oom = 1;
+            return 1;
+        }
+        c->toks = p;
+        c->cap = cap;
+    }
+    size_t idx = NO_STEM;
+    if (c->st && c->req->nstems > 0) {
+        const char *stem;
+        size_t slen;
+        if (stemmer_stem(c->st, tok->text, tok->len, &stem, &slen) != 0) {
+            c->oom = 1;
+            return 1;
+        }
+        idx = find_stem(c->req, stem, slen);
+    }
+    stok *k = &c->toks[c->n++];
+    memset(k, 0, sizeof *k);
+    k->para = c->para;
+    k->start = c->base + tok->start;
+    k->end = c->base + tok->end;
+    k->stem = idx;
+    k->flags = tok->flags;
+    return 0;
+}
+
+/* The folded-character position of the word edges, and the punctuation
+ * attached to each word, in one pass over the body. */
+static size_t measure(const snippet_request *req, stok *toks, size_t n)
+{
+    const char *s = req->text;
+    size_t f = 0, t = 0;
+    int pending = 0;
+    uint32_t cp;
+    for (size_t p = 0; p < req->npara; p++) {
+        size_t ps, pe;
+        para_range(req, p, &ps, &pe);
+        pending = f > 0;
+        size_t pos = ps;
+        stok *prev = NULL;
+        for (;;) {
+            stok *k = t < n && toks[t].para == p ? &toks[t] : NULL;
+            size_t limit = k ? k->start : pe;
+            if (prev) {
+                size_t q = prev->end, nc = 0;
+                while (q < limit && nc < EDGE_MAX_CHARS) {
+                    size_t l = utf8_decode(s + q, limit - q, &cp);
+                    if (is_space(cp))
+                        break;
+                    q += l;
+                    nc++;
+                }
+                prev->trail = q;
+                prev->ftrail = prev->fend + nc;
+            }
+            size_t ws_end = pos;
+            int saw_space = 0;
+            while (pos < limit) {
+                size_t l = utf8_decode(s + pos, limit - pos, &cp);
+                if (is_space(cp)) {
+                    pending = f > 0;
+                    saw_space = 1;
+                    ws_end = pos + l;
+                } else {
+                    f += (size_t)pending + 1;
+                    pending = 0;
+                }
+                pos += l;
+            }
+            if (!k)
+                break;
+            size_t nlead = count_chars(s, ws_end, k->start);
+            size_t skip = nlead > EDGE_MAX_CHARS ? nlead - EDGE_MAX_CHARS : 0;
+            k->lead = skip_chars(s, ws_end, k->start, skip);
+            k->space_before = saw_space || !prev;
+            f += (size_t)pending;
+            pending = 0;
+            k->fstart = f;
+            k->flead = f - (nlead - skip);
+            f += count_chars(s, k->start, k->end);
+            k->fend = f;
+            pos = k->end;
+            prev = k;
+            t++;
+        }
+    }
+    return f;
+}
+
+static size_t build_units(const snippet_request *req, const stok *toks, size_t n, unit *units)
+{
+    size_t split = req->max_chars > UNIT_MIN_SPLIT ? req->max_chars : UNIT_MIN_SPLIT;
+    size_t nu = 0;
+    unit *u = NULL;
+    for (size_t t = 0; t < n; t++) {
+        const stok *k = &toks[t];
+        int glued = t > 0 && k->para == toks[t - 1].para && !k->space_before;
+        int joins = glued && !(k->flags & TOK_CJK) && !(toks[t - 1].flags & TOK_CJK) &&
+                    k->fend - u->flead <= split;
+        if (!joins) {
+            u = &units[nu++];
+            u->t0 = t;
+            u->nmatch = 0;
+            u->sentence = (k->flags & TOK_SENTENCE) != 0;
+            /* Cut between glued words, the punctuation before belongs to the
+             * previous unit. */
+            u->lead = glued ? k->start : k->lead;
+            u->flead = glued ? k->fstart : k->flead;
+        }
+        u->t1 = t + 1;
+        u->trail = k->trail;
+        u->ftrail = k->ftrail;
+        if (k->stem != NO_STEM)
+            u->nmatch++;
+    }
+    return nu;
+}
+
+static void counts_add(window_counts *w, const stok *toks, const unit *u, int sign)
+{
+    if (u->nmatch == 0)
+        return;
+    for (size_t t = u->t0; t < u->t1; t++) {
+        size_t s = toks[t].stem;
+        if (s == NO_STEM)
+            continue;
+        if (sign > 0) {
+            if (w->cnt[s]++ == 0)
+                w->distinct++;
+            w->matches++;
+        } else {
+            if (--w->cnt[s] == 0)
+                w->distinct--;
+            w->matches--;
+        }
+    }
+}
+
+static uint64_t window_score(const window_counts *w, const unit *units, size_t nu, size_t a)
+{
+    uint64_t sc = (uint64_t)w->distinct * SCORE_STEM + (uint64_t)w->matches * SCORE_MATCH;
+    if (units[a].sentence)
+        sc += SCORE_SENTENCE;
+    sc += (uint64_t)(nu - a) * SCORE_EARLY / nu;
+    return sc;
+}
+
+static size_t width(const unit *units, size_t a, size_t b)
+{
+    return units[b].ftrail - units[a].flead;
+}
+
+/* Finds the window [*best_a, *best_b] with the best score among those that
+ * start at a match and those that end at one, each as wide as fits. */
+static void best_window(const stok *toks, const unit *units, size_t nu, size_t max,
+                        window_counts *w, size_t *best_a, size_t *best_b)
+{
+    uint64_t best = 0;
+    size_t b = 0; /* the window is [a, b) */
+    for (size_t a = 0; a < nu; a++) {
+        if (b == a)
+            counts_add(w, toks, &units[b++], 1);
+        while (b < nu && width(units, a, b) <= max)
+            counts_add(w, toks, &units[b++], 1);
+        if (units[a].nmatch > 0) {
+            uint64_t sc = window_score(w, units, nu, a);
+            if (sc > best) {
+                best = sc;
+                *best_a = a;
+                *best_b = b - 1;
+            }
+        }
+        counts_add(w, toks, &units[a], -1);
+    }
+    size_t a = 0; /* the window is [a, b] */
+    for (b = 0; b < nu; b++) {
+        counts_add(w, toks, &units[b], 1);
+        while (a < b && width(units, a, b) > max)
+            counts_add(w, toks, &units[a++], -1);
+        if (units[b].nmatch > 0) {
+            uint64_t sc = window_score(w, units, nu, a);
+            if (sc > best || (sc == best && a < *best_a)) {
+                best = sc;
+                *best_a = a;
+                *best_b = b;
+            }
+        }
+    }
+}
+
+/* Gives the matches of [*lo, *hi] their context within max characters. */
+static void widen(const unit *units, size_t nu, size_t max, size_t *lo, size_t *hi)
+{
+    size_t ca = *lo, cb = *hi;
+    while (units[ca].nmatch == 0)
+        ca++;
+    while (units[cb].nmatch == 0)
+        cb--;
+    size_t a = ca, b = cb;
+    /* The start of the sentence reads best, if it fits. */
+    size_t s = ca;
+    while (!units[s].sentence && s > 0 && width(units, s - 1, cb) <= max)
+        s--;
+    if (units[s].sentence) {
+        a = s;
+        while (b + 1 < nu && width(units, a, b + 1) <= max)
+            b++;
+        while (a > 0 && width(units, a - 1, b) <= max)
+            a--;
+    } else {
+        for (;;) {
+            int back = a > 0 && width(units, a - 1, b) <= max;
+            int fwd = b + 1 < nu && width(units, a, b + 1) <= max;
+            if (!back && !fwd)
+                break;
+            size_t before = units[ca].flead - units[a].flead;
+            size_t after = units[b].ftrail - units[cb].ftrail;
+            if (back && (!fwd || before < after))
+                a--;
+            else
+                b++;
+        }
+    }
+    *lo = a;
+    *hi = b;
+}
+
+static void emit_char(emitter *e, const char *p, size_t l, uint32_t cp)
+{
+    size_t need = (size_t)e->pending + 1;
+    if (e->left < need) {
+        e->cut = 1;
+        return;
+    }
+    e->left -= need;
+    if (e->pending)
+        buf_append_char(e->out, ' ');
+    e->pending = 0;
+    e->any = 1;
+    /* The text should be valid UTF-8 already; whatever is not is replaced. */
+    if (cp == UTF8_REPLACEMENT)
+        buf_append(e->out, "\xEF\xBF\xBD", 3);
+    else
+        buf_append(e->out, p, l);
+}
+
+static void emit_range(emitter *e, size_t a, size_t b)
+{
+    uint32_t cp;
+    while (a < b && !e->cut) {
+        size_t l = utf8_decode(e->text + a, b - a, &cp);
+        if (is_space(cp))
+            e->pending = e->any;
+        else
+            emit_char(e, e->text + a, l, cp);
+        a += l;
+    }
+}
+
+static void flush_space(emitter *e)
+{
+    if (e->pending) {
+        buf_append_char(e->out, ' ');
+        e->pending = 0;
+    }
+}
+
+static void add_span(snippet_result *out, size_t s0, size_t s1)
+{
+    if (out->nspans > 0) {
+        kbs_span *last = &out->spans[out->nspans - 1];
+        size_t last_end = (size_t)last->start + last->len;
+        if (last_end + 1 == s0 && out->text.data[last_end] == ' ') {
+            last->len = (uint32_t)(s1 - last->start);
+            return;
+        }
+    }
+    out->spans[out->nspans].start = (uint32_t)s0;
+    out->spans[out->nspans].len = (uint32_t)(s1 - s0);
+    out->nspans++;
+}
+
+/* Writes units [lo, hi] to out->text with their highlights. */
+static int render(const snippet_request *req, const stok *toks, const unit *units, size_t lo,
+                  size_t hi, size_t ftotal, snippet_result *out)
+{
+    size_t t = units[lo].t0, tend = units[hi].t1, nmatch = 0;
+    for (size_t u = lo; u <= hi; u++)
+        nmatch += units[u].nmatch;
+    if (nmatch > 0) {
+        out->spans = malloc(nmatch * sizeof *out->spans);
+        if (!out->spans)
+            return -1;
+    }
+    if (units[lo].flead > 0)
+        buf_append(&out->text, "\xE2\x80\xA6 ", 4);
+    emitter e = {req->text, &out->text, 0, 0, SIZE_MAX, 0};
+    size_t plast = toks[tend - 1].para;
+    size_t pos = units[lo].lead;
+    for (size_t p = toks[t].para;; p++) {
+        size_t ps, pe;
+        para_range(req, p, &ps, &pe);
+        if (p != toks[units[lo].t0].para) {
+            pos = ps;
+            e.pending = e.any;
+        }
+        size_t stop = p == plast ? units[hi].trail : pe;
+        for (; t < tend && toks[t].para == p; t++) {
+            if (toks[t].stem == NO_STEM)
+                continue;
+            emit_range(&e, pos, toks[t].start);
+            flush_space(&e);
+            size_t s0 = out->text.len;
+            emit_range(&e, toks[t].start, toks[t].end);
+            if (!buf_failed(&out->text))
+                add_span(out, s0, out->text.len);
+            pos = toks[t].end;
+        }
+        emit_range(&e, pos, stop);
+        if (p == plast)
+            break;
+    }
+    if (units[hi].ftrail < ftotal)
+        buf_append(&out->text, " \xE2\x80\xA6", 4);
+    return buf_failed(&out->text) ? -1 : 0;
+}
+
+/* A body with no word at all (only symbols): its first max_chars characters. */
+static int render_wordless(const snippet_request *req, snippet_result *out)
+{
+    emitter e = {req->text, &out->text, 0, 0, req->max_chars, 0};
+    for (size_t p = 0; p < req->npara && !e.cut; p++) {
+        size_t ps, pe;
+        para_range(req, p, &ps, &pe);
+        e.pending = e.any;
+        emit_range(&e, ps, pe);
+    }
+    if (e.cut)
+        buf_append(&out->text, " \xE2\x80\xA6", 4);
+    return buf_failed(&out->text) ? -1 : 0;
+}
+
+static int make(const snippet_request *req, snippet_result *out, collect *c, unit **units_out,
+                size_t **cnt_out)
+{
+    for (size_t p = 0; p < req->npara; p++) {
+        size_t ps, pe;
+        para_range(req, p, &ps, &pe);
+        c->para = p;
+        c->base = ps;
+        if (tokenize(req->text + ps, pe - ps, TOKENIZE_DOCUMENT, 0, collect_token, c) != 0 ||
+            c->oom)
+            return -1;
+    }
+    size_t ftotal = measure(req, c->toks, c->n);
+    if (c->n == 0)
+        return render_wordless(req, out);
+
+    unit *units = malloc(c->n * sizeof *units);
+    *units_out = units;
+    if (!units)
+        return -1;
+    size_t nu = build_units(req, c->toks, c->n, units);
+    size_t total_matches = 0;
+    for (size_t u = 0; u < nu; u++)
+        total_matches += units[u].nmatch;
+
+    size_t max = req->max_chars, lo = 0, hi = 0;
+    if (total_matches == 0) {
+        while (hi + 1 < nu && width(units, 0, hi + 1) <= max)
+            hi++;
+    } else {
+        size_t *cnt = calloc(req->nstems, sizeof *cnt);
+        *cnt_out = cnt;
+        if (!cnt)
+            return -1;
+        window_counts w = {cnt, 0, 0};
+        best_window(c->toks, units, nu, max, &w, &lo, &hi);
+        widen(units, nu, max, &lo, &hi);
+        out->matched = 1;
+    }
+    return render(req, c->toks, units, lo, hi, ftotal, out);
+}
+
+int snippet_make(const snippet_request *req, stemmer *st, snippet_result *out)
+{
+    if (!out)
+        return -1;
+    memset(out, 0, sizeof *out);
+    if (!req || (!req->text && req->len > 0) || (!req->paras && req->npara > 0) ||
+        (!req->stems && req->nstems > 0))
+        return -1;
+    collect c = {req, st, 0, 0, NULL, 0, 0, 0};
+    unit *units = NULL;
+    size_t *cnt = NULL;
+    int rc = make(req, out, &c, &units, &cnt);
+    free(c.toks);
+    free(units);
+    free(cnt);
+    if (rc != 0)
+        snippet_result_free(out);
+    return rc;
+}
+
+void snippet_result_free(snippet_result *r)
+{
+    if (!r)
+        return;
+    buf_free(&r->text);
+    free(r->spans);
+    r->spans = NULL;
+    r->nspans = 0;
+    r->matched = 0;
+}
