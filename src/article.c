@@ -234,11 +234,14 @@ static int byline_line(const char *t, const line *ln, art_span *name)
 {
     static const char *const tails[] = {"KBS World Radio News", "KBS World Radio", "KBS World News",
                                         "KBS News"};
+    size_t end = ln->te;
+    if (end > ln->ts && t[end - 1] == '.')
+        end--;
     for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
         size_t tl = strlen(tails[i]);
-        if (ln->te - ln->ts < tl || !equals_ci(t + ln->te - tl, tl, tails[i]))
+        if (end - ln->ts < tl || !equals_ci(t + end - tl, tl, tails[i]))
             continue;
-        size_t s = ln->ts, e = ln->te - tl;
+        size_t s = ln->ts, e = end - tl;
         trim(t, &s, &e);
         if (e > s && t[e - 1] != ',')
             continue; /* "... said KBS News": a sentence, not a sign-off */
@@ -295,8 +298,14 @@ static int scan_body(parser *p, size_t pos, unsigned flags)
         }
         if (end_marker(p->t, &ln))
             break;
-        if ((flags & BODY_BYLINE) && byline_line(p->t, &ln, &p->a->byline))
-            break;
+        if ((flags & BODY_BYLINE) && byline_line(p->t, &ln, &p->a->byline)) {
+            /* The sign-off closes the story. One before any text is a page
+             * that names its reporter first: keep reading, or the whole
+             * story would be lost. */
+            if (open || p->a->npara > 0)
+                break;
+            continue;
+        }
         if (open && (flags & BODY_INDENT_SPLITS) && ln.ts > ln.start &&
             (p->t[ln.start] == ' ' || p->t[ln.start] == '\t')) {
             if (push_para(p, ps, pe) != 0)
@@ -339,13 +348,21 @@ static int parse_reuters(parser *p)
     size_t pos = 0, s, e;
     while (next_line(t, p->len, pos, &ln) && blank(&ln))
         pos = ln.next;
-    /* Three "--" lines in a row: headline, author, date (then the url). */
+    /* At least three "--" lines in a row (headline, author, date, url), one
+     * of them a date or a url, so a text that opens with a dashed list is
+     * not taken for the archive layout. */
     size_t probe = pos;
-    for (int i = 0; i < 3; i++) {
-        if (!next_line(t, p->len, probe, &ln) || !dash_line(t, &ln, &s, &e))
-            return 0;
+    int ndash = 0, dated = 0;
+    char scratch[20];
+    while (ndash < 8 && next_line(t, p->len, probe, &ln) && dash_line(t, &ln, &s, &e)) {
         probe = ln.next;
+        ndash++;
+        if (prefix_ci(t + s, e - s, "http://") || prefix_ci(t + s, e - s, "https://") ||
+            article_parse_date(t + s, e - s, scratch) == 0)
+            dated = 1;
     }
+    if (ndash < 3 || !dated)
+        return 0;
     article *a = p->a;
     a->layout = ART_REUTERS;
     for (int i = 0; next_line(t, p->len, pos, &ln) && dash_line(t, &ln, &s, &e); i++) {

@@ -272,43 +272,61 @@ typedef struct edge_case {
     const char *text;
     int layout;
     const char *title;
+    const char *byline;
     size_t npara;
     const char *first; /* first paragraph, or NULL when npara is 0 */
     const char *written;
 } edge_case;
 
 static const edge_case edges[] = {
-    /* 0 */ {"", ART_PLAIN, "", 0, NULL, ""},
-    /* 1 */ {"\n\n \r\n\xc2\xa0\n\t\n", ART_PLAIN, "", 0, NULL, ""},
-    /* 2 */ {"Written: 2019-08-01 15:25:05", ART_KBS, "", 0, NULL, "2019-08-01T15:25:05"},
+    /* 0 */ {"", ART_PLAIN, "", "", 0, NULL, ""},
+    /* 1 */ {"\n\n \r\n\xc2\xa0\n\t\n", ART_PLAIN, "", "", 0, NULL, ""},
+    /* 2 */ {"Written: 2019-08-01 15:25:05", ART_KBS, "", "", 0, NULL, "2019-08-01T15:25:05"},
     /* 3 */
-    {"Harbor Reopens\nWritten: 2019-08-01 15:25:05", ART_KBS, "Harbor Reopens", 0, NULL,
+    {"Harbor Reopens\nWritten: 2019-08-01 15:25:05", ART_KBS, "Harbor Reopens", "", 0, NULL,
      "2019-08-01T15:25:05"},
     /* 4 */
-    {"Written: 2019-08-01\nText right after.", ART_KBS, "", 1, "Text right after.",
+    {"Written: 2019-08-01\nText right after.", ART_KBS, "", "", 1, "Text right after.",
      "2019-08-01T00:00:00"},
     /* 5: not a timestamp, so not a KBS page */
-    {"Letters\nWritten: by a reader in Daegu\n\nThanks.", ART_PLAIN, "Letters", 2,
+    {"Letters\nWritten: by a reader in Daegu\n\nThanks.", ART_PLAIN, "Letters", "", 2,
      "Written: by a reader in Daegu", ""},
     /* 6: old Mac line ends */
-    {"Title\r\rOne.\rTwo.\r\rThree.", ART_PLAIN, "Title", 2, "One.\rTwo.", ""},
+    {"Title\r\rOne.\rTwo.\r\rThree.", ART_PLAIN, "Title", "", 2, "One.\rTwo.", ""},
     /* 7: a label alone on its line */
-    {"T\nWritten: 2020-01-02 03:04:05\n\nReport:\nThe text.\n", ART_KBS, "T", 1, "The text.",
+    {"T\nWritten: 2020-01-02 03:04:05\n\nReport:\nThe text.\n", ART_KBS, "T", "", 1, "The text.",
      "2020-01-02T03:04:05"},
     /* 8: only chrome */
-    {"Menu Content\nGo Top\nClose\nRelated News\nThe end.", ART_PLAIN, "", 0, NULL, ""},
+    {"Menu Content\nGo Top\nClose\nRelated News\nThe end.", ART_PLAIN, "", "", 0, NULL, ""},
     /* 9: a sentence ending in KBS News is text, not a byline */
-    {"Title\n\nThe interview was broadcast by KBS News\n", ART_PLAIN, "Title", 1,
+    {"Title\n\nThe interview was broadcast by KBS News\n", ART_PLAIN, "Title", "", 1,
      "The interview was broadcast by KBS News", ""},
-    /* 10: two "--" lines are not enough for the Reuters layout */
-    {"-- a\n-- b\n\ntext", ART_PLAIN, "-- a", 2, "-- b", ""},
-    /* 11: no newline at all */
-    {"Just one line", ART_PLAIN, "Just one line", 0, NULL, ""},
-    /* 12: a header block without From: is not a post */
-    {"Seoul: markets rally\n\nStocks rose.", ART_PLAIN, "Seoul: markets rally", 1, "Stocks rose.",
-     ""},
-    /* 13: a Written line with a zone after the time */
-    {"T\nWritten: 2021-06-30 23:59:59 KST\nBody", ART_KBS, "T", 1, "Body", "2021-06-30T23:59:59"},
+    /* 10: two "--" lines are not the Reuters layout */
+    {"-- a\n-- b\n\ntext", ART_PLAIN, "-- a", "", 2, "-- b", ""},
+    /* 11: nor three without a date or url among them */
+    {"-- one\n-- two\n-- three\n\ntext", ART_PLAIN, "-- one", "", 2, "-- two\n-- three", ""},
+    /* 12: no newline at all */
+    {"Just one line", ART_PLAIN, "Just one line", "", 0, NULL, ""},
+    /* 13: a header block without From: is not a post */
+    {"Seoul: markets rally\n\nStocks rose.", ART_PLAIN, "Seoul: markets rally", "", 1,
+     "Stocks rose.", ""},
+    /* 14: a Written line with a zone after the time */
+    {"T\nWritten: 2021-06-30 23:59:59 KST\nBody", ART_KBS, "T", "", 1, "Body",
+     "2021-06-30T23:59:59"},
+    /* 15: a sign-off before any text does not swallow the story */
+    {"T\nWritten: 2020-01-02\n\nKim Ha-na, KBS News\n\nThe story.\n", ART_KBS, "T", "Kim Ha-na", 1,
+     "The story.", "2020-01-02T00:00:00"},
+    /* 16: a sign-off with a full stop, then text that is not the article's */
+    {"T\nWritten: 2020-01-02\n\nThe story.\nKim Ha-na, KBS World Radio News.\nMore.", ART_KBS, "T",
+     "Kim Ha-na", 1, "The story.", "2020-01-02T00:00:00"},
+    /* 17: a sign-off without a name */
+    {"T\nWritten: 2020-01-02\n\nThe story.\nKBS News\n", ART_KBS, "T", "", 1, "The story.",
+     "2020-01-02T00:00:00"},
+    /* 18: Reuters with the header only */
+    {"-- Headline\n-- By \n-- Mon Oct 30, 2006 1:25am EST", ART_REUTERS, "Headline", "", 0, NULL,
+     "2006-10-30T01:25:00"},
+    /* 19: a post whose Subject is missing */
+    {"From: a@example.org\n\nHello.", ART_PLAIN, "", "a@example.org", 1, "Hello.", ""},
 };
 
 Test(article, edge_inputs)
@@ -322,6 +340,7 @@ Test(article, edge_inputs)
         parse_checked(e->text, len, &a, what);
         cr_expect_eq(a.layout, e->layout, "%s: layout %d", what, a.layout);
         expect_span("title", (int)c, e->text, a.title, e->title);
+        expect_span("byline", (int)c, e->text, a.byline, e->byline);
         cr_expect_eq(a.npara, e->npara, "%s: %zu paragraphs", what, a.npara);
         if (e->first && a.npara > 0)
             expect_span("first", (int)c, e->text, a.paras[0], e->first);
