@@ -393,6 +393,8 @@ static int cmd_index(const cli_args *a, const char *dbdir)
     kbs_index_options_init(&opts);
     opts.callback = on_index_event;
     opts.callback_ctx = &ui;
+    if (a->max_file_bytes)
+        opts.max_file_bytes = a->max_file_bytes;
     kbs_index_report report;
     memset(&report, 0, sizeof report);
     int ist = kbs_index_dir(db, root, &opts, &report);
@@ -531,9 +533,11 @@ static int cmd_search(const cli_args *a, const char *dbdir)
     int st = kbs_search(db, query, strlen(query), &so, &res);
     if (st != KBS_OK) {
         const char *msg = kbs_db_errmsg(db);
-        if (st == KBS_EQUERY)
-            fail("cannot understand the query: %s", *msg ? msg : kbs_strerror(st));
-        else
+        if (st == KBS_EQUERY) {
+            fputs("kbsearch: cannot search for \"", stderr);
+            cli_put_text(stderr, query, strlen(query));
+            fprintf(stderr, "\": %s\n", *msg ? msg : kbs_strerror(st));
+        } else
             fail("the search failed in the index at %s: %s", dbdir, *msg ? msg : kbs_strerror(st));
         kbs_db_close(db);
         free(query);

@@ -37,15 +37,16 @@ enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 #define CLI_LIMIT_MAX 10000u
 
 typedef struct cli_args {
-    int cmd;            /* enum cli_cmd */
-    int cmd_named;      /* non-zero if the command was named (not the default search) */
-    const char *db;     /* --db, or NULL */
-    int json;           /* --json */
-    uint32_t limit;     /* --limit, or CLI_LIMIT_DEFAULT */
-    int color;          /* enum cli_color */
-    int help;           /* --help / -h */
-    int version;        /* --version */
-    const char **words; /* the arguments after the command name (pointers into argv) */
+    int cmd;                 /* enum cli_cmd */
+    int cmd_named;           /* non-zero if the command was named (not the default search) */
+    const char *db;          /* --db, or NULL */
+    int json;                /* --json */
+    uint32_t limit;          /* --limit, or CLI_LIMIT_DEFAULT */
+    uint64_t max_file_bytes; /* --max-file-size, or 0 for the library's default */
+    int color;               /* enum cli_color */
+    int help;                /* --help / -h */
+    int version;             /* --version */
+    const char **words;      /* the arguments after the command name (pointers into argv) */
     size_t nwords;
 } cli_args;
 

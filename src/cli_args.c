@@ -8,7 +8,7 @@
 
 /* Long-only options get values above any character so they never clash with
  * short ones. */
-enum { OPT_DB = 256, OPT_JSON, OPT_COLOR, OPT_VERSION };
+enum { OPT_DB = 256, OPT_JSON, OPT_COLOR, OPT_VERSION, OPT_MAX_FILE_SIZE };
 
 /* Which options a command accepts, so that a misplaced one is reported
  * instead of silently doing nothing. */
@@ -16,6 +16,7 @@ enum { OPT_DB = 256, OPT_JSON, OPT_COLOR, OPT_VERSION };
 #define GIVEN_JSON 2u
 #define GIVEN_LIMIT 4u
 #define GIVEN_COLOR 8u
+#define GIVEN_MAX_FILE_SIZE 16u
 
 typedef struct cmd_info {
     const char *name;
@@ -23,110 +24,118 @@ typedef struct cmd_info {
     const char *help;
 } cmd_info;
 
-static const cmd_info CMDS[CLI_NCMDS] = {
-    [CLI_CMD_SEARCH] =
-        {"search", GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR,
-         "Usage: kbsearch [search] [OPTIONS] QUERY...\n"
-         "\n"
-         "Shows the articles that best match QUERY, best first: rank, title,\n"
-         "category, date written, file, id, and a passage with the matching words\n"
-         "highlighted. Several arguments are joined with spaces. 'search' may be\n"
-         "left out unless the first word of the query is a command name.\n"
-         "\n"
-         "The query is a list of words, all of which must match; stems match, so\n"
-         "\"cooperate\" finds \"cooperation\". \"Quoted words\" must match as a phrase.\n"
-         "If no article has all the words, the articles with any of them are shown\n"
-         "and kbsearch says so first.\n"
-         "\n"
-         "Options:\n"
-         "  -n, --limit N     show at most N results (1 to 10000; default 10)\n"
-         "      --json        print one JSON object per line and per hit:\n"
-         "                    id, rank, path (absolute), title, category, written,\n"
-         "                    updated, score, snippet, highlights ([start, length]\n"
-         "                    byte ranges of the snippet) and match (\"all\" or \"any\")\n"
-         "      --color[=WHEN]  highlight matches: auto (default: on a terminal,\n"
-         "                    unless NO_COLOR is set), always, or never\n"
-         "      --db DIR      search the index in DIR (see 'kbsearch --help')\n"
-         "  -h, --help        show this help\n"
-         "\n"
-         "Examples:\n"
-         "  kbsearch security cooperation\n"
-         "  kbsearch '\"interest rate\"' --limit 3\n"
-         "  kbsearch search stats          (a query that is a command name)\n"
-         "  kbsearch -- -10%               (a query that starts with '-')\n"
-         "  kbsearch --json typhoon | jq -r .path\n"
-         "\n"
-         "Exit status: 0 found, 1 nothing found, 2 usage error or failure.\n"},
-    [CLI_CMD_INDEX] = {"index", GIVEN_DB,
-                       "Usage: kbsearch index [OPTIONS] FOLDER\n"
-                       "\n"
-                       "Indexes every article under FOLDER and its subfolders (names starting\n"
-                       "with '.' are left out), and brings the index up to date with it: new\n"
-                       "files are added, changed files indexed again, and articles whose files\n"
-                       "are gone are removed. Run it again whenever the folder changes; files\n"
-                       "that did not change are not read again.\n"
-                       "\n"
-                       "On a terminal a progress line shows files done and speed. At the end one\n"
-                       "line sums up: added, updated, unchanged, removed, skipped. A file that\n"
-                       "cannot be indexed (binary, too large, unreadable) is skipped with a line\n"
-                       "on stderr saying why; the other files are indexed all the same.\n"
-                       "Ctrl-C stops cleanly: what was indexed so far is kept.\n"
-                       "\n"
-                       "Options:\n"
-                       "      --db DIR      keep the index in DIR (created if needed; see\n"
-                       "                    'kbsearch --help' for the default)\n"
-                       "  -h, --help        show this help\n"
-                       "\n"
-                       "Example:\n"
-                       "  kbsearch index ~/news/kbs-world\n"
-                       "\n"
-                       "Exit status: 0 every file indexed, 2 some file skipped or the run failed,\n"
-                       "130 interrupted.\n"},
-    [CLI_CMD_SHOW] = {"show", GIVEN_DB,
-                      "Usage: kbsearch show [OPTIONS] ID|PATH\n"
-                      "\n"
-                      "Prints an indexed article exactly as it was when it was indexed, byte\n"
-                      "for byte, from the index's own copy (the file need not exist any more).\n"
-                      "Name it by its id or by its file's path, as search prints them; a path\n"
-                      "may be relative or absolute. An argument of digits only is an id,\n"
-                      "unless a file of that name exists (write ./123 to mean the file).\n"
-                      "\n"
-                      "Options:\n"
-                      "      --db DIR      read the index in DIR (see 'kbsearch --help')\n"
-                      "  -h, --help        show this help\n"
-                      "\n"
-                      "Examples:\n"
-                      "  kbsearch show 12\n"
-                      "  kbsearch show corpus/diplomacy/20190802_seoul-tokyo-talks.txt | less\n"
-                      "\n"
-                      "Exit status: 0 shown, 2 no such article or failure.\n"},
-    [CLI_CMD_STATS] = {"stats", GIVEN_DB | GIVEN_JSON,
-                       "Usage: kbsearch stats [OPTIONS]\n"
-                       "\n"
-                       "Describes the index: its folder, the number of articles, the size of\n"
-                       "their text, of the compressed copies kept for 'show', of the whole\n"
-                       "index on disk, and the range of dates the articles were written.\n"
-                       "\n"
-                       "Options:\n"
-                       "      --json        print the figures as one JSON object\n"
-                       "      --db DIR      describe the index in DIR (see 'kbsearch --help')\n"
-                       "  -h, --help        show this help\n"
-                       "\n"
-                       "Example:\n"
-                       "  kbsearch stats\n"
-                       "\n"
-                       "Exit status: 0 success, 2 no index or failure.\n"},
-    [CLI_CMD_HELP] = {"help", 0,
-                      "Usage: kbsearch help [COMMAND]\n"
-                      "\n"
-                      "Shows the help of the program, or of COMMAND: search, index, show,\n"
-                      "stats or help.\n"
-                      "\n"
-                      "Example:\n"
-                      "  kbsearch help index\n"
-                      "\n"
-                      "Exit status: 0 success, 2 no such command.\n"},
-};
+/* The help texts fit 80 columns; the README's Usage section says the same. */
+static const char SEARCH_HELP[] =
+    "Usage: kbsearch [search] [OPTIONS] QUERY...\n"
+    "\n"
+    "Shows the articles that best match QUERY, best first: rank, title,\n"
+    "category, date written, file, id, and a passage with the matching words\n"
+    "highlighted. Several arguments are joined with spaces. 'search' may be\n"
+    "left out unless the query's first word is a command name.\n"
+    "\n"
+    "All the words must match, in any form: \"cooperate\" also finds\n"
+    "\"cooperation\". \"Quoted words\" must match as a phrase. If no article has\n"
+    "all the words, the articles with any of them are shown, and kbsearch says\n"
+    "so first.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --limit N             show at most N results (1 to 10000; default 10)\n"
+    "      --json                print one JSON object per line and per hit:\n"
+    "                            id, rank, path (absolute), title, category,\n"
+    "                            written, updated, score, snippet, highlights\n"
+    "                            ([start, length] byte ranges of the snippet)\n"
+    "                            and match (\"all\", or \"any\" for a fallback)\n"
+    "      --color[=WHEN]        highlight matches: auto (on a terminal, unless\n"
+    "                            NO_COLOR is set; the default), always or never\n"
+    "      --db DIR              search the index in DIR (see 'kbsearch --help')\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Examples:\n"
+    "  kbsearch security cooperation\n"
+    "  kbsearch '\"interest rate\"' --limit 3\n"
+    "  kbsearch search stats           (a query that is a command name)\n"
+    "  kbsearch -- -10%                (a query that starts with '-')\n"
+    "  kbsearch --json typhoon | jq -r .path\n"
+    "\n"
+    "Exit status: 0 found, 1 nothing found, 2 usage error or failure.\n";
+
+static const char INDEX_HELP[] =
+    "Usage: kbsearch index [OPTIONS] FOLDER\n"
+    "\n"
+    "Indexes every article under FOLDER and its subfolders (names starting\n"
+    "with '.' are left out), and brings the index up to date with it: new\n"
+    "files are added, changed files indexed again, and articles whose files\n"
+    "are gone are removed. Run it again whenever the folder changes: files\n"
+    "that did not change are not read again.\n"
+    "\n"
+    "On a terminal a progress line shows the files done and the speed. At the\n"
+    "end one line sums up: added, updated, unchanged, removed, skipped. A file\n"
+    "that cannot be indexed (binary, too large, unreadable) is skipped with a\n"
+    "line on stderr saying why; the other files are indexed all the same.\n"
+    "Ctrl-C stops cleanly: what was indexed so far is kept.\n"
+    "\n"
+    "Options:\n"
+    "      --db DIR              keep the index in DIR, created if need be\n"
+    "                            (see 'kbsearch --help' for the default)\n"
+    "      --max-file-size SIZE  skip files larger than SIZE bytes; K, M or G\n"
+    "                            after the number mean KiB, MiB or GiB\n"
+    "                            (default 16M)\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Examples:\n"
+    "  kbsearch index ~/news/kbs-world\n"
+    "  kbsearch index --max-file-size 64M ~/news/long-reads\n"
+    "\n"
+    "Exit status: 0 every file indexed, 2 a file skipped or the run failed,\n"
+    "130 interrupted.\n";
+
+static const char SHOW_HELP[] =
+    "Usage: kbsearch show [OPTIONS] ID|PATH\n"
+    "\n"
+    "Prints an indexed article exactly as it was when it was indexed, byte for\n"
+    "byte, from the index's own copy: the file need not exist any more. Name\n"
+    "the article by its id or by its file's path, as search prints them; a\n"
+    "path may be relative or absolute. An argument of digits only is an id,\n"
+    "unless a file of that name exists (write ./123 to mean the file).\n"
+    "\n"
+    "Options:\n"
+    "      --db DIR              read the index in DIR (see 'kbsearch --help')\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Examples:\n"
+    "  kbsearch show 12\n"
+    "  kbsearch show news/2019/0802-talks.txt | less\n"
+    "\n"
+    "Exit status: 0 shown, 2 no such article or failure.\n";
+
+static const char STATS_HELP[] =
+    "Usage: kbsearch stats [OPTIONS]\n"
+    "\n"
+    "Describes the index: its folder, the number of articles, the size of their\n"
+    "text, of the compressed copies kept for 'show' (and what share of the text\n"
+    "that is), of the whole index on disk, and the dates the articles were\n"
+    "written, from the first to the last.\n"
+    "\n"
+    "Options:\n"
+    "      --json                print the figures as one JSON object\n"
+    "      --db DIR              describe the index in DIR (see 'kbsearch --help')\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Example:\n"
+    "  kbsearch stats\n"
+    "\n"
+    "Exit status: 0 success, 2 no index or failure.\n";
+
+static const char HELP_HELP[] =
+    "Usage: kbsearch help [COMMAND]\n"
+    "\n"
+    "Shows the help of the program, or of COMMAND: search, index, show, stats\n"
+    "or help. 'kbsearch COMMAND --help' does the same.\n"
+    "\n"
+    "Example:\n"
+    "  kbsearch help index\n"
+    "\n"
+    "Exit status: 0 success, 2 no such command.\n";
 
 static const char PROGRAM_HELP[] =
     "Usage: kbsearch [OPTIONS] QUERY...\n"
@@ -140,20 +149,25 @@ static const char PROGRAM_HELP[] =
     "new and changed files.\n"
     "\n"
     "Commands:\n"
-    "  search QUERY...   show the best matching articles (the default command)\n"
-    "  index FOLDER      index the articles under FOLDER, or bring them up to date\n"
-    "  show ID|PATH      print an indexed article exactly as it was saved\n"
-    "  stats             describe the index: articles, sizes, dates\n"
-    "  help [COMMAND]    show this help, or the help of COMMAND\n"
+    "  search QUERY...           show the best matching articles (the default)\n"
+    "  index FOLDER              index the articles under FOLDER, or bring the\n"
+    "                            index up to date with it\n"
+    "  show ID|PATH              print an indexed article exactly as it was\n"
+    "  stats                     describe the index: articles, sizes, dates\n"
+    "  help [COMMAND]            show this help, or the help of COMMAND\n"
     "\n"
-    "Options (before or after the command and its arguments; '--' ends them):\n"
-    "      --db DIR      the index folder; by default $KBSEARCH_DB, else\n"
-    "                    $XDG_DATA_HOME/kbsearch, else ~/.local/share/kbsearch\n"
-    "  -n, --limit N     search: show at most N results (default 10)\n"
-    "      --json        search, stats: print JSON, one object per line\n"
-    "      --color[=WHEN]  search: highlight matches: auto, always or never\n"
-    "  -h, --help        show help ('kbsearch COMMAND --help' for a command's)\n"
-    "      --version     print the version of kbsearch\n"
+    "Options may come before or after the command and its arguments; '--'\n"
+    "ends them.\n"
+    "      --db DIR              the index folder; by default $KBSEARCH_DB, else\n"
+    "                            $XDG_DATA_HOME/kbsearch, else\n"
+    "                            ~/.local/share/kbsearch\n"
+    "  -n, --limit N             search: show at most N results (default 10)\n"
+    "      --json                search, stats: print JSON, one object a line\n"
+    "      --color[=WHEN]        search: highlight matches: auto, always, never\n"
+    "      --max-file-size SIZE  index: skip larger files (default 16M)\n"
+    "  -h, --help                show help ('kbsearch COMMAND --help' for one\n"
+    "                            command's)\n"
+    "      --version             print the version of kbsearch\n"
     "\n"
     "Examples:\n"
     "  kbsearch index ~/news\n"
@@ -162,6 +176,14 @@ static const char PROGRAM_HELP[] =
     "\n"
     "Exit status: 0 success, 1 nothing found, 2 usage error or failure,\n"
     "130 interrupted.\n";
+
+static const cmd_info CMDS[CLI_NCMDS] = {
+    [CLI_CMD_SEARCH] = {"search", GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR, SEARCH_HELP},
+    [CLI_CMD_INDEX] = {"index", GIVEN_DB | GIVEN_MAX_FILE_SIZE, INDEX_HELP},
+    [CLI_CMD_SHOW] = {"show", GIVEN_DB, SHOW_HELP},
+    [CLI_CMD_STATS] = {"stats", GIVEN_DB | GIVEN_JSON, STATS_HELP},
+    [CLI_CMD_HELP] = {"help", 0, HELP_HELP},
+};
 
 int cli_cmd_lookup(const char *name)
 {
@@ -215,6 +237,33 @@ static int parse_limit(const char *s, uint32_t *out)
     return 0;
 }
 
+/* A positive byte count, with an optional binary K, M or G after it. */
+static int parse_size(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    if (p == s)
+        return -1;
+    unsigned shift = 0;
+    if (*p == 'k' || *p == 'K')
+        shift = 10;
+    else if (*p == 'm' || *p == 'M')
+        shift = 20;
+    else if (*p == 'g' || *p == 'G')
+        shift = 30;
+    if (shift)
+        p++;
+    if (*p != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = v << shift;
+    return 0;
+}
+
 /* The option as the user wrote it, without any "=value", for messages. */
 static void option_text(const char *arg, char *out, size_t cap)
 {
@@ -232,6 +281,8 @@ static const char *option_value_name(int opt)
         return "the index folder";
     case 'n':
         return "the number of results";
+    case OPT_MAX_FILE_SIZE:
+        return "a size such as 32M";
     default:
         return "a value";
     }
@@ -246,6 +297,8 @@ static const char *given_name(unsigned bit)
         return "--json";
     case GIVEN_LIMIT:
         return "--limit";
+    case GIVEN_MAX_FILE_SIZE:
+        return "--max-file-size";
     default:
         return "--color";
     }
@@ -261,6 +314,7 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
         {"colour", optional_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
         {NULL, 0, NULL, 0},
     };
     cli_args a = {0};
@@ -305,6 +359,16 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
                                        CLI_LIMIT_MAX, optarg);
             }
             given |= GIVEN_LIMIT;
+            break;
+        case OPT_MAX_FILE_SIZE:
+            if (parse_size(optarg, &a.max_file_bytes) != 0) {
+                free(pos);
+                return cli_usage_error(err, -1,
+                                       "--max-file-size needs a size in bytes such as 500000, "
+                                       "64K or 32M, not '%s'",
+                                       optarg);
+            }
+            given |= GIVEN_MAX_FILE_SIZE;
             break;
         case OPT_COLOR:
             if (!optarg || strcmp(optarg, "always") == 0)

@@ -1,0 +1,1007 @@
+/* test_cli.c - the kbsearch program, run as a user would run it. */
+#include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define CORPUS KBS_SOURCE_DIR "/corpus"
+
+/* --- helpers ------------------------------------------------------------ */
+
+/* Runs the program; the output is freed at the end of the test process. */
+static int run(const char *const *argv, char **out, char **err)
+{
+    char *o = NULL, *e = NULL;
+    int rc = tu_run_cli(argv, &o, &e);
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return rc;
+}
+
+/* A fresh index folder (not yet created) inside a fresh temporary folder. */
+static char *new_db(void)
+{
+    return tu_path(tu_tmpdir(), "index");
+}
+
+static void index_corpus(const char *db)
+{
+    char *out, *err;
+    int rc = run((const char *[]){"index", CORPUS, "--db", db, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "index exit %d, stderr:\n%s", rc, err);
+    cr_assert(strstr(out, " added, 0 updated, 0 unchanged, 0 removed, 0 skipped"), "%s", out);
+    free(out);
+    free(err);
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Hits in text output: lines that start with an optionally padded "N. ". */
+static size_t count_hits(const char *out)
+{
+    size_t n = 0;
+    const char *line = out;
+    while (*line) {
+        const char *p = line;
+        while (*p == ' ')
+            p++;
+        const char *d = p;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (p > d && p[0] == '.' && p[1] == ' ')
+            n++;
+        const char *nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    return n;
+}
+
+static char *first_line(const char *s)
+{
+    size_t n = strcspn(s, "\n");
+    return strndup(s, n);
+}
+
+/*
+ * json-c, loaded at run time: tests/CMakeLists.txt links the tests with the
+ * library only, and the program is what links json-c.
+ */
+typedef struct jsonc {
+    json_object *(*parse)(const char *);
+    json_bool (*get_ex)(const json_object *, const char *, json_object **);
+    enum json_type (*type)(const json_object *);
+    const char *(*string)(json_object *);
+    int (*string_len)(const json_object *);
+    int64_t (*int64)(const json_object *);
+    size_t (*array_len)(const json_object *);
+    json_object *(*array_get)(const json_object *, size_t);
+    int (*put)(json_object *);
+} jsonc;
+
+static void load_sym(void *lib, const char *name, void *fp, size_t size)
+{
+    void *sym = dlsym(lib, name);
+    cr_assert_not_null(sym, "json-c has no %s", name);
+    memcpy(fp, &sym, size); /* ISO C has no cast from void * to a function pointer */
+}
+
+static jsonc load_jsonc(void)
+{
+    void *lib = dlopen("libjson-c.so.5", RTLD_NOW);
+    if (!lib)
+        lib = dlopen("libjson-c.so", RTLD_NOW);
+    cr_assert_not_null(lib, "cannot load json-c: %s", dlerror());
+    jsonc j;
+    load_sym(lib, "json_tokener_parse", &j.parse, sizeof j.parse);
+    load_sym(lib, "json_object_object_get_ex", &j.get_ex, sizeof j.get_ex);
+    load_sym(lib, "json_object_get_type", &j.type, sizeof j.type);
+    load_sym(lib, "json_object_get_string", &j.string, sizeof j.string);
+    load_sym(lib, "json_object_get_string_len", &j.string_len, sizeof j.string_len);
+    load_sym(lib, "json_object_get_int64", &j.int64, sizeof j.int64);
+    load_sym(lib, "json_object_array_length", &j.array_len, sizeof j.array_len);
+    load_sym(lib, "json_object_array_get_idx", &j.array_get, sizeof j.array_get);
+    load_sym(lib, "json_object_put", &j.put, sizeof j.put);
+    return j;
+}
+
+static json_object *field(const jsonc *j, json_object *o, const char *key, enum json_type t)
+{
+    json_object *v = NULL;
+    cr_assert(j->get_ex(o, key, &v), "no \"%s\"", key);
+    cr_assert_eq(j->type(v), t, "\"%s\" has type %d, not %d", key, j->type(v), t);
+    return v;
+}
+
+static int starts_like(const char *s, size_t len, const char *word, size_t n)
+{
+    if (len < n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != word[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* --- searching the sample corpus ------------------------------------------ */
+
+Test(cli, search_corpus)
+{
+    char *db = new_db(), *out, *err;
+    index_corpus(db);
+    int rc = run((const char *[]){"--db", db, "security cooperation", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert_str_empty(err);
+    size_t hits = count_hits(out);
+    cr_assert_geq(hits, 3, "%s", out);
+    /* Ranks are right-aligned: " 1." when there is a "10.". */
+    const char *pad = hits >= 10 ? " " : "";
+    char *title = first_line(out), want[200];
+    snprintf(want, sizeof want,
+             "%s1. Korea, US, Japan Agree to Expand Trilateral Security "
+             "Cooperation",
+             pad);
+    cr_assert_str_eq(title, want);
+    /* The line of facts: category, date only, path, id. */
+    snprintf(want, sizeof want, "\n%s   Diplomacy · 2023-08-19 · ", pad);
+    cr_assert(strstr(out, want), "%s", out);
+    cr_assert(strstr(out, "/corpus/diplomacy/20230819_trilateral-security-cooperation.txt · id "));
+    cr_assert_null(strstr(out, "\033"), "escapes when stdout is a file");
+}
+
+Test(cli, search_words_are_joined)
+{
+    char *db = new_db(), *one, *two;
+    index_corpus(db);
+    cr_assert_eq(run((const char *[]){"--db", db, "security cooperation", NULL}, &one, NULL), 0);
+    cr_assert_eq(run((const char *[]){"--db", db, "security", "cooperation", NULL}, &two, NULL), 0);
+    cr_assert_str_eq(one, two);
+}
+
+Test(cli, search_json)
+{
+    jsonc j = load_jsonc();
+    char *db = new_db(), *out, *err;
+    index_corpus(db);
+    int rc = run((const char *[]){"--db", db, "--json", "security cooperation", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert_geq(count_lines(out), 3);
+    static const char *const words[] = {"secur", "cooper"};
+    size_t lines = 0, highlights = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        json_object *o = j.parse(line);
+        cr_assert_not_null(o, "not JSON: %s", line);
+        cr_assert_eq(j.type(o), json_type_object);
+        lines++;
+        cr_assert_eq(j.int64(field(&j, o, "rank", json_type_int)), (int64_t)lines);
+        cr_assert_gt(j.int64(field(&j, o, "id", json_type_int)), 0);
+        cr_assert_eq(j.string(field(&j, o, "path", json_type_string))[0], '/', "absolute path");
+        cr_assert_gt(j.string_len(field(&j, o, "title", json_type_string)), 0);
+        field(&j, o, "category", json_type_string);
+        cr_assert_eq(j.string_len(field(&j, o, "written", json_type_string)), 19);
+        field(&j, o, "updated", json_type_string);
+        field(&j, o, "score", json_type_double);
+        cr_assert_str_eq(j.string(field(&j, o, "match", json_type_string)), "all");
+        json_object *snip = field(&j, o, "snippet", json_type_string);
+        const char *s = j.string(snip);
+        size_t slen = (size_t)j.string_len(snip);
+        json_object *spans = field(&j, o, "highlights", json_type_array);
+        for (size_t i = 0; i < j.array_len(spans); i++) {
+            json_object *pair = j.array_get(spans, i);
+            cr_assert_eq(j.type(pair), json_type_array);
+            cr_assert_eq(j.array_len(pair), 2);
+            int64_t start = j.int64(j.array_get(pair, 0)), len = j.int64(j.array_get(pair, 1));
+            cr_assert(start >= 0 && len > 0 && (size_t)(start + len) <= slen,
+                      "span [%lld, %lld] outside a snippet of %zu bytes", (long long)start,
+                      (long long)len, slen);
+            cr_assert(starts_like(s + start, (size_t)len, words[0], strlen(words[0])) ||
+                          starts_like(s + start, (size_t)len, words[1], strlen(words[1])),
+                      "highlight \"%.*s\" is no query word", (int)len, s + start);
+            highlights++;
+        }
+        j.put(o);
+    }
+    cr_assert_geq(lines, 3);
+    cr_assert_geq(highlights, lines, "every hit of this query matches in its body");
+}
+
+Test(cli, search_limit)
+{
+    char *db = new_db(), *out;
+    index_corpus(db);
+    cr_assert_eq(
+        run((const char *[]){"--db", db, "security cooperation", "--limit", "2", NULL}, &out, NULL),
+        0);
+    cr_assert_eq(count_hits(out), 2, "%s", out);
+    cr_assert_eq(
+        run((const char *[]){"--db", db, "-n", "1", "--json", "security cooperation", NULL}, &out,
+            NULL),
+        0);
+    cr_assert_eq(count_lines(out), 1, "%s", out);
+}
+
+Test(cli, search_nothing_found)
+{
+    char *db = new_db(), *out, *err;
+    index_corpus(db);
+    int rc = run((const char *[]){"--db", db, "zzyzx", NULL}, &out, &err);
+    cr_assert_eq(rc, 1);
+    cr_assert_str_empty(out);
+    cr_assert_str_eq(err, "No results for \"zzyzx\".\n");
+}
+
+Test(cli, search_paths_relative_to_current_folder)
+{
+    char *db = new_db(), *out;
+    index_corpus(db);
+    cr_assert_eq(chdir(KBS_SOURCE_DIR), 0);
+    cr_assert_eq(run((const char *[]){"--db", db, "security cooperation", NULL}, &out, NULL), 0);
+    cr_assert(strstr(out, " · corpus/diplomacy/20230819_trilateral-security-cooperation.txt · id "),
+              "%s", out);
+    cr_assert_eq(chdir(KBS_SOURCE_DIR "/corpus/diplomacy"), 0);
+    cr_assert_eq(run((const char *[]){"--db", db, "security cooperation", NULL}, &out, NULL), 0);
+    cr_assert(strstr(out, " · 20230819_trilateral-security-cooperation.txt · id "), "%s", out);
+}
+
+Test(cli, odd_queries_do_not_crash)
+{
+    char *db = new_db(), *out, *err;
+    index_corpus(db);
+    /* Invalid UTF-8, a query that starts with '-', punctuation only, and a
+     * query of a megabyte. */
+    int rc = run((const char *[]){"--db", db, "secur\xff\xfeity", "cooperation", NULL}, &out, &err);
+    cr_assert(rc == 0 || rc == 1, "exit %d: %s", rc, err);
+    rc = run((const char *[]){"--db", db, "--", "-security", NULL}, &out, &err);
+    cr_assert(rc == 0 || rc == 1, "exit %d: %s", rc, err);
+    rc = run((const char *[]){"--db", db, "!!!", NULL}, &out, &err);
+    cr_assert(rc == 1 || rc == 2, "exit %d: %s", rc, err);
+    cr_assert(rc != 2 || strncmp(err, "kbsearch: ", 10) == 0, "%s", err);
+    size_t n = 1 << 20;
+    char *huge = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        huge[i] = i % 8 == 7 ? ' ' : (char)('a' + i % 7);
+    huge[n] = '\0';
+    rc = run((const char *[]){"--db", db, huge, NULL}, &out, &err);
+    cr_assert(rc == 0 || rc == 1 || rc == 2, "exit %d: %s", rc, err);
+    free(huge);
+}
+
+/* --- show ------------------------------------------------------------------ */
+
+static char *json_string_field(const char *line, const char *key)
+{
+    jsonc j = load_jsonc();
+    json_object *o = j.parse(line);
+    cr_assert_not_null(o);
+    char *v = strdup(j.string(field(&j, o, key, json_type_string)));
+    j.put(o);
+    return v;
+}
+
+Test(cli, show_by_id_and_path)
+{
+    char *db = new_db(), *out, *err;
+    index_corpus(db);
+    cr_assert_eq(
+        run((const char *[]){"--db", db, "--json", "-n", "1", "typhoon", NULL}, &out, NULL), 0);
+    char *path = json_string_field(out, "path");
+    unsigned id = 0;
+    cr_assert_eq(sscanf(strstr(out, "\"id\":"), "\"id\":%u", &id), 1);
+    size_t len;
+    char *file = tu_read(path, &len);
+    cr_assert_not_null(file);
+
+    char ids[16];
+    snprintf(ids, sizeof ids, "%u", id);
+    int rc = run((const char *[]){"show", ids, "--db", db, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(strlen(out), len);
+    cr_assert_eq(memcmp(out, file, len), 0, "show by id is the file byte for byte");
+
+    rc = run((const char *[]){"--db", db, "show", path, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, file, "show by absolute path");
+
+    /* Relative, as search prints it, and with detours. */
+    cr_assert_eq(chdir(KBS_SOURCE_DIR), 0);
+    const char *rel = path + strlen(KBS_SOURCE_DIR) + 1;
+    rc = run((const char *[]){"--db", db, "show", rel, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s: %s", rel, err);
+    cr_assert_str_eq(out, file, "show by relative path");
+    char *detour = malloc(strlen(rel) + 32);
+    sprintf(detour, ".//corpus/../%s", rel);
+    rc = run((const char *[]){"--db", db, "show", detour, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s: %s", detour, err);
+    cr_assert_str_eq(out, file);
+}
+
+Test(cli, show_deleted_file)
+{
+    const char *tmp = tu_tmpdir();
+    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles"), *out, *err;
+    static const char *const names[] = {"diplomacy/20230819_trilateral-security-cooperation.txt",
+                                        "economy/20210617_securities-firm-fined.txt",
+                                        "culture/20181006_jinju-lantern-festival.txt"};
+    char *copies[3], *data[3];
+    size_t lens[3];
+    for (int i = 0; i < 3; i++) {
+        char *src = tu_path(CORPUS, names[i]);
+        data[i] = tu_read(src, &lens[i]);
+        cr_assert_not_null(data[i], "%s", src);
+        copies[i] = tu_path(arts, names[i]);
+        tu_write(copies[i], data[i], lens[i]);
+        free(src);
+    }
+    int rc = run((const char *[]){"--db", db, "index", arts, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "3 added, 0 updated, 0 unchanged, 0 removed, 0 skipped"), "%s", out);
+    cr_assert_eq(unlink(copies[1]), 0);
+
+    rc = run((const char *[]){"--db", db, "show", copies[1], NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(strlen(out), lens[1]);
+    cr_assert_eq(memcmp(out, data[1], lens[1]), 0);
+
+    cr_assert_eq(chdir(arts), 0);
+    rc = run((const char *[]){"--db", db, "show", "economy/../economy/./", NULL}, &out, &err);
+    cr_assert_eq(rc, 2, "a folder is no article");
+    rc = run(
+        (const char *[]){"--db", db, "show", "./economy//20210617_securities-firm-fined.txt", NULL},
+        &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(memcmp(out, data[1], lens[1]), 0);
+
+    /* Once its folder is indexed again, the article is gone for good. */
+    rc = run((const char *[]){"--db", db, "index", arts, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "0 added, 0 updated, 2 unchanged, 1 removed, 0 skipped"), "%s", out);
+    rc = run((const char *[]){"--db", db, "show", copies[1], NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    char *want = malloc(strlen(copies[1]) + strlen(db) + 100);
+    sprintf(want, "kbsearch: no article indexed from %s in the index at %s\n", copies[1], db);
+    cr_assert_str_eq(err, want);
+}
+
+Test(cli, show_unknown_id)
+{
+    char *db = new_db(), *out, *err;
+    index_corpus(db);
+    int rc = run((const char *[]){"--db", db, "show", "999", NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    cr_assert_str_empty(out);
+    char *want = malloc(strlen(db) + 100);
+    sprintf(want, "kbsearch: no article with id 999 in the index at %s\n", db);
+    cr_assert_str_eq(err, want);
+    rc = run((const char *[]){"--db", db, "show", "99999999999999999999", NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    cr_assert(strstr(err, "no article with id 99999999999999999999"), "%s", err);
+}
+
+Test(cli, show_digits_name_a_file_when_one_exists)
+{
+    const char *tmp = tu_tmpdir();
+    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles"), *out, *err;
+    char *f = tu_path(arts, "7");
+    static const char text[] = "A Numbered Note\n\nThe river ferry now runs every hour.\n";
+    tu_write(f, text, sizeof text - 1);
+    cr_assert_eq(run((const char *[]){"--db", db, "index", arts, NULL}, NULL, &err), 0, "%s", err);
+    cr_assert_eq(chdir(arts), 0);
+    int rc = run((const char *[]){"--db", db, "show", "7", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, text);
+}
+
+/* --- stats, index ---------------------------------------------------------- */
+
+Test(cli, stats)
+{
+    char *db = new_db(), *out, *err;
+    int rc = run((const char *[]){"index", CORPUS, "--db", db, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    unsigned long added = strtoul(out, NULL, 10);
+    cr_assert_geq(added, 40);
+    rc = run((const char *[]){"stats", "--db", db, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    char want[64];
+    snprintf(want, sizeof want, "\nArticles:    %lu\n", added);
+    cr_assert(strstr(out, want), "%s", out);
+    char *real = realpath(db, NULL);
+    cr_assert(strncmp(out, "Index:       ", 13) == 0 && strncmp(out + 13, real, strlen(real)) == 0,
+              "%s", out);
+    cr_assert(strstr(out, "\nText:        "));
+    cr_assert(strstr(out, "% of the text)\nOn disk:     "), "%s", out);
+    cr_assert(strstr(out, "\nWritten:     2017-"), "%s", out);
+    cr_assert_eq(count_lines(out), 6, "%s", out);
+
+    rc = run((const char *[]){"stats", "--db", db, "--json", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(count_lines(out), 1);
+    snprintf(want, sizeof want, "\"documents\":%lu,", added);
+    cr_assert(strstr(out, want), "%s", out);
+}
+
+Test(cli, reindex_changes_nothing)
+{
+    char *db = new_db(), *out, *err;
+    int rc = run((const char *[]){"--db", db, "index", CORPUS, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    unsigned long added = strtoul(out, NULL, 10);
+    rc = run((const char *[]){"--db", db, "index", CORPUS, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    char want[80];
+    snprintf(want, sizeof want, "0 added, 0 updated, %lu unchanged, 0 removed, 0 skipped (", added);
+    cr_assert_eq(strncmp(out, want, strlen(want)), 0, "%s", out);
+    cr_assert_eq(count_lines(out), 1);
+    cr_assert_str_empty(err, "no progress line when stderr is not a terminal");
+}
+
+Test(cli, index_skips_and_says_why)
+{
+    const char *tmp = tu_tmpdir();
+    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles"), *out, *err;
+    char *good = tu_path(arts, "good.txt"), *bin = tu_path(arts, "photo.jpg");
+    static const char text[] = "Bridge Repairs Finish Early\n\nThe old bridge reopens on Monday.\n";
+    tu_write(good, text, sizeof text - 1);
+    tu_write(bin, "\xff\xd8\xff\xe0\0\0JFIF\0\x01", 12);
+    cr_assert_eq(chdir(tmp), 0);
+    int rc = run((const char *[]){"--db", db, "index", "articles", NULL}, &out, &err);
+    cr_assert_eq(rc, 2, "a skipped file fails the run");
+    cr_assert(strstr(out, "1 added, 0 updated, 0 unchanged, 0 removed, 1 skipped"), "%s", out);
+    cr_assert_eq(strncmp(err, "kbsearch: skipped articles/photo.jpg: ", 38), 0, "%s", err);
+    cr_assert(strstr(err, "\nkbsearch: 1 file could not be indexed (see above); the other files "
+                          "were indexed\n"),
+              "%s", err);
+    /* What could be indexed was. */
+    rc = run((const char *[]){"--db", db, "bridge", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+}
+
+Test(cli, index_too_large_with_max_file_size)
+{
+    const char *tmp = tu_tmpdir();
+    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles"), *out, *err;
+    char *f = tu_path(arts, "long.txt");
+    char text[3000];
+    memset(text, 'a', sizeof text);
+    for (size_t i = 5; i < sizeof text; i += 6)
+        text[i] = ' ';
+    tu_write(f, text, sizeof text);
+    int rc =
+        run((const char *[]){"--db", db, "index", arts, "--max-file-size", "2K", NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    cr_assert(strstr(out, "0 added, 0 updated, 0 unchanged, 0 removed, 1 skipped"), "%s", out);
+    cr_assert(strstr(err, "long.txt: too large"), "%s", err);
+    rc =
+        run((const char *[]){"--db", db, "index", arts, "--max-file-size", "1M", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "1 added,"), "%s", out);
+}
+
+Test(cli, index_errors)
+{
+    const char *tmp = tu_tmpdir();
+    char *db = tu_path(tmp, "index"), *out, *err;
+    char *missing = tu_path(tmp, "nowhere");
+    int rc = run((const char *[]){"--db", db, "index", missing, NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    char *want = malloc(strlen(missing) + 100);
+    sprintf(want, "kbsearch: cannot index %s: No such file or directory\n", missing);
+    cr_assert_str_eq(err, want);
+
+    char *file = tu_path(tmp, "note.txt");
+    tu_write(file, "x\n", 2);
+    rc = run((const char *[]){"--db", db, "index", file, NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    cr_assert(strstr(err, "it is a file, not a folder"), "%s", err);
+
+    /* An index inside the folder it indexes would index itself. */
+    char *inner = tu_path(tmp, "index");
+    rc = run((const char *[]){"--db", inner, "index", tmp, NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    cr_assert(strstr(err, "the index would index itself"), "%s", err);
+}
+
+Test(cli, index_creates_parent_folders)
+{
+    char *db = tu_path(tu_tmpdir(), "a/b/c/index"), *out, *err;
+    int rc = run((const char *[]){"--db", db, "index", CORPUS, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    rc = run((const char *[]){"--db", db, "stats", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+}
+
+/* Starts the program without waiting, its output into files under dir. */
+static pid_t spawn(const char *const *argv, const char *dir)
+{
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc(n + 2, sizeof *args);
+        args[0] = (char *)KBS_CLI;
+        memcpy(args + 1, argv, n * sizeof *args);
+        char *o = tu_path(dir, "out"), *e = tu_path(dir, "err");
+        int ofd = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int efd = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        execv(KBS_CLI, args);
+        _exit(127);
+    }
+    return pid;
+}
+
+Test(cli, interrupt_keeps_what_was_indexed, .timeout = 120)
+{
+    const char *tmp = tu_tmpdir();
+    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles");
+    /* Enough articles that indexing them takes a while. */
+    char body[2048];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = "harbor ferry lantern bridge river council "[i % 42];
+    for (int i = 0; i < 3000; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%04d.txt", i);
+        char *p = tu_path(arts, name);
+        int n = snprintf(body, 40, "Story number %d          ", i);
+        body[n] = ' ';
+        tu_write(p, body, sizeof body);
+        free(p);
+    }
+    pid_t pid = spawn((const char *[]){"--db", db, "index", arts, NULL}, tmp);
+    /* Wait for the index to exist, so that the handler is in place. */
+    char *lock_dir = tu_path(db, "iamglass");
+    struct stat sb;
+    for (int i = 0; i < 2000 && stat(lock_dir, &sb) != 0; i++)
+        nanosleep(&(struct timespec){0, 5000000}, NULL);
+    nanosleep(&(struct timespec){0, 50000000}, NULL);
+    kill(pid, SIGINT);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    char *err_path = tu_path(tmp, "err"), *out_path = tu_path(tmp, "out");
+    char *err = tu_read(err_path, NULL), *out = tu_read(out_path, NULL);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        cr_skip_test("indexing finished before the interrupt arrived");
+    cr_assert(WIFEXITED(st), "killed by signal %d: %s", WTERMSIG(st), err);
+    cr_assert_eq(WEXITSTATUS(st), 130, "%s", err);
+    cr_assert(strstr(err, "kbsearch: interrupted — what was indexed so far is saved; run "
+                          "'kbsearch index' again to finish\n"),
+              "%s", err);
+    unsigned long added = strtoul(out, NULL, 10);
+    cr_assert_lt(added, 3000);
+
+    /* The next run picks up where it stopped. */
+    char *out2, *err2;
+    int rc = run((const char *[]){"--db", db, "index", arts, NULL}, &out2, &err2);
+    cr_assert_eq(rc, 0, "%s", err2);
+    char want[80];
+    snprintf(want, sizeof want, "%lu added, 0 updated, %lu unchanged,", 3000 - added, added);
+    cr_assert_eq(strncmp(out2, want, strlen(want)), 0, "%s / %s", out2, want);
+}
+
+/* --- the index folder -------------------------------------------------------- */
+
+Test(cli, missing_index)
+{
+    char *db = new_db(), *out, *err;
+    char want[512];
+    snprintf(want, sizeof want,
+             "kbsearch: no index at %s — run 'kbsearch index FOLDER' first (or pass --db DIR)\n",
+             db);
+    static const char *const cmds[][2] = {{"news", NULL}, {"stats", NULL}, {"show", "1"}};
+    for (size_t i = 0; i < 3; i++) {
+        const char *argv[] = {"--db", db, cmds[i][0], cmds[i][1], NULL};
+        int rc = run(argv, &out, &err);
+        cr_assert_eq(rc, 2, "case %zu", i);
+        cr_assert_str_empty(out, "case %zu", i);
+        cr_assert_str_eq(err, want, "case %zu", i);
+    }
+}
+
+Test(cli, db_from_environment)
+{
+    const char *tmp = tu_tmpdir();
+    char *db = tu_path(tmp, "from-env"), *xdg = tu_path(tmp, "xdg"), *out, *err;
+    cr_assert_eq(setenv("KBSEARCH_DB", db, 1), 0);
+    int rc = run((const char *[]){"index", CORPUS, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    rc = run((const char *[]){"stats", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    char *real = realpath(db, NULL);
+    cr_assert(strstr(out, real), "%s", out);
+
+    /* Without it, $XDG_DATA_HOME/kbsearch. */
+    cr_assert_eq(unsetenv("KBSEARCH_DB"), 0);
+    cr_assert_eq(setenv("XDG_DATA_HOME", xdg, 1), 0);
+    rc = run((const char *[]){"stats", NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    char want[512];
+    snprintf(want, sizeof want, "kbsearch: no index at %s/kbsearch — run", xdg);
+    cr_assert_eq(strncmp(err, want, strlen(want)), 0, "%s", err);
+
+    /* Without that either, ~/.local/share/kbsearch. */
+    cr_assert_eq(unsetenv("XDG_DATA_HOME"), 0);
+    cr_assert_eq(setenv("HOME", tmp, 1), 0);
+    rc = run((const char *[]){"stats", NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    snprintf(want, sizeof want, "kbsearch: no index at %s/.local/share/kbsearch — run", tmp);
+    cr_assert_eq(strncmp(err, want, strlen(want)), 0, "%s", err);
+}
+
+/* --- the command line ------------------------------------------------------ */
+
+Test(cli, options_anywhere)
+{
+    const char *tmp = tu_tmpdir();
+    char *db1 = tu_path(tmp, "one"), *db2 = tu_path(tmp, "two"), *out, *err, *ref;
+    cr_assert_eq(run((const char *[]){"--db", db1, "index", CORPUS, NULL}, NULL, &err), 0, "%s",
+                 err);
+    cr_assert_eq(run((const char *[]){"index", CORPUS, "--db", db2, NULL}, NULL, &err), 0, "%s",
+                 err);
+    cr_assert_eq(run((const char *[]){"--db", db1, "--limit", "3", "security cooperation", NULL},
+                     &ref, &err),
+                 0, "%s", err);
+    cr_assert_eq(count_hits(ref), 3);
+    static const char *const orders[][7] = {
+        {"security cooperation", "--limit", "3", "--db", "@", NULL},
+        {"--db", "@", "security", "--limit=3", "cooperation", NULL},
+        {"search", "--db=@", "security cooperation", "-n3", NULL},
+        {"--limit", "3", "search", "security", "cooperation", "--db", "@"},
+    };
+    for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
+        const char *argv[8] = {NULL};
+        char dbopt[600];
+        snprintf(dbopt, sizeof dbopt, "--db=%s", db2);
+        for (size_t k = 0; k < 7 && orders[i][k]; k++)
+            argv[k] = strcmp(orders[i][k], "@") == 0        ? db2
+                      : strcmp(orders[i][k], "--db=@") == 0 ? dbopt
+                                                            : orders[i][k];
+        int rc = run(argv, &out, &err);
+        cr_assert_eq(rc, 0, "case %zu: %s", i, err);
+        cr_assert_str_eq(out, ref, "case %zu", i);
+    }
+    cr_assert_eq(
+        run((const char *[]){"--db", db2, "--json", "security cooperation", NULL}, &out, &err), 0);
+    cr_assert_eq(out[0], '{');
+}
+
+Test(cli, double_dash_ends_options)
+{
+    char *db = new_db(), *out, *err;
+    index_corpus(db);
+    /* After "--", a command name is a word of the query. */
+    int rc = run((const char *[]){"--db", db, "--", "stats", NULL}, &out, &err);
+    cr_assert(rc == 0 || rc == 1, "%s", err);
+    cr_assert_null(strstr(out, "Articles:"));
+    rc = run((const char *[]){"--db", db, "search", "--", "--limit", NULL}, &out, &err);
+    cr_assert(rc == 0 || rc == 1 || rc == 2, "%s", err);
+    cr_assert_null(strstr(err, "needs a value"), "%s", err);
+}
+
+typedef struct usage_case {
+    const char *argv[6];
+    const char *first_line; /* of stderr */
+    const char *second_line;
+} usage_case;
+
+Test(cli, usage_errors)
+{
+    char *db = new_db(); /* never reached: usage errors come first */
+    static const usage_case cases[] = {
+        /* 1 */ {{NULL},
+                 "kbsearch: nothing to do: give words to search for, or a command "
+                 "(index, show, stats, help)",
+                 "Try 'kbsearch --help'."},
+        /* 2 */
+        {{"--bogus", "news", NULL}, "kbsearch: unknown option '--bogus'", "Try 'kbsearch --help'."},
+        /* 3 */
+        {{"news", "--bogus=1", NULL},
+         "kbsearch: unknown option '--bogus'",
+         "Try 'kbsearch --help'."},
+        /* 4 */ {{"-x", "news", NULL}, "kbsearch: unknown option '-x'", "Try 'kbsearch --help'."},
+        /* 5 */
+        {{"news", "--limit", NULL},
+         "kbsearch: option '--limit' needs a value: the number of results",
+         "Try 'kbsearch --help'."},
+        /* 6 */
+        {{"news", "-n", NULL},
+         "kbsearch: option '-n' needs a value: the number of results",
+         "Try 'kbsearch --help'."},
+        /* 7 */
+        {{"--limit", "ten", "news", NULL},
+         "kbsearch: --limit needs a whole number from 1 to 10000, not 'ten'",
+         "Try 'kbsearch --help'."},
+        /* 8 */
+        {{"--limit", "0", "news", NULL},
+         "kbsearch: --limit needs a whole number from 1 to 10000, not '0'",
+         "Try 'kbsearch --help'."},
+        /* 9 */
+        {{"--limit", "-3", "news", NULL},
+         "kbsearch: --limit needs a whole number from 1 to 10000, not '-3'",
+         "Try 'kbsearch --help'."},
+        /* 10 */
+        {{"--json=yes", "news", NULL},
+         "kbsearch: option '--json' takes no value",
+         "Try 'kbsearch --help'."},
+        /* 11 */
+        {{"--color=sometimes", "news", NULL},
+         "kbsearch: --color takes 'auto', 'always' or 'never', not 'sometimes'",
+         "Try 'kbsearch --help'."},
+        /* 12 */
+        {{"", NULL},
+         "kbsearch: the query is empty — give the words to search for",
+         "Try 'kbsearch search --help'."},
+        /* 13 */
+        {{" ", "", NULL},
+         "kbsearch: the query is empty — give the words to search for",
+         "Try 'kbsearch search --help'."},
+        /* 14 */
+        {{"search", NULL}, "kbsearch: search needs a query", "Try 'kbsearch search --help'."},
+        /* 15 */
+        {{"index", NULL},
+         "kbsearch: index needs the folder to index",
+         "Try 'kbsearch index --help'."},
+        /* 16 */
+        {{"index", "a", "b", NULL},
+         "kbsearch: index takes one folder, not 2 arguments (quote a name that has "
+         "spaces)",
+         "Try 'kbsearch index --help'."},
+        /* 17 */
+        {{"index", "a", "--limit", "3", NULL},
+         "kbsearch: --limit does not apply to 'index'",
+         "Try 'kbsearch index --help'."},
+        /* 18 */
+        {{"show", NULL},
+         "kbsearch: show needs an article's id or its path",
+         "Try 'kbsearch show --help'."},
+        /* 19 */
+        {{"show", "1", "2", NULL},
+         "kbsearch: show takes one id or path, not 2",
+         "Try 'kbsearch show --help'."},
+        /* 20 */
+        {{"show", "1", "--json", NULL},
+         "kbsearch: --json does not apply to 'show'",
+         "Try 'kbsearch show --help'."},
+        /* 21 */
+        {{"stats", "now", NULL},
+         "kbsearch: stats takes no arguments, not 'now'",
+         "Try 'kbsearch stats --help'."},
+        /* 22 */
+        {{"stats", "--color", NULL},
+         "kbsearch: --color does not apply to 'stats'",
+         "Try 'kbsearch stats --help'."},
+        /* 23 */
+        {{"help", "nope", NULL},
+         "kbsearch: no command 'nope' — the commands are search, index, show, stats "
+         "and help",
+         "Try 'kbsearch --help'."},
+        /* 24 */
+        {{"search", "--max-file-size", "1M", "news", NULL},
+         "kbsearch: --max-file-size does not apply to 'search'",
+         "Try 'kbsearch search --help'."},
+        /* 25 */
+        {{"index", "a", "--max-file-size", "12Q", NULL},
+         "kbsearch: --max-file-size needs a size in bytes such as 500000, 64K or 32M, "
+         "not '12Q'",
+         "Try 'kbsearch --help'."},
+        /* 26 */
+        {{"--db", "", "news", NULL},
+         "kbsearch: --db needs a folder, not an empty name",
+         "Try 'kbsearch --help'."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const usage_case *c = &cases[i];
+        const char *argv[10] = {"--db", db};
+        size_t n = 2;
+        for (size_t k = 0; c->argv[k]; k++)
+            argv[n++] = c->argv[k];
+        if (i == 0)
+            argv[0] = NULL; /* case 1: no arguments at all */
+        char *out, *err;
+        int rc = run(argv, &out, &err);
+        cr_assert_eq(rc, 2, "case %zu: exit %d", i + 1, rc);
+        cr_assert_str_empty(out, "case %zu", i + 1);
+        char *line = first_line(err);
+        cr_assert_str_eq(line, c->first_line, "case %zu", i + 1);
+        char *second = first_line(err + strlen(line) + (err[strlen(line)] == '\n'));
+        cr_assert_str_eq(second, c->second_line, "case %zu", i + 1);
+        cr_assert_eq(count_lines(err), 2, "case %zu: %s", i + 1, err);
+        free(line);
+        free(second);
+    }
+}
+
+Test(cli, help)
+{
+    static const struct {
+        const char *argv[4];
+        const char *starts;
+    } cases[] = {
+        {{"--help", NULL}, "Usage: kbsearch [OPTIONS] QUERY...\n"},
+        {{"-h", NULL}, "Usage: kbsearch [OPTIONS] QUERY...\n"},
+        {{"help", NULL}, "Usage: kbsearch [OPTIONS] QUERY...\n"},
+        {{"some", "words", "--help", NULL}, "Usage: kbsearch [OPTIONS] QUERY...\n"},
+        {{"search", "--help", NULL}, "Usage: kbsearch [search] [OPTIONS] QUERY...\n"},
+        {{"help", "search", NULL}, "Usage: kbsearch [search] [OPTIONS] QUERY...\n"},
+        {{"index", "--help", NULL}, "Usage: kbsearch index [OPTIONS] FOLDER\n"},
+        {{"help", "index", NULL}, "Usage: kbsearch index [OPTIONS] FOLDER\n"},
+        {{"--help", "index", NULL}, "Usage: kbsearch index [OPTIONS] FOLDER\n"},
+        {{"show", "-h", NULL}, "Usage: kbsearch show [OPTIONS] ID|PATH\n"},
+        {{"help", "show", NULL}, "Usage: kbsearch show [OPTIONS] ID|PATH\n"},
+        {{"stats", "--help", NULL}, "Usage: kbsearch stats [OPTIONS]\n"},
+        {{"help", "stats", NULL}, "Usage: kbsearch stats [OPTIONS]\n"},
+        {{"help", "--help", NULL}, "Usage: kbsearch help [COMMAND]\n"},
+        {{"help", "help", NULL}, "Usage: kbsearch help [COMMAND]\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out, *err;
+        int rc = run(cases[i].argv, &out, &err);
+        cr_assert_eq(rc, 0, "case %zu: %s", i + 1, err);
+        cr_assert_str_empty(err, "case %zu", i + 1);
+        cr_assert_eq(strncmp(out, cases[i].starts, strlen(cases[i].starts)), 0, "case %zu: %s",
+                     i + 1, out);
+        cr_assert(strstr(out, "\nExit status: "), "case %zu", i + 1);
+        cr_assert(strstr(out, "xample"), "case %zu: an example", i + 1);
+    }
+}
+
+Test(cli, version)
+{
+    char *out;
+    cr_assert_eq(run((const char *[]){"--version", NULL}, &out, NULL), 0);
+    cr_assert_str_eq(out, "kbsearch 0.1.0\n");
+}
+
+/* --- golden output ---------------------------------------------------------- */
+
+/* Three short articles written for this test: the output of a search over
+ * them is compared whole. */
+static const char HARBOR[] =
+    "Menu Content\n"
+    "Go Top\n"
+    "\n"
+    "Diplomacy\n"
+    "\n"
+    "Ministers Plan Harbor Security Cooperation\n"
+    "\n"
+    "Written: 2021-03-04 09:15:00Updated: 2021-03-04 11:02:10\n"
+    "\n"
+    "Ministers Plan Harbor Security Cooperation\n"
+    "\n"
+    "Anchor: The foreign ministers of two coastal states agreed on Thursday to widen harbor "
+    "security cooperation.\n"
+    "\n"
+    "Report: Patrol boats will share radar data from next spring.\n"
+    "Lee Dana, KBS World Radio News\n"
+    "\n"
+    "Related News\n"
+    "Editor's Pick\n"
+    "Close\n";
+
+static const char FARM[] = "Menu Content\n"
+                           "Go Top\n"
+                           "\n"
+                           "Economy\n"
+                           "\n"
+                           "Farm Cooperative Sells Its Securities Arm\n"
+                           "\n"
+                           "Written: 2022-11-20 14:40:00\n"
+                           "\n"
+                           "Farm Cooperative Sells Its Securities Arm\n"
+                           "\n"
+                           "Anchor: A rice farmers’ cooperative sold its small securities arm "
+                           "to a regional bank for 12 billion won.\n"
+                           "Park Minji, KBS World Radio News\n";
+
+static const char LANTERN[] = "Lanterns Light Up the River\n"
+                              "\n"
+                              "A lantern parade drew families to the riverbank on Saturday.\n"
+                              "\n"
+                              "Lantern makers sold out by nightfall.\n";
+
+static void write_golden_corpus(const char *tmp)
+{
+    char *p = tu_path(tmp, "news/a-harbor.txt");
+    tu_write(p, HARBOR, sizeof HARBOR - 1);
+    free(p);
+    p = tu_path(tmp, "news/b-farm.txt");
+    tu_write(p, FARM, sizeof FARM - 1);
+    free(p);
+    p = tu_path(tmp, "news/c-lantern.txt");
+    tu_write(p, LANTERN, sizeof LANTERN - 1);
+    free(p);
+    cr_assert_eq(chdir(tmp), 0);
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "index", "news", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+}
+
+Test(cli, golden_search)
+{
+    write_golden_corpus(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "--color=never", "security cooperation", NULL},
+                 &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "1. Ministers Plan Harbor Security Cooperation\n"
+                          "   Diplomacy · 2021-03-04 · news/a-harbor.txt · id 1\n"
+                          "   The foreign ministers of two coastal states agreed on Thursday "
+                          "to widen harbor security cooperation. Patrol boats will share radar "
+                          "data from next spring.\n"
+                          "\n"
+                          "2. Farm Cooperative Sells Its Securities Arm\n"
+                          "   Economy · 2022-11-20 · news/b-farm.txt · id 2\n"
+                          "   A rice farmers’ cooperative sold its small securities arm to a "
+                          "regional bank for 12 billion won.\n");
+    cr_assert_str_empty(err);
+}
+
+Test(cli, golden_search_color)
+{
+    write_golden_corpus(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "--color=always", "harbor", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "1. \033[1mMinisters Plan Harbor Security Cooperation\033[0m\n"
+                          "   Diplomacy · 2021-03-04 · news/a-harbor.txt · id 1\n"
+                          "   The foreign ministers of two coastal states agreed on Thursday "
+                          "to widen \033[1;33mharbor\033[0m security cooperation. Patrol boats "
+                          "will share radar data from next spring.\n");
+    /* NO_COLOR wins over auto, not over always. */
+    cr_assert_eq(setenv("NO_COLOR", "1", 1), 0);
+    char *again;
+    cr_assert_eq(
+        run((const char *[]){"--db", "index", "--color=always", "harbor", NULL}, &again, NULL), 0);
+    cr_assert_str_eq(again, out);
+}
+
+Test(cli, golden_fallback)
+{
+    write_golden_corpus(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "lantern", "dolphins", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "No article has all of: lantern dolphins — showing articles with any "
+                          "of them.\n"
+                          "\n"
+                          "1. Lanterns Light Up the River\n"
+                          "   news/c-lantern.txt · id 3\n"
+                          "   A lantern parade drew families to the riverbank on Saturday. "
+                          "Lantern makers sold out by nightfall.\n");
+    rc = run((const char *[]){"--db", "index", "--json", "lantern", "dolphins", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(count_lines(out), 1);
+    cr_assert(strstr(out, "\"match\":\"any\"}\n"), "%s", out);
+    cr_assert(strstr(out, "\"path\":\"/"), "%s", out);
+    cr_assert(strstr(out, "\"highlights\":[[2,7],[61,7]],"), "%s", out);
+}
