@@ -7,8 +7,13 @@
  * because saved web pages leave NBSPs where the markup had &nbsp;.
  *
  * Order of detection: REUTERS (its "--" header is unmistakable), then a mail
- * or news post (a header block with From:), then KBS (a valid "Written:"
- * timestamp near the top), else PLAIN.
+ * or news post (a header block with From:, reported as PLAIN with Subject as
+ * the title and From as the byline), then KBS (a valid "Written:" timestamp
+ * near the top), else PLAIN.
+ *
+ * Site chrome ("Menu Content", "Go Top", "Share", "Print", "List", "Close")
+ * is skipped wherever it stands; "Related News", "Editor's Pick" and the
+ * cookie notice end the body, since related headlines follow them.
  */
 #include "article.h"
 
@@ -848,6 +853,11 @@ static int parse_worded(const char *s, size_t n, char out[20])
     return emit(y, mo, d, h, mi, sec, out);
 }
 
+/* Accepted: "YYYY-MM-DD[ HH:MM[:SS]]" (also with '.' or '/' between the date
+ * parts, or 'T' before the time) and the worded REUTERS form. A worded time
+ * is kept as the local time the page printed: "Sat Oct 21, 2006 8:11pm EDT"
+ * gives "2006-10-21T20:11:00", not UTC, so it reads the same as the page and
+ * sorts with the KBS stamps, which carry no zone either. */
 int article_parse_date(const char *s, size_t len, char out[20])
 {
     if (!s || !out)
