@@ -5,7 +5,7 @@
  * that stream, so a window's width is exactly what the reader will see.
  *
  * The window is made of "units": words the eye reads as one (words joined by
- * a hyphen, an apostrophe-less "U.S.", a "3/4") never split, because cutting
+ * a hyphen, the letters of "U.S.", a "3/4") never split, because cutting
  * between them would show half a word. The best window is found with two
  * linear sweeps (FTS5's scoring, without its quadratic loop), then the
  * matches in it are given context: the start of their sentence when it fits,
