@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700 /* nftw() */
 #include "testutil.h"
 
 #include <criterion/criterion.h>
