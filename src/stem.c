@@ -1,0 +1,195 @@
+/* stem.c - Snowball stemming behind a bounded word -> stem cache.
+ *
+ * Indexing stems every token, and news text repeats a small vocabulary, so
+ * libstemmer would spend most of its time recomputing stems it has already
+ * made. The cache is an open-addressing table over a byte arena: no per-entry
+ * allocation, and a fixed ceiling on memory. When either the table or the
+ * arena fills up, the whole cache is dropped and refilled: simpler than LRU,
+ * and the frequent words come back within a few documents. */
+#include "stem.h"
+
+#include <libstemmer.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "buf.h"
+#include "tokenize.h"
+#include "utf8.h"
+
+#define CACHE_SLOTS 65536u /* a power of two */
+/* Linear probing slows down sharply past three quarters full. */
+#define CACHE_MAX_ENTRIES (CACHE_SLOTS / 4 * 3)
+/* Holds "word\0stem\0" pairs: about 17 bytes for an average English word,
+ * so the arena rarely fills before the table does. */
+#define CACHE_ARENA_BYTES (2u << 20)
+
+typedef struct slot {
+    uint32_t tag;  /* low half of the hash, to skip most memcmp calls */
+    uint32_t off;  /* "word\0stem\0" at arena + off */
+    uint16_t wlen; /* 0: empty slot (cached words are at least 3 bytes) */
+    uint16_t slen;
+} slot;
+
+struct stemmer {
+    struct sb_stemmer *sb;
+    slot *slots;
+    char *arena;
+    size_t arena_len;
+    size_t entries;
+    buf scratch; /* words returned unchanged are copied here, so *stem_out
+                    always points into the stemmer, as stem.h promises */
+};
+
+int stemmer_new(const char *lang, stemmer **out)
+{
+    *out = NULL;
+    if (!lang)
+        return -1;
+    stemmer *s = calloc(1, sizeof *s);
+    if (!s)
+        return -1;
+    s->sb = sb_stemmer_new(lang, "UTF_8");
+    s->slots = calloc(CACHE_SLOTS, sizeof *s->slots);
+    s->arena = malloc(CACHE_ARENA_BYTES);
+    if (!s->sb || !s->slots || !s->arena) {
+        stemmer_free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void stemmer_free(stemmer *s)
+{
+    if (!s)
+        return;
+    if (s->sb)
+        sb_stemmer_delete(s->sb);
+    free(s->slots);
+    free(s->arena);
+    buf_free(&s->scratch);
+    free(s);
+}
+
+static void cache_clear(stemmer *s)
+{
+    memset(s->slots, 0, CACHE_SLOTS * sizeof *s->slots);
+    s->arena_len = 0;
+    s->entries = 0;
+}
+
+/* Words the stemmer must not touch: numbers and codes ("2019", "g20"),
+ * single characters (CJK tokens are one code point), very short words
+ * (nothing to strip) and words over the token cap (never produced by the
+ * tokenizer; not worth caching). */
+static int keep_as_is(const char *w, size_t len)
+{
+    if (len < 3 || len > TOK_MAX_BYTES)
+        return 1;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned)(w[i] - '0') <= 9)
+            return 1;
+    uint32_t cp;
+    return utf8_decode(w, len, &cp) == len;
+}
+
+int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out,
+                 size_t *stem_len_out)
+{
+    if (keep_as_is(word, len)) {
+        buf_reset(&s->scratch);
+        buf_append(&s->scratch, word, len);
+        if (buf_failed(&s->scratch))
+            return -1;
+        *stem_out = buf_cstr(&s->scratch);
+        *stem_len_out = len;
+        return 0;
+    }
+    uint64_t h = XXH3_64bits(word, len);
+    uint32_t tag = (uint32_t)h;
+    size_t mask = CACHE_SLOTS - 1;
+    size_t i = (size_t)(h >> 32) & mask;
+    for (;; i = (i + 1) & mask) {
+        const slot *sl = &s->slots[i];
+        if (sl->wlen == 0)
+            break;
+        if (sl->tag == tag && sl->wlen == len && memcmp(s->arena + sl->off, word, len) == 0) {
+            *stem_out = s->arena + sl->off + len + 1;
+            *stem_len_out = sl->slen;
+            return 0;
+        }
+    }
+
+    const sb_symbol *r = sb_stemmer_stem(s->sb, (const sb_symbol *)word, (int)len);
+    if (!r)
+        return -1;
+    size_t slen = (size_t)sb_stemmer_length(s->sb);
+    size_t need = len + 1 + slen + 1;
+    if (slen > UINT16_MAX || need > CACHE_ARENA_BYTES)
+        return -1; /* cannot happen for words within the token cap */
+    if (s->entries >= CACHE_MAX_ENTRIES || s->arena_len + need > CACHE_ARENA_BYTES) {
+        cache_clear(s);
+        i = (size_t)(h >> 32) & mask; /* the table is empty: the home slot is free */
+    }
+    slot *sl = &s->slots[i];
+    char *p = s->arena + s->arena_len;
+    memcpy(p, word, len);
+    p[len] = '\0';
+    memcpy(p + len + 1, r, slen);
+    p[len + 1 + slen] = '\0';
+    sl->tag = tag;
+    sl->off = (uint32_t)s->arena_len;
+    sl->wlen = (uint16_t)len;
+    sl->slen = (uint16_t)slen;
+    s->arena_len += need;
+    s->entries++;
+    *stem_out = p + len + 1;
+    *stem_len_out = slen;
+    return 0;
+}
+
+/* The Snowball English stop list without its contractions ("don't",
+ * "they'll"...): those are rare in queries and carry meaning when they do
+ * appear. Sorted by strcmp for the binary search. */
+static const char *const stop_words[] = {
+    "a",      "about",    "above",      "after",      "again",   "against", "all",     "am",
+    "an",     "and",      "any",        "are",        "as",      "at",      "be",      "because",
+    "been",   "before",   "being",      "below",      "between", "both",    "but",     "by",
+    "could",  "did",      "do",         "does",       "doing",   "down",    "during",  "each",
+    "few",    "for",      "from",       "further",    "had",     "has",     "have",    "having",
+    "he",     "her",      "here",       "hers",       "herself", "him",     "himself", "his",
+    "how",    "i",        "if",         "in",         "into",    "is",      "it",      "its",
+    "itself", "me",       "more",       "most",       "my",      "myself",  "no",      "nor",
+    "not",    "of",       "off",        "on",         "once",    "only",    "or",      "other",
+    "ought",  "our",      "ours",       "ourselves",  "out",     "over",    "own",     "same",
+    "she",    "should",   "so",         "some",       "such",    "than",    "that",    "the",
+    "their",  "theirs",   "them",       "themselves", "then",    "there",   "these",   "they",
+    "this",   "those",    "through",    "to",         "too",     "under",   "until",   "up",
+    "very",   "was",      "we",         "were",       "what",    "when",    "where",   "which",
+    "while",  "who",      "whom",       "why",        "with",    "would",   "you",     "your",
+    "yours",  "yourself", "yourselves",
+};
+
+int stem_is_stopword(const char *word, size_t len)
+{
+    if (len == 0 || len > 10) /* "yourselves" is the longest */
+        return 0;
+    size_t lo = 0, hi = sizeof stop_words / sizeof *stop_words;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *e = stop_words[mid];
+        size_t elen = strlen(e);
+        int c = memcmp(word, e, len < elen ? len : elen);
+        if (c == 0)
+            c = (len > elen) - (len < elen);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
