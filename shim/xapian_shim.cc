@@ -605,8 +605,11 @@ int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms, xs_que
          * limit types: with MOST_FREQUENT it keeps zero terms. */
         int max_type = max_terms ? Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT
                                  : Xapian::Query::WILDCARD_LIMIT_ERROR;
+        /* OP_SYNONYM (Xapian's default) scores the expansion as one term, so
+         * a document is not ranked up for holding many words of the prefix;
+         * and Xapian 1.4.22 leaks weight objects with OP_OR + MOST_FREQUENT. */
         *out = new xs_query{Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(prefix, len),
-                                          max_terms, max_type, Xapian::Query::OP_OR)};
+                                          max_terms, max_type, Xapian::Query::OP_SYNONYM)};
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE

@@ -152,9 +152,9 @@ int xs_query_scale(const xs_query *q, double factor, xs_query **out) XS_NOEXCEPT
  * lo > hi matches nothing. */
 int xs_query_value_range(unsigned slot, const char *lo, const char *hi, xs_query **out) XS_NOEXCEPT;
 /* Terms starting with prefix, expanded to at most max_terms (the most
- * frequent ones; 0 = no limit), combined with OR. An empty prefix is
- * KBS_EINVAL: it would expand to every term of the index, prefixed fields
- * included. */
+ * frequent ones; 0 = no limit), combined with OP_SYNONYM: the expansion is
+ * scored as if it were one term. An empty prefix is KBS_EINVAL: it would
+ * expand to every term of the index, prefixed fields included. */
 int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms,
                       xs_query **out) XS_NOEXCEPT;
 void xs_query_free(xs_query *q) XS_NOEXCEPT;

@@ -743,9 +743,9 @@ static int count_cb(void *ctx, const char *t, size_t len, uint32_t freq)
 }
 
 /* Damage done to postlist.glass. Glass keeps no block checksums, so only
- * damage to structure is detected; flipped bytes inside postings may go
- * unnoticed (wrong results), which is why these cases only demand "a status,
- * never a crash" and an error where Xapian can see one. */
+ * damage to its structure is detected for sure; flipped bytes inside postings
+ * may go unnoticed (wrong results), so those cases only demand "a status, not
+ * a crash", and an error only where Xapian can see one. */
 enum damage { JUNK_ALL, EMPTY, HALF, FLIP_EVERY_37 };
 
 typedef struct damage_case {
@@ -756,8 +756,15 @@ typedef struct damage_case {
 static const damage_case DAMAGE_CASES[] = {
     /* 1 */ {JUNK_ALL, 1},
     /* 2 */ {EMPTY, 1},
+/* Under AddressSanitizer, Xapian 1.4.22 itself reads past a heap block
+ * while decoding a half-truncated or byte-flipped table (and leaks on the
+ * way out): undefined behaviour inside libxapian that no shim can catch. So
+ * these two are only run in normal builds, where they check that what
+ * Xapian throws (std::length_error, among others) becomes a status. */
+#ifndef __SANITIZE_ADDRESS__
     /* 3 */ {HALF, 0},
     /* 4 */ {FLIP_EVERY_37, 0},
+#endif
 };
 
 static void damage_table(const char *table, enum damage how)
