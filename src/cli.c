@@ -135,8 +135,10 @@ static int open_db(const char *dir, unsigned flags, kbs_db **db)
         return CLI_EXIT_OK;
     if (st == KBS_ENOTFOUND && !(flags & KBS_OPEN_CREATE))
         fail("no index at %s — run 'kbsearch index FOLDER' first (or pass --db DIR)", dir);
+    else if (msg && *msg) /* it names the folder and says what to do */
+        fail("%s", msg);
     else
-        fail("cannot open the index at %s: %s", dir, msg && *msg ? msg : kbs_strerror(st));
+        fail("cannot open the index at %s: %s", dir, kbs_strerror(st));
     kbs_free(msg);
     return CLI_EXIT_FAIL;
 }
@@ -537,8 +539,9 @@ static int cmd_search(const cli_args *a, const char *dbdir)
             fputs("kbsearch: cannot search for \"", stderr);
             cli_put_text(stderr, query, strlen(query));
             fprintf(stderr, "\": %s\n", *msg ? msg : kbs_strerror(st));
-        } else
+        } else {
             fail("the search failed in the index at %s: %s", dbdir, *msg ? msg : kbs_strerror(st));
+        }
         kbs_db_close(db);
         free(query);
         return CLI_EXIT_FAIL;

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <json-c/json.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -316,8 +317,8 @@ int cli_render_hit_json(FILE *out, const kbs_hit *hit, int fallback)
     int bad = !obj || !spans;
 
     /* Six significant digits say how good a hit is; the seventeen json-c
-     * would print by default only look precise. */
-    snprintf(score, sizeof score, "%.6g", hit->score);
+     * would print by default only look precise. JSON has no NaN. */
+    snprintf(score, sizeof score, "%.6g", isfinite(hit->score) ? hit->score : 0.0);
     for (size_t i = 0; !bad && i < hit->nspans; i++)
         bad = append(spans, span_pair(&hit->spans[i]));
     bad = bad || add(obj, "id", json_object_new_int64(hit->id)) ||
