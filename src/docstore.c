@@ -7,6 +7,9 @@
  * decompressed size and finally the checksum, and reports any mismatch as
  * -2 without ever writing past what it reserved.
  *
+ * Neither the original given to pack nor the record given to unpack may
+ * point into the output buffer: reserving room there may move it.
+ *
  * A docstore holds zstd contexts that are reused from record to record (a
  * fresh context per record would cost more than compressing a short
  * article), so one docstore serves one thread at a time.
