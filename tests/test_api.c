@@ -403,16 +403,16 @@ Test(api, unreadable_file_is_skipped_and_kept)
     index_dir(f.db, f.dir);
     /* As root, permissions do not stop reads: drop to nobody for this test
      * (each Criterion test runs in its own process). */
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "chmod -R a+rwX '%s'", f.tmp);
-    cr_assert_eq(system(cmd), 0);
-    if (geteuid() == 0)
-        cr_assert_eq(setuid(65534), 0);
     char *a = tu_path(f.dir, "politics/a.txt");
     /* Change the file so it is looked at again, then make it unreadable. */
     const char *more = "Politics\n\nchanged\n";
     tu_write(a, more, strlen(more));
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "chmod -R a+rwX '%s'", f.tmp);
+    cr_assert_eq(system(cmd), 0);
     cr_assert_eq(chmod(a, 0), 0);
+    if (geteuid() == 0)
+        cr_assert_eq(setuid(65534), 0);
     kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
     struct skips s;
     memset(&s, 0, sizeof s);
