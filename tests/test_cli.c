@@ -19,17 +19,63 @@
 
 /* --- helpers ------------------------------------------------------------ */
 
-/* Runs the program; the outputs are left for the end of the test process
- * to free, which keeps the tests short. */
+/*
+ * What the helpers hand out is kept here and freed when the test ends, so
+ * that a test reads as a user's session rather than a list of free()s.
+ * Criterion runs each test in a process of its own.
+ */
+static struct {
+    void *p[1024];
+    size_t n;
+} kept;
+
+static void *keep(void *p)
+{
+    cr_assert_lt(kept.n, sizeof kept.p / sizeof kept.p[0]);
+    kept.p[kept.n++] = p;
+    return p;
+}
+
+static void free_kept(void)
+{
+    while (kept.n > 0)
+        free(kept.p[--kept.n]);
+}
+
+TestSuite(cli, .fini = free_kept);
+
+static char *kpath(const char *dir, const char *name)
+{
+    return keep(tu_path(dir, name));
+}
+
+static char *kread(const char *path, size_t *len)
+{
+    return keep(tu_read(path, len));
+}
+
+static char *kalloc(size_t n)
+{
+    char *p = keep(malloc(n));
+    cr_assert_not_null(p);
+    return p;
+}
+
+/* Runs the program; its outputs are kept. */
 static int run(const char *const *argv, char **out, char **err)
 {
-    return tu_run_cli(argv, out, err);
+    int rc = tu_run_cli(argv, out, err);
+    if (out)
+        keep(*out);
+    if (err)
+        keep(*err);
+    return rc;
 }
 
 /* A fresh index folder (not yet created) inside a fresh temporary folder. */
 static char *new_db(void)
 {
-    return tu_path(tu_tmpdir(), "index");
+    return kpath(tu_tmpdir(), "index");
 }
 
 static void index_corpus(const char *db)
@@ -38,8 +84,6 @@ static void index_corpus(const char *db)
     int rc = run((const char *[]){"index", CORPUS, "--db", db, NULL}, &out, &err);
     cr_assert_eq(rc, 0, "index exit %d, stderr:\n%s", rc, err);
     cr_assert(strstr(out, " added, 0 updated, 0 unchanged, 0 removed, 0 skipped"), "%s", out);
-    free(out);
-    free(err);
 }
 
 static size_t count_lines(const char *s)
@@ -75,7 +119,7 @@ static size_t count_hits(const char *out)
 static char *first_line(const char *s)
 {
     size_t n = strcspn(s, "\n");
-    return strndup(s, n);
+    return keep(strndup(s, n));
 }
 
 /*
@@ -283,13 +327,12 @@ Test(cli, odd_queries_do_not_crash)
     cr_assert(rc == 1 || rc == 2, "exit %d: %s", rc, err);
     cr_assert(rc != 2 || strncmp(err, "kbsearch: ", 10) == 0, "%s", err);
     size_t n = 100000; /* Linux takes at most 128 KiB in one argument */
-    char *huge = malloc(n + 1);
+    char *huge = kalloc(n + 1);
     for (size_t i = 0; i < n; i++)
         huge[i] = i % 8 == 7 ? ' ' : (char)('a' + i % 7);
     huge[n] = '\0';
     rc = run((const char *[]){"--db", db, huge, NULL}, &out, &err);
     cr_assert(rc == 0 || rc == 1 || rc == 2, "exit %d: %s", rc, err);
-    free(huge);
 }
 
 /* --- show ------------------------------------------------------------------ */
@@ -299,7 +342,7 @@ static char *json_string_field(const char *line, const char *key)
     jsonc j = load_jsonc();
     json_object *o = j.parse(line);
     cr_assert_not_null(o);
-    char *v = strdup(j.string(field(&j, o, key, json_type_string)));
+    char *v = keep(strdup(j.string(field(&j, o, key, json_type_string))));
     j.put(o);
     return v;
 }
@@ -314,7 +357,7 @@ Test(cli, show_by_id_and_path)
     unsigned id = 0;
     cr_assert_eq(sscanf(strstr(out, "\"id\":"), "\"id\":%u", &id), 1);
     size_t len;
-    char *file = tu_read(path, &len);
+    char *file = kread(path, &len);
     cr_assert_not_null(file);
 
     char ids[16];
@@ -334,7 +377,7 @@ Test(cli, show_by_id_and_path)
     rc = run((const char *[]){"--db", db, "show", rel, NULL}, &out, &err);
     cr_assert_eq(rc, 0, "%s: %s", rel, err);
     cr_assert_str_eq(out, file, "show by relative path");
-    char *detour = malloc(strlen(rel) + 32);
+    char *detour = kalloc(strlen(rel) + 32);
     sprintf(detour, ".//corpus/../%s", rel);
     rc = run((const char *[]){"--db", db, "show", detour, NULL}, &out, &err);
     cr_assert_eq(rc, 0, "%s: %s", detour, err);
@@ -344,19 +387,18 @@ Test(cli, show_by_id_and_path)
 Test(cli, show_deleted_file)
 {
     const char *tmp = tu_tmpdir();
-    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles"), *out, *err;
+    char *db = kpath(tmp, "index"), *arts = kpath(tmp, "articles"), *out, *err;
     static const char *const names[] = {"diplomacy/20230819_trilateral-security-cooperation.txt",
                                         "economy/20210617_securities-firm-fined.txt",
                                         "culture/20181006_jinju-lantern-festival.txt"};
     char *copies[3], *data[3];
     size_t lens[3];
     for (int i = 0; i < 3; i++) {
-        char *src = tu_path(CORPUS, names[i]);
-        data[i] = tu_read(src, &lens[i]);
+        char *src = kpath(CORPUS, names[i]);
+        data[i] = kread(src, &lens[i]);
         cr_assert_not_null(data[i], "%s", src);
-        copies[i] = tu_path(arts, names[i]);
+        copies[i] = kpath(arts, names[i]);
         tu_write(copies[i], data[i], lens[i]);
-        free(src);
     }
     int rc = run((const char *[]){"--db", db, "index", arts, NULL}, &out, &err);
     cr_assert_eq(rc, 0, "%s", err);
@@ -383,7 +425,7 @@ Test(cli, show_deleted_file)
     cr_assert(strstr(out, "0 added, 0 updated, 2 unchanged, 1 removed, 0 skipped"), "%s", out);
     rc = run((const char *[]){"--db", db, "show", copies[1], NULL}, &out, &err);
     cr_assert_eq(rc, 2);
-    char *want = malloc(strlen(copies[1]) + strlen(db) + 100);
+    char *want = kalloc(strlen(copies[1]) + strlen(db) + 100);
     sprintf(want, "kbsearch: no article indexed from %s in the index at %s\n", copies[1], db);
     cr_assert_str_eq(err, want);
 }
@@ -395,7 +437,7 @@ Test(cli, show_unknown_id)
     int rc = run((const char *[]){"--db", db, "show", "999", NULL}, &out, &err);
     cr_assert_eq(rc, 2);
     cr_assert_str_empty(out);
-    char *want = malloc(strlen(db) + 100);
+    char *want = kalloc(strlen(db) + 100);
     sprintf(want, "kbsearch: no article with id 999 in the index at %s\n", db);
     cr_assert_str_eq(err, want);
     rc = run((const char *[]){"--db", db, "show", "99999999999999999999", NULL}, &out, &err);
@@ -406,8 +448,8 @@ Test(cli, show_unknown_id)
 Test(cli, show_digits_name_a_file_when_one_exists)
 {
     const char *tmp = tu_tmpdir();
-    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles"), *out, *err;
-    char *f = tu_path(arts, "7");
+    char *db = kpath(tmp, "index"), *arts = kpath(tmp, "articles"), *out, *err;
+    char *f = kpath(arts, "7");
     static const char text[] = "A Numbered Note\n\nThe river ferry now runs every hour.\n";
     tu_write(f, text, sizeof text - 1);
     cr_assert_eq(run((const char *[]){"--db", db, "index", arts, NULL}, NULL, &err), 0, "%s", err);
@@ -431,7 +473,7 @@ Test(cli, stats)
     char want[64];
     snprintf(want, sizeof want, "\nArticles:    %lu\n", added);
     cr_assert(strstr(out, want), "%s", out);
-    char *real = realpath(db, NULL);
+    char *real = keep(realpath(db, NULL));
     cr_assert(strncmp(out, "Index:       ", 13) == 0 && strncmp(out + 13, real, strlen(real)) == 0,
               "%s", out);
     cr_assert(strstr(out, "\nText:        "));
@@ -464,8 +506,8 @@ Test(cli, reindex_changes_nothing)
 Test(cli, index_skips_and_says_why)
 {
     const char *tmp = tu_tmpdir();
-    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles"), *out, *err;
-    char *good = tu_path(arts, "good.txt"), *bin = tu_path(arts, "photo.jpg");
+    char *db = kpath(tmp, "index"), *arts = kpath(tmp, "articles"), *out, *err;
+    char *good = kpath(arts, "good.txt"), *bin = kpath(arts, "photo.jpg");
     static const char text[] = "Bridge Repairs Finish Early\n\nThe old bridge reopens on Monday.\n";
     tu_write(good, text, sizeof text - 1);
     tu_write(bin, "\xff\xd8\xff\xe0\0\0JFIF\0\x01", 12);
@@ -485,8 +527,8 @@ Test(cli, index_skips_and_says_why)
 Test(cli, index_too_large_with_max_file_size)
 {
     const char *tmp = tu_tmpdir();
-    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles"), *out, *err;
-    char *f = tu_path(arts, "long.txt");
+    char *db = kpath(tmp, "index"), *arts = kpath(tmp, "articles"), *out, *err;
+    char *f = kpath(arts, "long.txt");
     char text[3000];
     memset(text, 'a', sizeof text);
     for (size_t i = 5; i < sizeof text; i += 6)
@@ -506,22 +548,22 @@ Test(cli, index_too_large_with_max_file_size)
 Test(cli, index_errors)
 {
     const char *tmp = tu_tmpdir();
-    char *db = tu_path(tmp, "index"), *out, *err;
-    char *missing = tu_path(tmp, "nowhere");
+    char *db = kpath(tmp, "index"), *out, *err;
+    char *missing = kpath(tmp, "nowhere");
     int rc = run((const char *[]){"--db", db, "index", missing, NULL}, &out, &err);
     cr_assert_eq(rc, 2);
-    char *want = malloc(strlen(missing) + 100);
+    char *want = kalloc(strlen(missing) + 100);
     sprintf(want, "kbsearch: cannot index %s: No such file or directory\n", missing);
     cr_assert_str_eq(err, want);
 
-    char *file = tu_path(tmp, "note.txt");
+    char *file = kpath(tmp, "note.txt");
     tu_write(file, "x\n", 2);
     rc = run((const char *[]){"--db", db, "index", file, NULL}, &out, &err);
     cr_assert_eq(rc, 2);
     cr_assert(strstr(err, "it is a file, not a folder"), "%s", err);
 
     /* An index inside the folder it indexes would index itself. */
-    char *inner = tu_path(tmp, "index");
+    char *inner = kpath(tmp, "index");
     rc = run((const char *[]){"--db", inner, "index", tmp, NULL}, &out, &err);
     cr_assert_eq(rc, 2);
     cr_assert(strstr(err, "the index would index itself"), "%s", err);
@@ -529,7 +571,7 @@ Test(cli, index_errors)
 
 Test(cli, index_creates_parent_folders)
 {
-    char *db = tu_path(tu_tmpdir(), "a/b/c/index"), *out, *err;
+    char *db = kpath(tu_tmpdir(), "a/b/c/index"), *out, *err;
     int rc = run((const char *[]){"--db", db, "index", CORPUS, NULL}, &out, &err);
     cr_assert_eq(rc, 0, "%s", err);
     rc = run((const char *[]){"--db", db, "stats", NULL}, &out, &err);
@@ -548,7 +590,7 @@ static pid_t spawn(const char *const *argv, const char *dir)
         char **args = calloc(n + 2, sizeof *args);
         args[0] = (char *)KBS_CLI;
         memcpy(args + 1, argv, n * sizeof *args);
-        char *o = tu_path(dir, "out"), *e = tu_path(dir, "err");
+        char *o = kpath(dir, "out"), *e = kpath(dir, "err");
         int ofd = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int efd = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(ofd, 1);
@@ -562,7 +604,7 @@ static pid_t spawn(const char *const *argv, const char *dir)
 Test(cli, interrupt_keeps_what_was_indexed, .timeout = 120)
 {
     const char *tmp = tu_tmpdir();
-    char *db = tu_path(tmp, "index"), *arts = tu_path(tmp, "articles");
+    char *db = kpath(tmp, "index"), *arts = kpath(tmp, "articles");
     /* Enough articles that indexing them takes a while. */
     char body[2048];
     for (size_t i = 0; i < sizeof body; i++)
@@ -578,7 +620,7 @@ Test(cli, interrupt_keeps_what_was_indexed, .timeout = 120)
     }
     pid_t pid = spawn((const char *[]){"--db", db, "index", arts, NULL}, tmp);
     /* Wait for the index to exist, so that the handler is in place. */
-    char *lock_dir = tu_path(db, "iamglass");
+    char *lock_dir = kpath(db, "iamglass");
     struct stat sb;
     for (int i = 0; i < 2000 && stat(lock_dir, &sb) != 0; i++)
         nanosleep(&(struct timespec){0, 5000000}, NULL);
@@ -586,8 +628,8 @@ Test(cli, interrupt_keeps_what_was_indexed, .timeout = 120)
     kill(pid, SIGINT);
     int st;
     cr_assert_eq(waitpid(pid, &st, 0), pid);
-    char *err_path = tu_path(tmp, "err"), *out_path = tu_path(tmp, "out");
-    char *err = tu_read(err_path, NULL), *out = tu_read(out_path, NULL);
+    char *err_path = kpath(tmp, "err"), *out_path = kpath(tmp, "out");
+    char *err = kread(err_path, NULL), *out = kread(out_path, NULL);
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
         cr_skip_test("indexing finished before the interrupt arrived");
     cr_assert(WIFEXITED(st), "killed by signal %d: %s", WTERMSIG(st), err);
@@ -629,13 +671,13 @@ Test(cli, missing_index)
 Test(cli, db_from_environment)
 {
     const char *tmp = tu_tmpdir();
-    char *db = tu_path(tmp, "from-env"), *xdg = tu_path(tmp, "xdg"), *out, *err;
+    char *db = kpath(tmp, "from-env"), *xdg = kpath(tmp, "xdg"), *out, *err;
     cr_assert_eq(setenv("KBSEARCH_DB", db, 1), 0);
     int rc = run((const char *[]){"index", CORPUS, NULL}, &out, &err);
     cr_assert_eq(rc, 0, "%s", err);
     rc = run((const char *[]){"stats", NULL}, &out, &err);
     cr_assert_eq(rc, 0, "%s", err);
-    char *real = realpath(db, NULL);
+    char *real = keep(realpath(db, NULL));
     cr_assert(strstr(out, real), "%s", out);
 
     /* Without it, $XDG_DATA_HOME/kbsearch. */
@@ -661,7 +703,7 @@ Test(cli, db_from_environment)
 Test(cli, options_anywhere)
 {
     const char *tmp = tu_tmpdir();
-    char *db1 = tu_path(tmp, "one"), *db2 = tu_path(tmp, "two"), *out, *err, *ref;
+    char *db1 = kpath(tmp, "one"), *db2 = kpath(tmp, "two"), *out, *err, *ref;
     cr_assert_eq(run((const char *[]){"--db", db1, "index", CORPUS, NULL}, NULL, &err), 0, "%s",
                  err);
     cr_assert_eq(run((const char *[]){"index", CORPUS, "--db", db2, NULL}, NULL, &err), 0, "%s",
@@ -834,8 +876,6 @@ Test(cli, usage_errors)
         char *second = first_line(err + strlen(line) + (err[strlen(line)] == '\n'));
         cr_assert_str_eq(second, c->second_line, "case %zu", i + 1);
         cr_assert_eq(count_lines(err), 2, "case %zu: %s", i + 1, err);
-        free(line);
-        free(second);
     }
 }
 
@@ -933,15 +973,15 @@ static const char LANTERN[] = "Lanterns Light Up the River\n"
 
 static void write_golden_corpus(const char *tmp)
 {
-    char *p = tu_path(tmp, "news/a-harbor.txt");
+    char *p = kpath(tmp, "news/a-harbor.txt");
     tu_write(p, HARBOR, sizeof HARBOR - 1);
-    free(p);
-    p = tu_path(tmp, "news/b-farm.txt");
+
+    p = kpath(tmp, "news/b-farm.txt");
     tu_write(p, FARM, sizeof FARM - 1);
-    free(p);
-    p = tu_path(tmp, "news/c-lantern.txt");
+
+    p = kpath(tmp, "news/c-lantern.txt");
     tu_write(p, LANTERN, sizeof LANTERN - 1);
-    free(p);
+
     cr_assert_eq(chdir(tmp), 0);
     char *out, *err;
     int rc = run((const char *[]){"--db", "index", "index", "news", NULL}, &out, &err);
