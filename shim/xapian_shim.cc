@@ -218,9 +218,12 @@ void xs_db_close(xs_db *db) noexcept
     if (!db)
         return;
     try {
-        /* An explicit close() lets us catch what it throws; the destructor
-         * would swallow it anyway. For a writer it commits pending changes
-         * (Xapian 1.4 offers no discard outside a transaction). */
+        /* Uncommitted changes are discarded, not committed behind the
+         * caller's back: inside a transaction, close() drops them (Xapian 1.4
+         * has no other way to discard). Callers commit explicitly to learn
+         * whether their changes were saved. */
+        if (db->wdb)
+            db->wdb->begin_transaction(false);
         db->db->close();
     } catch (...) {
     }

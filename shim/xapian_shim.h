@@ -61,9 +61,8 @@ typedef struct xs_query xs_query;
  * errlen is 0) and *out is untouched. */
 int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen) XS_NOEXCEPT;
 /* Frees the handle and, for a writer, releases the lock. NULL is fine.
- * Call xs_db_commit() first: Xapian 1.4's destructor commits pending changes
- * implicitly and swallows any error, so uncommitted changes MAY or may not be
- * on disk after close, and only an explicit commit reports whether they are. */
+ * Uncommitted changes are discarded (never committed implicitly, as Xapian's
+ * destructor would, swallowing errors): call xs_db_commit() first. */
 void xs_db_close(xs_db *db) XS_NOEXCEPT;
 /* The message of the last failed call on db ("" if none failed yet, or db
  * is NULL). Owned by the handle; valid until the next call on it. */

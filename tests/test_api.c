@@ -431,6 +431,7 @@ Test(api, unreadable_file_is_skipped_and_kept)
     kbs_results_free(r);
     kbs_db_close(db);
     free(a);
+    free_fixture(&f);
 }
 
 Test(api, missing_folder_and_not_a_folder)
