@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
