@@ -180,16 +180,16 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
     buf meta = BUF_INIT, rec = BUF_INIT;
     int st = xs_doc_add_term(doc, idterm->data, idterm->len, 0);
 
-    /* Title: its own prefix for title: searches, and the plain terms with a
-     * higher wdf so that a title match weighs more in BM25. */
+    /* Title words live under their own prefix only: a query looks for each
+     * word in both fields, so the weight of a title match is chosen at query
+     * time, and title: and body: searches need no extra terms. */
     if (st == KBS_OK) {
         g.prefix = PFX_TITLE;
-        g.plain = 1;
-        g.plain_wdf = TITLE_WDF;
         st = index_span(&g, text, art.title);
     }
     if (st == KBS_OK) {
         g.prefix = NULL;
+        g.plain = 1;
         g.plain_wdf = 1;
         g.next_pos += TITLE_BODY_GAP;
         for (size_t i = 0; i < art.npara && st == KBS_OK; i++)

@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "kbsearch.h"
+#include "schema.h"
 #include "tokenize.h"
 
 struct clause_terms {
-    xs_query **terms; /* the words of one clause (one word, or a phrase) */
-    size_t n, cap;
+    xs_query **terms;  /* the words of one clause (one word, or a phrase) */
+    xs_query **titles; /* the same words as title terms */
+    size_t n, cap, ntitles, captitles;
 };
 
 struct parser {
@@ -56,26 +58,39 @@ static int add_stem(struct parser *p, const char *s, size_t len)
     return st;
 }
 
+/* One word, or the phrase of several words, in one field. */
+static int field_clause(xs_query **terms, size_t n, xs_query **out)
+{
+    if (n == 1)
+        return xs_query_combine(XS_OP_OR, terms, 1, 0, out);
+    return xs_query_combine(XS_OP_PHRASE, terms, n, 0, out);
+}
+
 /* Ends the current run of words: one word is a term clause, several (a
- * phrase or a hyphenated word) a phrase clause. */
+ * phrase or a hyphenated word) a phrase clause; either matches in the body
+ * or in the title. */
 static int flush_run(struct parser *p)
 {
     struct clause_terms *c = &p->cur;
     if (c->n == 0)
         return KBS_OK;
-    xs_query *q = NULL;
-    int st;
-    if (c->n == 1) {
-        q = c->terms[0];
-        c->n = 0;
-    } else {
-        st = xs_query_combine(XS_OP_PHRASE, c->terms, c->n, 0, &q);
-        for (size_t i = 0; i < c->n; i++)
-            xs_query_free(c->terms[i]);
-        c->n = 0;
-        if (st != KBS_OK)
-            return st;
+    xs_query *body = NULL, *title = NULL, *q = NULL;
+    int st = field_clause(c->terms, c->n, &body);
+    if (st == KBS_OK)
+        st = field_clause(c->titles, c->ntitles, &title);
+    if (st == KBS_OK) {
+        xs_query *both[2] = {body, title};
+        st = xs_query_combine(XS_OP_OR, both, 2, 0, &q);
     }
+    xs_query_free(body);
+    xs_query_free(title);
+    for (size_t i = 0; i < c->n; i++)
+        xs_query_free(c->terms[i]);
+    for (size_t i = 0; i < c->ntitles; i++)
+        xs_query_free(c->titles[i]);
+    c->n = c->ntitles = 0;
+    if (st != KBS_OK)
+        return st;
     st = push_ptr((void ***)&p->clauses, &p->nclauses, &p->capclauses, q);
     if (st != KBS_OK)
         xs_query_free(q);
@@ -104,14 +119,24 @@ static int word_cb(void *ctx, const token *tok)
         p->status = KBS_ENOMEM;
         return 1;
     }
-    xs_query *q = NULL;
-    int st = xs_query_term(s, slen, 1, ++p->qpos, &q);
+    xs_query *q = NULL, *t = NULL;
+    char tt[TOK_MAX_BYTES * 2 + 8];
+    int tn = snprintf(tt, sizeof tt, "%s%.*s", PFX_TITLE, (int)slen, s);
+    uint32_t pos = ++p->qpos;
+    int st = xs_query_term(s, slen, 1, pos, &q);
     if (st == KBS_OK)
         st = add_stem(p, s, slen);
     if (st == KBS_OK)
         st = push_ptr((void ***)&p->cur.terms, &p->cur.n, &p->cur.cap, q);
-    if (st != KBS_OK) {
+    else
         xs_query_free(q);
+    if (st == KBS_OK)
+        st = xs_query_term(tt, (size_t)tn, 1, pos, &t);
+    if (st == KBS_OK)
+        st = push_ptr((void ***)&p->cur.titles, &p->cur.ntitles, &p->cur.captitles, t);
+    else
+        xs_query_free(t);
+    if (st != KBS_OK) {
         p->status = st;
         return 1;
     }
@@ -143,6 +168,9 @@ static void parser_free(struct parser *p)
         xs_query_free(p->clauses[i]);
     for (size_t i = 0; i < p->cur.n; i++)
         xs_query_free(p->cur.terms[i]);
+    for (size_t i = 0; i < p->cur.ntitles; i++)
+        xs_query_free(p->cur.titles[i]);
+    free(p->cur.titles);
     for (size_t i = 0; i < p->nstems; i++)
         free(p->stems[i]);
     free(p->clauses);

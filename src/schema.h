@@ -14,7 +14,8 @@
 #define META_STORE_BYTES "kbs.store_bytes"
 
 /* Term prefixes (Xapian's conventions where they exist). Unprefixed terms are
- * the stems of title and body words, with positions. */
+ * the stems of body words, with positions; title words are only under
+ * PFX_TITLE, and a plain query word matches either. */
 #define PFX_TITLE "S"     /* title stems, with positions */
 #define PFX_BYLINE "A"    /* byline (reporter) stems */
 #define PFX_CATEGORY "XC" /* folded category, boolean */
@@ -34,10 +35,7 @@
 #define FIELD_SEP '\x1f'
 enum meta_field { MF_PATH, MF_TITLE, MF_CATEGORY, MF_WRITTEN, MF_UPDATED, MF_BYLINE, MF_COUNT };
 
-/* Words of the title count this many times in the unprefixed (all-text) terms:
- * a simple BM25F-style field weight. */
-#define TITLE_WDF 3
-/* Gap of positions between title and body so that no phrase spans both. */
+/* Gap of positions between title and body, so that positions stay distinct. */
 #define TITLE_BODY_GAP 100
 
 /* Longest id term; longer keys are shortened with a hash (Xapian's limit on a
