@@ -505,6 +505,29 @@ int xs_db_termfreq(xs_db *db, const char *term, size_t len, uint32_t *freq) noex
     XS_CATCH_DB(db)
 }
 
+int xs_db_value_bounds(xs_db *db, unsigned slot, char **lo, char **hi) noexcept
+{
+    if (!db || !lo || !hi || slot == Xapian::BAD_VALUENO)
+        return KBS_EINVAL;
+    try {
+        std::string l, h;
+        read_retrying(db, [&] {
+            l = db->db->get_value_lower_bound(slot);
+            h = db->db->get_value_upper_bound(slot);
+        });
+        char *a = nullptr, *b = nullptr;
+        int st = copy_out(l, &a, nullptr, db->err, sizeof db->err);
+        if (st == KBS_OK && (st = copy_out(h, &b, nullptr, db->err, sizeof db->err)) != KBS_OK)
+            std::free(a);
+        if (st != KBS_OK)
+            return st;
+        *lo = a;
+        *hi = b;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
 /* ---- queries ---- */
 
 int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos, xs_query **out) noexcept

@@ -123,6 +123,11 @@ typedef int (*xs_term_cb)(void *ctx, const char *term, size_t len, uint32_t term
 int xs_db_allterms(xs_db *db, const char *prefix, size_t plen, xs_term_cb cb,
                    void *ctx) XS_NOEXCEPT;
 int xs_db_termfreq(xs_db *db, const char *term, size_t len, uint32_t *freq) XS_NOEXCEPT;
+/* The smallest and largest values in slot over all documents, copied with
+ * malloc (NUL-terminated; "" when no document has the slot). After deletions
+ * the bounds may be wider than the values that remain (Xapian keeps them
+ * cheaply, not exactly). */
+int xs_db_value_bounds(xs_db *db, unsigned slot, char **lo, char **hi) XS_NOEXCEPT;
 
 /* ---- queries ----
  * Queries are immutable values. Combining copies the subqueries (Xapian

@@ -477,31 +477,6 @@ static uint64_t dir_bytes(const char *path)
     return total;
 }
 
-struct date_bounds {
-    char first[9], last[9];
-};
-
-static int date_cb(void *ctx, const char *term, size_t len, uint32_t freq)
-{
-    (void)freq;
-    struct date_bounds *b = ctx;
-    if (len != 9)
-        return 0;
-    if (!b->first[0])
-        memcpy(b->first, term + 1, 8);
-    memcpy(b->last, term + 1, 8);
-    return 0;
-}
-
-static void fmt_day(const char d[9], char out[20])
-{
-    if (!d[0]) {
-        out[0] = '\0';
-        return;
-    }
-    snprintf(out, 20, "%.4s-%.2s-%.2sT00:00:00", d, d + 4, d + 6);
-}
-
 int kbs_db_stats(kbs_db *db, kbs_stats *out)
 {
     if (!db)
@@ -522,13 +497,14 @@ int kbs_db_stats(kbs_db *db, kbs_stats *out)
     s.text_bytes = (uint64_t)((int64_t)s.text_bytes + db->text_bytes_delta);
     s.store_bytes = (uint64_t)((int64_t)s.store_bytes + db->store_bytes_delta);
     s.index_bytes = dir_bytes(db->path);
-    struct date_bounds b;
-    memset(&b, 0, sizeof b);
-    st = xs_db_allterms(db->xdb, PFX_DAY, strlen(PFX_DAY), date_cb, &b);
+    char *lo = NULL, *hi = NULL;
+    st = xs_db_value_bounds(db->xdb, SLOT_WRITTEN, &lo, &hi);
     if (st != KBS_OK)
         return db_fail_shim(db, st, "reading the date range");
-    fmt_day(b.first, s.first_written);
-    fmt_day(b.last, s.last_written);
+    snprintf(s.first_written, sizeof s.first_written, "%s", lo);
+    snprintf(s.last_written, sizeof s.last_written, "%s", hi);
+    free(lo);
+    free(hi);
     *out = s;
     return KBS_OK;
 }

@@ -138,8 +138,8 @@ Test(api, index_search_show)
     cr_expect_eq(s.documents, 3);
     cr_expect_eq(s.text_bytes, strlen(ART_A) + strlen(ART_B) + strlen(ART_C));
     cr_expect_gt(s.store_bytes, 0);
-    cr_expect_str_eq(s.first_written, "2021-03-04T00:00:00");
-    cr_expect_str_eq(s.last_written, "2022-07-01T00:00:00");
+    cr_expect_str_eq(s.first_written, "2021-03-04T10:00:00");
+    cr_expect_str_eq(s.last_written, "2022-07-01T09:30:00");
     kbs_db_close(db);
     free_fixture(&f);
 }

@@ -1,6 +1,5 @@
 /* test_cli.c - the kbsearch program, run as a user would run it. */
 #include <criterion/criterion.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -122,53 +121,12 @@ static char *first_line(const char *s)
     return keep(strndup(s, n));
 }
 
-/*
- * json-c, loaded at run time: tests/CMakeLists.txt links the tests with the
- * library only, and the program is what links json-c.
- */
-typedef struct jsonc {
-    json_object *(*parse)(const char *);
-    json_bool (*get_ex)(const json_object *, const char *, json_object **);
-    enum json_type (*type)(const json_object *);
-    const char *(*string)(json_object *);
-    int (*string_len)(const json_object *);
-    int64_t (*int64)(const json_object *);
-    size_t (*array_len)(const json_object *);
-    json_object *(*array_get)(const json_object *, size_t);
-    int (*put)(json_object *);
-} jsonc;
-
-static void load_sym(void *lib, const char *name, void *fp, size_t size)
-{
-    void *sym = dlsym(lib, name);
-    cr_assert_not_null(sym, "json-c has no %s", name);
-    memcpy(fp, &sym, size); /* ISO C has no cast from void * to a function pointer */
-}
-
-static jsonc load_jsonc(void)
-{
-    void *lib = dlopen("libjson-c.so.5", RTLD_NOW);
-    if (!lib)
-        lib = dlopen("libjson-c.so", RTLD_NOW);
-    cr_assert_not_null(lib, "cannot load json-c: %s", dlerror());
-    jsonc j;
-    load_sym(lib, "json_tokener_parse", &j.parse, sizeof j.parse);
-    load_sym(lib, "json_object_object_get_ex", &j.get_ex, sizeof j.get_ex);
-    load_sym(lib, "json_object_get_type", &j.type, sizeof j.type);
-    load_sym(lib, "json_object_get_string", &j.string, sizeof j.string);
-    load_sym(lib, "json_object_get_string_len", &j.string_len, sizeof j.string_len);
-    load_sym(lib, "json_object_get_int64", &j.int64, sizeof j.int64);
-    load_sym(lib, "json_object_array_length", &j.array_len, sizeof j.array_len);
-    load_sym(lib, "json_object_array_get_idx", &j.array_get, sizeof j.array_get);
-    load_sym(lib, "json_object_put", &j.put, sizeof j.put);
-    return j;
-}
-
-static json_object *field(const jsonc *j, json_object *o, const char *key, enum json_type t)
+static json_object *field(json_object *o, const char *key, enum json_type t)
 {
     json_object *v = NULL;
-    cr_assert(j->get_ex(o, key, &v), "no \"%s\"", key);
-    cr_assert_eq(j->type(v), t, "\"%s\" has type %d, not %d", key, j->type(v), t);
+    cr_assert(json_object_object_get_ex(o, key, &v), "no \"%s\"", key);
+    cr_assert_eq(json_object_get_type(v), t, "\"%s\" has type %d, not %d", key,
+                 json_object_get_type(v), t);
     return v;
 }
 
@@ -229,7 +187,6 @@ Test(cli, search_words_are_joined)
 
 Test(cli, search_json)
 {
-    jsonc j = load_jsonc();
     char *db = new_db(), *out, *err;
     index_corpus(db);
     int rc = run((const char *[]){"--db", db, "--json", "security cooperation", NULL}, &out, &err);
@@ -238,29 +195,29 @@ Test(cli, search_json)
     static const char *const words[] = {"secur", "cooper"};
     size_t lines = 0, highlights = 0;
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        json_object *o = j.parse(line);
+        json_object *o = json_tokener_parse(line);
         cr_assert_not_null(o, "not JSON: %s", line);
-        cr_assert_eq(j.type(o), json_type_object);
+        cr_assert_eq(json_object_get_type(o), json_type_object);
         lines++;
-        cr_assert_eq(j.int64(field(&j, o, "rank", json_type_int)), (int64_t)lines);
-        cr_assert_gt(j.int64(field(&j, o, "id", json_type_int)), 0);
-        cr_assert_eq(j.string(field(&j, o, "path", json_type_string))[0], '/', "absolute path");
-        cr_assert_gt(j.string_len(field(&j, o, "title", json_type_string)), 0);
-        field(&j, o, "category", json_type_string);
-        int wlen = j.string_len(field(&j, o, "written", json_type_string));
+        cr_assert_eq(json_object_get_int64(field(o, "rank", json_type_int)), (int64_t)lines);
+        cr_assert_gt(json_object_get_int64(field(o, "id", json_type_int)), 0);
+        cr_assert_eq(json_object_get_string(field(o, "path", json_type_string))[0], '/', "absolute path");
+        cr_assert_gt(json_object_get_string_len(field(o, "title", json_type_string)), 0);
+        field(o, "category", json_type_string);
+        int wlen = json_object_get_string_len(field(o, "written", json_type_string));
         cr_assert(wlen == 0 || wlen == 19, "written is \"\" or YYYY-MM-DDTHH:MM:SS");
-        field(&j, o, "updated", json_type_string);
-        field(&j, o, "score", json_type_double);
-        cr_assert_str_eq(j.string(field(&j, o, "match", json_type_string)), "all");
-        json_object *snip = field(&j, o, "snippet", json_type_string);
-        const char *s = j.string(snip);
-        size_t slen = (size_t)j.string_len(snip);
-        json_object *spans = field(&j, o, "highlights", json_type_array);
-        for (size_t i = 0; i < j.array_len(spans); i++) {
-            json_object *pair = j.array_get(spans, i);
-            cr_assert_eq(j.type(pair), json_type_array);
-            cr_assert_eq(j.array_len(pair), 2);
-            int64_t start = j.int64(j.array_get(pair, 0)), len = j.int64(j.array_get(pair, 1));
+        field(o, "updated", json_type_string);
+        field(o, "score", json_type_double);
+        cr_assert_str_eq(json_object_get_string(field(o, "match", json_type_string)), "all");
+        json_object *snip = field(o, "snippet", json_type_string);
+        const char *s = json_object_get_string(snip);
+        size_t slen = (size_t)json_object_get_string_len(snip);
+        json_object *spans = field(o, "highlights", json_type_array);
+        for (size_t i = 0; i < json_object_array_length(spans); i++) {
+            json_object *pair = json_object_array_get_idx(spans, i);
+            cr_assert_eq(json_object_get_type(pair), json_type_array);
+            cr_assert_eq(json_object_array_length(pair), 2);
+            int64_t start = json_object_get_int64(json_object_array_get_idx(pair, 0)), len = json_object_get_int64(json_object_array_get_idx(pair, 1));
             cr_assert(start >= 0 && len > 0 && (size_t)(start + len) <= slen,
                       "span [%lld, %lld] outside a snippet of %zu bytes", (long long)start,
                       (long long)len, slen);
@@ -269,7 +226,7 @@ Test(cli, search_json)
                       "highlight \"%.*s\" is no query word", (int)len, s + start);
             highlights++;
         }
-        j.put(o);
+        json_object_put(o);
     }
     cr_assert_geq(lines, 3);
     cr_assert_geq(highlights, lines, "every hit of this query matches in its body");
@@ -339,11 +296,10 @@ Test(cli, odd_queries_do_not_crash)
 
 static char *json_string_field(const char *line, const char *key)
 {
-    jsonc j = load_jsonc();
-    json_object *o = j.parse(line);
+    json_object *o = json_tokener_parse(line);
     cr_assert_not_null(o);
-    char *v = keep(strdup(j.string(field(&j, o, key, json_type_string))));
-    j.put(o);
+    char *v = keep(strdup(json_object_get_string(field(o, key, json_type_string))));
+    json_object_put(o);
     return v;
 }
 
