@@ -528,6 +528,31 @@ int xs_db_value_bounds(xs_db *db, unsigned slot, char **lo, char **hi) noexcept
     XS_CATCH_DB(db)
 }
 
+int xs_db_term_stats(xs_db *db, uint32_t docid, const char *term, size_t len,
+                     xs_term_stats *out) noexcept
+{
+    if (!db || !term || !len || !out)
+        return KBS_EINVAL;
+    try {
+        std::string t(term, len);
+        xs_term_stats r{};
+        read_retrying(db, [&] {
+            r.termfreq = db->db->get_termfreq(t);
+            r.doclength = db->db->get_doclength(docid);
+            r.avlength = db->db->get_avlength();
+            r.doccount = db->db->get_doccount();
+            r.wdf = 0;
+            Xapian::PostingIterator it = db->db->postlist_begin(t);
+            it.skip_to(docid);
+            if (it != db->db->postlist_end(t) && *it == docid)
+                r.wdf = it.get_wdf();
+        });
+        *out = r;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
 /* ---- queries ---- */
 
 int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos, xs_query **out) noexcept
@@ -663,6 +688,24 @@ char *xs_query_describe(const xs_query *q) noexcept
 
 /* ---- searching ---- */
 
+/* Lets C code accept or reject a candidate document by its stored data.
+ * The C callback cannot throw, so nothing crosses it. */
+class CDecider : public Xapian::MatchDecider {
+  public:
+    CDecider(xs_decider_fn fn, void *ctx) : fn_(fn), ctx_(ctx)
+    {
+    }
+    bool operator()(const Xapian::Document &doc) const override
+    {
+        std::string d = doc.get_data();
+        return fn_(ctx_, doc.get_docid(), d.data(), d.size()) != 0;
+    }
+
+  private:
+    xs_decider_fn fn_;
+    void *ctx_;
+};
+
 int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, xs_match *matches,
                  xs_search_result *res) noexcept
 {
@@ -681,7 +724,9 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
             if (params->sort_slot >= 0)
                 enq.set_sort_by_value_then_relevance(
                     static_cast<Xapian::valueno>(params->sort_slot), params->sort_reverse != 0);
-            Xapian::MSet mset = enq.get_mset(params->offset, params->limit, params->check_at_least);
+            CDecider decider(params->decider, params->decider_ctx);
+            Xapian::MSet mset = enq.get_mset(params->offset, params->limit, params->check_at_least,
+                                             nullptr, params->decider ? &decider : nullptr);
             size_t n = 0;
             for (Xapian::MSetIterator it = mset.begin(); it != mset.end() && n < params->limit;
                  ++it, ++n) {

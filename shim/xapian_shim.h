@@ -129,6 +129,18 @@ int xs_db_termfreq(xs_db *db, const char *term, size_t len, uint32_t *freq) XS_N
  * cheaply, not exactly). */
 int xs_db_value_bounds(xs_db *db, unsigned slot, char **lo, char **hi) XS_NOEXCEPT;
 
+/* The numbers BM25 works from, for explaining a score. */
+typedef struct xs_term_stats {
+    uint32_t wdf;       /* occurrences of the term in the document */
+    uint32_t termfreq;  /* documents holding the term */
+    uint32_t doccount;  /* documents in the database */
+    double doclength;   /* the document's length (sum of its wdfs) */
+    double avlength;    /* the average document length */
+} xs_term_stats;
+
+int xs_db_term_stats(xs_db *db, uint32_t docid, const char *term, size_t len,
+                     xs_term_stats *out) XS_NOEXCEPT;
+
 /* ---- queries ----
  * Queries are immutable values. Combining copies the subqueries (Xapian
  * queries are reference-counted), so the caller still frees its own. */
@@ -168,6 +180,10 @@ char *xs_query_describe(const xs_query *q) XS_NOEXCEPT;
 
 /* ---- searching ---- */
 
+/* Accepts (non-zero) or rejects (0) a candidate document, given its stored
+ * data. Called from inside Xapian's matcher; must not longjmp. */
+typedef int (*xs_decider_fn)(void *ctx, uint32_t docid, const char *data, size_t len);
+
 typedef struct xs_search_params {
     double k1, b; /* BM25 parameters (Xapian's BM25Weight k1 and b) */
     uint32_t offset;
@@ -175,6 +191,8 @@ typedef struct xs_search_params {
     uint32_t check_at_least; /* count this many matches exactly at least */
     int sort_slot;           /* -1: by relevance; else by this value slot */
     int sort_reverse;        /* with sort_slot: non-zero for descending */
+    xs_decider_fn decider;   /* NULL, or a filter on candidates (slow: data is read) */
+    void *decider_ctx;
 } xs_search_params;
 
 typedef struct xs_match {

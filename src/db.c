@@ -86,6 +86,12 @@ int db_fail_shim(kbs_db *db, int status, const char *what)
 void db_clear_error(kbs_db *db)
 {
     db->errmsg[0] = '\0';
+    db->error_offset = (size_t)-1;
+}
+
+size_t kbs_db_error_offset(const kbs_db *db)
+{
+    return db ? db->error_offset : (size_t)-1;
 }
 
 const char *kbs_db_errmsg(const kbs_db *db)
@@ -319,6 +325,7 @@ int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg
     if (!db)
         return KBS_ENOMEM;
     db->lock_fd = -1;
+    db->error_offset = (size_t)-1;
     db->writable = writable;
     db->path = strdup(path);
     if (!db->path || stemmer_new("english", &db->stem) != 0 || docstore_new(0, &db->store) != 0) {

@@ -23,6 +23,7 @@ struct kbs_db {
     uint32_t pending;         /* documents changed since the last commit */
     int64_t text_bytes_delta; /* running totals not yet written to metadata */
     int64_t store_bytes_delta;
+    size_t error_offset; /* of the last KBS_EQUERY, else (size_t)-1 */
     char errmsg[1024];
 };
 

@@ -39,8 +39,7 @@ extern "C" {
 #define KBS_VERSION_MAJOR 0
 #define KBS_VERSION_MINOR 1
 #define KBS_VERSION_PATCH 0
-#define KBS_VERSION_NUMBER                                                                         \
-    (KBS_VERSION_MAJOR * 10000 + KBS_VERSION_MINOR * 100 + KBS_VERSION_PATCH)
+#define KBS_VERSION_NUMBER (KBS_VERSION_MAJOR * 10000 + KBS_VERSION_MINOR * 100 + KBS_VERSION_PATCH)
 
 /* The version of the library actually linked, as KBS_VERSION_NUMBER. */
 KBS_API unsigned kbs_version_number(void);
@@ -53,18 +52,18 @@ KBS_API const char *kbs_version_string(void);
  */
 enum kbs_status {
     KBS_OK = 0,
-    KBS_EINVAL = 1,    /* an argument is NULL, out of range or malformed */
-    KBS_ENOMEM = 2,    /* an allocation failed; nothing was changed */
-    KBS_EIO = 3,       /* reading or writing a file failed (see the message) */
-    KBS_ENOTFOUND = 4, /* no such index, document, file or folder */
-    KBS_ELOCKED = 5,   /* another process is updating the index */
-    KBS_ECORRUPT = 6,  /* the index or a stored document is damaged */
-    KBS_EFOREIGN = 7,  /* the folder is not a kbsearch index, or of another format version */
-    KBS_EQUERY = 8,    /* the query could not be parsed (see kbs_results / message) */
-    KBS_EINPUT = 9,    /* an input file cannot be indexed (binary, too large, unreadable) */
+    KBS_EINVAL = 1,     /* an argument is NULL, out of range or malformed */
+    KBS_ENOMEM = 2,     /* an allocation failed; nothing was changed */
+    KBS_EIO = 3,        /* reading or writing a file failed (see the message) */
+    KBS_ENOTFOUND = 4,  /* no such index, document, file or folder */
+    KBS_ELOCKED = 5,    /* another process is updating the index */
+    KBS_ECORRUPT = 6,   /* the index or a stored document is damaged */
+    KBS_EFOREIGN = 7,   /* the folder is not a kbsearch index, or of another format version */
+    KBS_EQUERY = 8,     /* the query could not be parsed (see kbs_results / message) */
+    KBS_EINPUT = 9,     /* an input file cannot be indexed (binary, too large, unreadable) */
     KBS_EREADONLY = 10, /* a write was asked of a handle opened read-only */
-    KBS_EBACKEND = 11, /* the search backend failed in an unexpected way */
-    KBS_EINTERNAL = 12 /* a bug in kbsearch: please report the message */
+    KBS_EBACKEND = 11,  /* the search backend failed in an unexpected way */
+    KBS_EINTERNAL = 12  /* a bug in kbsearch: please report the message */
 };
 
 /* Fixed English text for a status; never NULL, a static string. */
@@ -112,6 +111,13 @@ KBS_API int kbs_db_close(kbs_db *db);
  */
 KBS_API const char *kbs_db_errmsg(const kbs_db *db);
 
+/*
+ * For the last KBS_EQUERY on this handle: the byte offset in the query where
+ * the problem is (to point at it); (size_t)-1 if the last error was not a
+ * query error.
+ */
+KBS_API size_t kbs_db_error_offset(const kbs_db *db);
+
 /* ---------------------------------------------------------------------- */
 /* Indexing                                                               */
 /* ---------------------------------------------------------------------- */
@@ -127,13 +133,13 @@ enum kbs_event_kind {
 };
 
 typedef struct kbs_index_event {
-    int kind;            /* enum kbs_event_kind */
-    const char *path;    /* the file (absolute), or NULL for PROGRESS */
-    int status;          /* for SKIPPED: why (KBS_EINPUT, KBS_EIO, ...) */
-    const char *message; /* for SKIPPED: what is wrong and what to do; else NULL */
-    uint64_t files_done; /* files looked at so far */
+    int kind;             /* enum kbs_event_kind */
+    const char *path;     /* the file (absolute), or NULL for PROGRESS */
+    int status;           /* for SKIPPED: why (KBS_EINPUT, KBS_EIO, ...) */
+    const char *message;  /* for SKIPPED: what is wrong and what to do; else NULL */
+    uint64_t files_done;  /* files looked at so far */
     uint64_t files_total; /* files found under the folder */
-    uint64_t bytes_done; /* bytes of the files looked at so far */
+    uint64_t bytes_done;  /* bytes of the files looked at so far */
 } kbs_index_event;
 
 /*
@@ -205,29 +211,61 @@ KBS_API int kbs_db_commit(kbs_db *db);
 
 typedef struct kbs_results kbs_results;
 
+/* How the words of a query combine (kbs_search_options.match). */
+enum kbs_match {
+    KBS_MATCH_ALL = 0, /* every word must match; if no article has them all, any word
+                          (kbs_results_fallback() says so) */
+    KBS_MATCH_ANY = 1  /* any word may match, ranked by how well: for long
+                          natural-language queries; +word is still required */
+};
+
+/* Order of the hits (kbs_search_options.sort). */
+enum kbs_sort { KBS_SORT_RELEVANCE = 0, KBS_SORT_NEWEST = 1, KBS_SORT_OLDEST = 2 };
+
 typedef struct kbs_search_options {
-    uint32_t offset;      /* skip this many hits */
-    uint32_t limit;       /* at most this many hits; 0 means the default (10) */
-    uint32_t snippet_len; /* snippet length in characters; 0 means the default (200); */
-    int no_snippets;      /* non-zero: do not compute snippets (faster) */
+    uint32_t offset;        /* skip this many hits */
+    uint32_t limit;         /* at most this many hits; 0 means the default (10) */
+    uint32_t snippet_len;   /* snippet length in characters; 0 means the default (200) */
+    int no_snippets;        /* non-zero: do not compute snippets (faster) */
+    int match;              /* enum kbs_match */
+    int sort;               /* enum kbs_sort; by the written date for NEWEST/OLDEST */
+    int exact_count;        /* non-zero: kbs_results_total() is exact, not an estimate */
+    int explain;            /* non-zero: kbs_results_explain() describes each hit's score */
+    double bm25_k1;         /* BM25 k1 (term frequency saturation); < 0 means the default */
+    double bm25_b;          /* BM25 b (length normalisation, 0..1); < 0 means the default */
+    double title_weight;    /* how much a match in the title counts against one in the body;
+                               < 0 means the default */
+    uint32_t max_expansion; /* most terms a prefix (secur*) expands to; 0 means the default */
 } kbs_search_options;
 
+/* Fills *opts with the defaults. Always use it before setting fields. */
 KBS_API void kbs_search_options_init(kbs_search_options *opts);
 
 /*
  * Runs `query` (UTF-8, `query_len` bytes) and hands back the best hits.
  *
- * The query is a list of words, all of which must match (stems match, so
- * "cooperate" finds "cooperation"); "quoted words" must match as a phrase.
- * If no article has all the words, the search falls back to any word, and
- * kbs_results_fallback() says so.
+ * The query language (also in the README):
+ *   words           all must match (KBS_MATCH_ALL); stems match, so "cooperate"
+ *                   finds "cooperation"; common words ("the", "of") are ignored
+ *                   outside phrases
+ *   "a phrase"      the words in this order, in these exact forms (not stemmed)
+ *   AND OR NOT ( )  boolean operators in capitals, with parentheses; -word
+ *                   excludes, +word requires (also in KBS_MATCH_ANY)
+ *   a NEAR/5 b      a and b within 5 words of each other (NEAR alone: 10)
+ *   secur*          words starting with "secur" (the most frequent ones, up to
+ *                   max_expansion; kbs_results_notes() says when it was cut)
+ *   title: body: by: fields (by: is the reporter); category:economy and the
+ *                   dates filter without changing the ranking
+ *   date:2019-08-01 date:2019-08 date:2019 date:2019-08-01..2019-08-31
+ *   date:..2019-08-31 after:2019-08-01 before:2019-09-01 (on the written date;
+ *                   updated: works the same on the Updated: timestamp)
  *
  * On success *results_out holds the hits; the caller frees it with
  * kbs_results_free(). The results stay valid after kbs_db_close().
  *
  * Returns KBS_OK (also when nothing matched: then kbs_results_count() is 0),
- * KBS_EINVAL, KBS_EQUERY (the message says where and what), KBS_ENOMEM,
- * KBS_ECORRUPT, KBS_EBACKEND.
+ * KBS_EINVAL, KBS_EQUERY (the message says what was expected;
+ * kbs_db_error_offset() says where), KBS_ENOMEM, KBS_ECORRUPT, KBS_EBACKEND.
  */
 KBS_API int kbs_search(kbs_db *db, const char *query, size_t query_len,
                        const kbs_search_options *opts, kbs_results **results_out);
@@ -241,15 +279,15 @@ typedef struct kbs_span {
 /* One hit. Every pointer is valid until kbs_results_free(); strings are
  * NUL-terminated UTF-8, "" when the article has no such field. */
 typedef struct kbs_hit {
-    uint32_t id;          /* the article's id (for kbs_show) */
-    uint32_t rank;        /* 1 for the best hit */
-    double score;         /* BM25 score; larger is better */
-    const char *path;     /* the file the article came from */
+    uint32_t id;      /* the article's id (for kbs_show) */
+    uint32_t rank;    /* 1 for the best hit */
+    double score;     /* BM25 score; larger is better */
+    const char *path; /* the file the article came from */
     const char *title;
     const char *category;
-    const char *written;  /* ISO 8601 "YYYY-MM-DDTHH:MM:SS", or "" */
-    const char *updated;  /* likewise */
-    const char *snippet;  /* plain text; "" when snippets were off */
+    const char *written;   /* ISO 8601 "YYYY-MM-DDTHH:MM:SS", or "" */
+    const char *updated;   /* likewise */
+    const char *snippet;   /* plain text; "" when snippets were off */
     const kbs_span *spans; /* the highlighted parts of snippet, in order */
     size_t nspans;
 } kbs_hit;
@@ -265,6 +303,25 @@ KBS_API int kbs_results_fallback(const kbs_results *results);
  * (NULL or i out of range).
  */
 KBS_API int kbs_results_get(const kbs_results *results, size_t i, kbs_hit *hit);
+/*
+ * A corrected query when the query found little or nothing and the index's
+ * own words suggest a better spelling ("did you mean ...?"), or NULL.
+ * Valid until kbs_results_free().
+ */
+KBS_API const char *kbs_results_suggestion(const kbs_results *results);
+/*
+ * Notes on how the query was read, one per line, e.g. that a prefix was cut
+ * to its most frequent expansions or that words past the limit were ignored;
+ * "" if none. Valid until kbs_results_free().
+ */
+KBS_API const char *kbs_results_notes(const kbs_results *results);
+/*
+ * With kbs_search_options.explain: the query as parsed (first line) and, for
+ * hit i, the contribution of each term to its score and the weights applied,
+ * as lines of text; "" otherwise. Valid until kbs_results_free().
+ */
+KBS_API const char *kbs_results_query(const kbs_results *results);
+KBS_API const char *kbs_results_explain(const kbs_results *results, size_t i);
 KBS_API void kbs_results_free(kbs_results *results);
 
 /* ---------------------------------------------------------------------- */
@@ -290,9 +347,9 @@ KBS_API int kbs_show(kbs_db *db, uint32_t docid, char **data_out, size_t *len_ou
 /* What kbs_db_stats() reports. */
 typedef struct kbs_stats {
     uint64_t documents;
-    uint64_t text_bytes;  /* total size of the originals */
-    uint64_t store_bytes; /* total size of the compressed originals */
-    uint64_t index_bytes; /* size on disk of the whole index folder (store included) */
+    uint64_t text_bytes;    /* total size of the originals */
+    uint64_t store_bytes;   /* total size of the compressed originals */
+    uint64_t index_bytes;   /* size on disk of the whole index folder (store included) */
     char first_written[20]; /* "YYYY-MM-DDTHH:MM:SS", or "" if no dated article */
     char last_written[20];
 } kbs_stats;

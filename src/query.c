@@ -101,7 +101,9 @@ static int word_cb(void *ctx, const token *tok)
 {
     struct parser *p = ctx;
     if (p->nterms >= QUERY_MAX_TERMS) {
-        p->plan->truncated = 1;
+        if (!p->plan->notes.len)
+            buf_printf(&p->plan->notes, "only the first %d words of the query were used\n",
+                       QUERY_MAX_TERMS);
         return 1;
     }
     /* A hyphenated word continues the run; any other word outside quotes
@@ -178,9 +180,14 @@ static void parser_free(struct parser *p)
     free(p->stems);
 }
 
-int query_parse(const char *q, size_t len, stemmer *st, query_plan *out, char *err, size_t errlen,
-                size_t *err_pos)
+int query_parse(const char *q, size_t len, const query_options *opts, stemmer *st, xs_db *db,
+                query_plan *out, query_error *qerr)
 {
+    (void)opts;
+    (void)db;
+    char *err = qerr->msg;
+    size_t errlen = sizeof qerr->msg;
+    size_t *err_pos = &qerr->pos;
     struct parser p;
     memset(&p, 0, sizeof p);
     memset(out, 0, sizeof *out);
@@ -231,12 +238,12 @@ int query_parse(const char *q, size_t len, stemmer *st, query_plan *out, char *e
         snprintf(err, errlen, "the query has no words to search for");
         return KBS_EQUERY;
     }
-    int s = xs_query_combine(XS_OP_AND, p.clauses, p.nclauses, 0, &out->all);
+    int s = xs_query_combine(XS_OP_AND, p.clauses, p.nclauses, 0, &out->query);
     if (s == KBS_OK && p.nclauses > 1)
-        s = xs_query_combine(XS_OP_OR, p.clauses, p.nclauses, 0, &out->any);
+        s = xs_query_combine(XS_OP_OR, p.clauses, p.nclauses, 0, &out->fallback);
     if (s != KBS_OK) {
         parser_free(&p);
-        xs_query_free(out->all);
+        xs_query_free(out->query);
         memset(out, 0, sizeof *out);
         snprintf(err, errlen, "cannot build the query");
         return s;
@@ -244,7 +251,6 @@ int query_parse(const char *q, size_t len, stemmer *st, query_plan *out, char *e
     qsort(p.stems, p.nstems, sizeof *p.stems, cmp_str);
     out->stems = p.stems;
     out->nstems = p.nstems;
-    out->nclauses = p.nclauses;
     p.stems = NULL;
     p.nstems = 0;
     parser_free(&p);
@@ -255,8 +261,10 @@ void query_plan_free(query_plan *p)
 {
     if (!p)
         return;
-    xs_query_free(p->all);
-    xs_query_free(p->any);
+    xs_query_free(p->query);
+    xs_query_free(p->fallback);
+    buf_free(&p->notes);
+    buf_free(&p->described);
     for (size_t i = 0; i < p->nstems; i++)
         free(p->stems[i]);
     free(p->stems);

@@ -1,6 +1,7 @@
 /* search.c - running a query and assembling hits: fields, scores, snippets. */
 #include "db_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +10,27 @@
 #include "query.h"
 #include "schema.h"
 #include "snippet.h"
+#include "tokenize.h"
 #include "utf8.h"
 
 #define DEFAULT_LIMIT 10
 #define MAX_LIMIT 100000
 #define DEFAULT_SNIPPET_CHARS 200
 
-/* BM25 parameters: Xapian's defaults until issue #3 tunes them on Cranfield. */
+/* BM25 parameters and the weight of a title match: Xapian's defaults until
+ * they are tuned on Cranfield (bench/eval). */
 #define BM25_K1 1.2
 #define BM25_B 0.75
+#define TITLE_WEIGHT 2.0
+/* Fewer hits than this, and a spelling suggestion is looked for. */
+#define SUGGEST_BELOW 3
 
 struct hit_data {
     kbs_hit hit;
     char *meta;    /* SLOT_META value; hit's field pointers point into it */
     char *snippet; /* owned */
     kbs_span *spans;
+    char *explain; /* owned, or NULL */
 };
 
 struct kbs_results {
@@ -31,6 +38,9 @@ struct kbs_results {
     uint64_t total;
     int fallback;
     struct hit_data *hits;
+    char *suggestion; /* or NULL */
+    char *notes;      /* never NULL once built */
+    char *described;  /* the parsed query, for explain; never NULL once built */
 };
 
 void kbs_search_options_init(kbs_search_options *opts)
@@ -40,6 +50,31 @@ void kbs_search_options_init(kbs_search_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->limit = DEFAULT_LIMIT;
     opts->snippet_len = DEFAULT_SNIPPET_CHARS;
+    opts->bm25_k1 = -1;
+    opts->bm25_b = -1;
+    opts->title_weight = -1;
+}
+
+const char *kbs_results_suggestion(const kbs_results *r)
+{
+    return r ? r->suggestion : NULL;
+}
+
+const char *kbs_results_notes(const kbs_results *r)
+{
+    return r && r->notes ? r->notes : "";
+}
+
+const char *kbs_results_query(const kbs_results *r)
+{
+    return r && r->described ? r->described : "";
+}
+
+const char *kbs_results_explain(const kbs_results *r, size_t i)
+{
+    if (!r || i >= r->n || !r->hits[i].explain)
+        return "";
+    return r->hits[i].explain;
 }
 
 size_t kbs_results_count(const kbs_results *r)
@@ -73,8 +108,12 @@ void kbs_results_free(kbs_results *r)
         free(r->hits[i].meta);
         free(r->hits[i].snippet);
         free(r->hits[i].spans);
+        free(r->hits[i].explain);
     }
     free(r->hits);
+    free(r->suggestion);
+    free(r->notes);
+    free(r->described);
     free(r);
 }
 
@@ -166,20 +205,178 @@ static int fill_hit(kbs_db *db, const xs_match *m, uint32_t rank, const query_pl
                         h);
 }
 
-static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, xs_match *matches,
-               xs_search_result *res)
+/* ---- exact forms of quoted phrases ----------------------------------------
+ * The index holds stems only (an unstemmed copy of every word would halve
+ * indexing speed), so Xapian matches a quoted phrase by its stems and each
+ * candidate is then checked against its stored text for the exact forms. */
+
+struct phrase_check {
+    kbs_db *db;
+    const query_plan *plan;
+    buf text;
+    int failed; /* out of memory or a damaged record: rejected, reported after */
+};
+
+struct phrase_scan {
+    const query_phrase *ph;
+    char ring[8][TOK_MAX_BYTES + 1]; /* the last words seen, folded */
+    size_t seen;
+    int found;
+};
+
+static int phrase_cb(void *ctx, const token *tok)
+{
+    struct phrase_scan *ps = ctx;
+    size_t n = ps->ph->nwords;
+    snprintf(ps->ring[ps->seen % 8], sizeof ps->ring[0], "%.*s", (int)tok->len, tok->text);
+    ps->seen++;
+    if (ps->seen < n)
+        return 0;
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(ps->ring[(ps->seen - n + k) % 8], ps->ph->words[k]) != 0)
+            return 0;
+    }
+    ps->found = 1;
+    return 1;
+}
+
+static int phrase_in(const char *text, const art_span *spans, size_t nspans, const query_phrase *ph)
+{
+    struct phrase_scan ps;
+    memset(&ps, 0, sizeof ps);
+    ps.ph = ph;
+    /* Paragraphs are one stream of positions in the index, so here too. */
+    for (size_t i = 0; i < nspans && !ps.found; i++)
+        tokenize(text + spans[i].off, spans[i].len, TOKENIZE_DOCUMENT, 0, phrase_cb, &ps);
+    return ps.found;
+}
+
+static int exact_phrases(void *ctx, uint32_t docid, const char *data, size_t len)
+{
+    (void)docid;
+    struct phrase_check *pc = ctx;
+    buf_reset(&pc->text);
+    int r = docstore_unpack(pc->db->store, data, len, &pc->text);
+    if (r != 0) {
+        pc->failed = 1;
+        return 0;
+    }
+    const char *text;
+    size_t tlen;
+    char *owned = NULL;
+    article art;
+    if (utf8_repair(pc->text.data ? pc->text.data : "", pc->text.len, &text, &tlen, &owned) != 0)
+        return pc->failed = 1, 0;
+    if (article_parse(text, tlen, &art) != 0) {
+        free(owned);
+        return pc->failed = 1, 0;
+    }
+    int ok = 1;
+    for (size_t i = 0; ok && i < pc->plan->nphrases; i++) {
+        const query_phrase *ph = &pc->plan->phrases[i];
+        if (ph->nwords == 0 || ph->nwords > 8)
+            continue; /* longer phrases: the stems' match stands */
+        int in_title = ph->field != 2 && phrase_in(text, &art.title, 1, ph);
+        int in_body = ph->field != 1 && !in_title && phrase_in(text, art.paras, art.npara, ph);
+        ok = in_title || in_body;
+    }
+    article_free(&art);
+    free(owned);
+    return ok;
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, struct phrase_check *pc,
+               xs_match *matches, xs_search_result *res)
 {
     xs_search_params p;
     memset(&p, 0, sizeof p);
-    p.k1 = BM25_K1;
-    p.b = BM25_B;
+    p.k1 = o->bm25_k1;
+    p.b = o->bm25_b;
     p.offset = o->offset;
     p.limit = o->limit;
-    p.check_at_least = 0;
-    p.sort_slot = -1;
+    p.check_at_least = o->exact_count ? UINT32_MAX : 0;
+    p.sort_slot = o->sort == KBS_SORT_RELEVANCE ? -1 : SLOT_WRITTEN;
+    p.sort_reverse = o->sort == KBS_SORT_NEWEST;
+    if (pc && pc->plan->nphrases) {
+        p.decider = exact_phrases;
+        p.decider_ctx = pc;
+    }
     int st = xs_db_search(db->xdb, q, &p, matches, res);
     if (st != KBS_OK)
         return db_fail_shim(db, st, "searching");
+    if (pc && pc->failed)
+        return db_fail(db, KBS_ECORRUPT,
+                       "a stored article could not be read while checking a phrase; run "
+                       "'kbsearch index' on its folder again");
+    return KBS_OK;
+}
+
+/* ---- explaining a score ------------------------------------------------------
+ * Recomputes Xapian's BM25Weight for each query stem in each field, so a user
+ * sees which words, in which field, made a hit's score. */
+
+static double bm25_part(const xs_term_stats *t, double k1, double b, double factor)
+{
+    if (t->wdf == 0 || t->termfreq == 0)
+        return 0;
+    double tw = ((double)t->doccount - t->termfreq + 0.5) / (t->termfreq + 0.5);
+    if (tw < 2)
+        tw = tw * 0.5 + 1;
+    double termweight = log(tw) * factor * (k1 + 1);
+    double normlen = t->avlength > 0 ? t->doclength / t->avlength : 0;
+    if (normlen < 0.5)
+        normlen = 0.5;
+    double denom = k1 * (normlen * b + (1 - b)) + t->wdf;
+    return termweight * t->wdf / denom;
+}
+
+static int explain_hit(kbs_db *db, const query_plan *plan, const kbs_search_options *o,
+                       struct hit_data *h)
+{
+    buf e = BUF_INIT, term = BUF_INIT;
+    double sum = 0;
+    for (size_t i = 0; i < plan->nstems; i++) {
+        for (int field = 0; field < 2; field++) {
+            buf_reset(&term);
+            buf_printf(&term, "%s%s", field ? PFX_TITLE : "", plan->stems[i]);
+            xs_term_stats ts;
+            int st = xs_db_term_stats(db->xdb, h->hit.id, term.data, term.len, &ts);
+            if (st != KBS_OK) {
+                buf_free(&e);
+                buf_free(&term);
+                return db_fail_shim(db, st, "explaining a score");
+            }
+            if (ts.wdf == 0)
+                continue;
+            double f = field ? o->title_weight : 1.0;
+            double w = bm25_part(&ts, o->bm25_k1, o->bm25_b, f);
+            sum += w;
+            buf_printf(&e, "%-6s %-20s %7.3f  (in %u of %u articles, %u times here, length %.0f)",
+                       field ? "title" : "body", plan->stems[i], w, ts.termfreq, ts.doccount,
+                       ts.wdf, ts.doclength);
+            if (field)
+                buf_printf(&e, " x%.2f title weight", f);
+            buf_append_char(&e, '\n');
+        }
+    }
+    buf_printf(&e, "BM25 k1=%.2f b=%.2f; terms sum to %.3f of the score %.3f\n", o->bm25_k1,
+               o->bm25_b, sum, h->hit.score);
+    buf_free(&term);
+    h->explain = buf_detach(&e, NULL);
+    if (!h->explain)
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    return KBS_OK;
+}
+
+/* "Did you mean ...?": filled in by the spelling module (src/spell.c). */
+static int suggest(kbs_db *db, const char *q, size_t len, char **out)
+{
+    (void)db;
+    (void)q;
+    (void)len;
+    *out = NULL;
     return KBS_OK;
 }
 
@@ -199,35 +396,63 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
         o.limit = DEFAULT_LIMIT;
     if (o.limit > MAX_LIMIT)
         o.limit = MAX_LIMIT;
+    if (!(o.bm25_k1 >= 0))
+        o.bm25_k1 = BM25_K1;
+    if (!(o.bm25_b >= 0))
+        o.bm25_b = BM25_B;
+    if (o.bm25_b > 1)
+        return db_fail(db, KBS_EINVAL, "BM25 b must be between 0 and 1");
+    if (!(o.title_weight >= 0))
+        o.title_weight = TITLE_WEIGHT;
+    if (o.max_expansion == 0)
+        o.max_expansion = QUERY_DEFAULT_EXPANSION;
+    if (o.sort < KBS_SORT_RELEVANCE || o.sort > KBS_SORT_OLDEST)
+        return db_fail(db, KBS_EINVAL, "unknown sort order %d", o.sort);
 
     const char *q;
     size_t qlen;
     char *owned = NULL;
     if (utf8_repair(query, query_len, &q, &qlen, &owned) != 0)
         return db_fail(db, KBS_ENOMEM, "out of memory");
+    query_options qo;
+    memset(&qo, 0, sizeof qo);
+    qo.match_any = o.match == KBS_MATCH_ANY;
+    qo.title_weight = o.title_weight;
+    qo.max_expansion = o.max_expansion;
     query_plan plan;
-    char err[200];
-    size_t pos = 0;
-    int st = query_parse(q, qlen, db->stem, &plan, err, sizeof err, &pos);
-    free(owned);
-    if (st != KBS_OK)
-        return db_fail(db, st, "%s", err);
+    query_error qerr;
+    memset(&qerr, 0, sizeof qerr);
+    int st = query_parse(q, qlen, &qo, db->stem, db->xdb, &plan, &qerr);
+    if (st != KBS_OK) {
+        free(owned);
+        query_plan_free(&plan);
+        if (st == KBS_EQUERY) {
+            db->error_offset = qerr.pos;
+            return db_fail(db, st, "%s", qerr.msg);
+        }
+        return db_fail(db, st, "%s", qerr.msg[0] ? qerr.msg : kbs_strerror(st));
+    }
 
     kbs_results *r = calloc(1, sizeof *r);
     xs_match *matches = calloc(o.limit, sizeof *matches);
+    struct phrase_check pc;
+    memset(&pc, 0, sizeof pc);
+    pc.db = db;
+    pc.plan = &plan;
     if (!r || !matches) {
         free(r);
         free(matches);
+        free(owned);
         query_plan_free(&plan);
         return db_fail(db, KBS_ENOMEM, "out of memory");
     }
     xs_search_result res;
     memset(&res, 0, sizeof res);
-    st = run(db, plan.all, &o, matches, &res);
+    st = run(db, plan.query, &o, &pc, matches, &res);
     /* All words first; if no article has them all, any word, and say so. */
-    if (st == KBS_OK && res.estimated == 0 && plan.any) {
+    if (st == KBS_OK && res.estimated == 0 && plan.fallback) {
         r->fallback = 1;
-        st = run(db, plan.any, &o, matches, &res);
+        st = run(db, plan.fallback, &o, NULL, matches, &res);
     }
     if (st == KBS_OK && res.n) {
         r->hits = calloc(res.n, sizeof *r->hits);
@@ -238,8 +463,20 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
     for (size_t i = 0; st == KBS_OK && i < res.n; i++) {
         st = fill_hit(db, &matches[i], (uint32_t)(o.offset + i + 1), &plan, &o, &r->hits[i]);
         r->n = i + 1;
+        if (st == KBS_OK && o.explain)
+            st = explain_hit(db, &plan, &o, &r->hits[i]);
     }
+    if (st == KBS_OK && (r->total < SUGGEST_BELOW || r->fallback))
+        st = suggest(db, q, qlen, &r->suggestion);
+    if (st == KBS_OK) {
+        r->notes = strdup(buf_cstr(&plan.notes));
+        r->described = strdup(buf_cstr(&plan.described));
+        if (!r->notes || !r->described)
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+    }
+    free(owned);
     free(matches);
+    buf_free(&pc.text);
     query_plan_free(&plan);
     if (st != KBS_OK) {
         kbs_results_free(r);
