@@ -553,6 +553,39 @@ int xs_db_term_stats(xs_db *db, uint32_t docid, const char *term, size_t len,
     XS_CATCH_DB(db)
 }
 
+/* ---- spelling ---- */
+
+int xs_db_add_spelling(xs_db *db, const char *word, size_t len, uint32_t freqinc) noexcept
+{
+    if (!db || !word || !len || !freqinc)
+        return KBS_EINVAL;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        db->wdb->add_spelling(std::string(word, len), freqinc);
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_spelling_suggestion(xs_db *db, const char *word, size_t len, unsigned max_edit,
+                              char **out) noexcept
+{
+    if (!db || !word || !len || !out)
+        return KBS_EINVAL;
+    try {
+        std::string w(word, len), s;
+        read_retrying(db, [&] { s = db->db->get_spelling_suggestion(w, max_edit); });
+        if (s.empty()) {
+            *out = nullptr;
+            return KBS_OK;
+        }
+        return copy_out(s, out, nullptr, db->err, sizeof db->err);
+    }
+    XS_CATCH_DB(db)
+}
+
 /* ---- queries ---- */
 
 int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos, xs_query **out) noexcept
@@ -690,7 +723,8 @@ char *xs_query_describe(const xs_query *q) noexcept
 
 /* Lets C code accept or reject a candidate document by its stored data.
  * The C callback cannot throw, so nothing crosses it. */
-class CDecider : public Xapian::MatchDecider {
+class CDecider : public Xapian::MatchDecider
+{
   public:
     CDecider(xs_decider_fn fn, void *ctx) : fn_(fn), ctx_(ctx)
     {

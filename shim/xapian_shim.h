@@ -129,13 +129,29 @@ int xs_db_termfreq(xs_db *db, const char *term, size_t len, uint32_t *freq) XS_N
  * cheaply, not exactly). */
 int xs_db_value_bounds(xs_db *db, unsigned slot, char **lo, char **hi) XS_NOEXCEPT;
 
+/* ---- spelling ----
+ * Xapian's spelling table: a vocabulary of surface words with frequencies,
+ * kept beside the terms (which are stems) so that a misspelled query word
+ * can be matched against real words. */
+
+/* Adds word to the spelling table, or raises its frequency by freqinc (> 0).
+ * A write: KBS_EREADONLY on a reader; committed with the documents. */
+int xs_db_add_spelling(xs_db *db, const char *word, size_t len, uint32_t freqinc) XS_NOEXCEPT;
+/* The most frequent word of the spelling table among those fewest edits
+ * (insertions, deletions, substitutions, adjacent transpositions; at most
+ * max_edit) away from word, copied with malloc into *out (NUL-terminated,
+ * caller frees); *out = NULL when there is none, or when word itself is in
+ * the table and more frequent than the best candidate. */
+int xs_db_spelling_suggestion(xs_db *db, const char *word, size_t len, unsigned max_edit,
+                              char **out) XS_NOEXCEPT;
+
 /* The numbers BM25 works from, for explaining a score. */
 typedef struct xs_term_stats {
-    uint32_t wdf;       /* occurrences of the term in the document */
-    uint32_t termfreq;  /* documents holding the term */
-    uint32_t doccount;  /* documents in the database */
-    double doclength;   /* the document's length (sum of its wdfs) */
-    double avlength;    /* the average document length */
+    uint32_t wdf;      /* occurrences of the term in the document */
+    uint32_t termfreq; /* documents holding the term */
+    uint32_t doccount; /* documents in the database */
+    double doclength;  /* the document's length (sum of its wdfs) */
+    double avlength;   /* the average document length */
 } xs_term_stats;
 
 int xs_db_term_stats(xs_db *db, uint32_t docid, const char *term, size_t len,
