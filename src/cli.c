@@ -446,7 +446,9 @@ static int cmd_index(const cli_args *a, const char *dbdir)
 
 /* --- search ------------------------------------------------------------------- */
 
-static int want_color(int mode)
+/* Whether to draw with escapes on `fd`: stdout for the hits, stderr for the
+ * messages, which may go to a terminal when stdout does not. */
+static int want_color(int mode, int fd)
 {
     if (mode != CLI_COLOR_AUTO)
         return mode == CLI_COLOR_ALWAYS;
@@ -454,7 +456,7 @@ static int want_color(int mode)
     const char *term = getenv("TERM");
     if ((no_color && *no_color) || (term && strcmp(term, "dumb") == 0))
         return 0;
-    return isatty(STDOUT_FILENO);
+    return isatty(fd);
 }
 
 /* The width to wrap snippets at: the terminal's, or 0 (no wrapping) when the
@@ -508,11 +510,100 @@ static int blank(const char *s)
     return 1;
 }
 
+/* Notes on how the query was read go to stderr: they are about the query,
+ * not results, and must not get into a pipe of hits. */
+static void print_notes(const kbs_results *res)
+{
+    const char *notes = kbs_results_notes(res);
+    while (*notes) {
+        size_t n = strcspn(notes, "\n");
+        if (n > 0) {
+            fputs("kbsearch: note: ", stderr);
+            cli_put_text(stderr, notes, n);
+            fputc('\n', stderr);
+        }
+        notes += n + (notes[n] == '\n');
+    }
+}
+
+static void print_suggestion(FILE *f, const char *suggestion, int color)
+{
+    fputs("Did you mean: ", f);
+    if (color)
+        fputs("\033[1m", f);
+    cli_put_text(f, suggestion, strlen(suggestion));
+    if (color)
+        fputs("\033[0m", f);
+    fputs("?\n", f);
+}
+
+/* What the library said was wrong with the query, and where. */
+static int query_failed(kbs_db *db, const char *query)
+{
+    const char *msg = kbs_db_errmsg(db);
+    size_t off = kbs_db_error_offset(db);
+    fputs("kbsearch: in the query: ", stderr);
+    if (*msg)
+        cli_put_text(stderr, msg, strlen(msg));
+    else
+        fputs(kbs_strerror(KBS_EQUERY), stderr);
+    fputc('\n', stderr);
+    if (off != (size_t)-1)
+        cli_render_caret(stderr, query, strlen(query), off);
+    return CLI_EXIT_FAIL;
+}
+
+/*
+ * --count: the number alone, like grep -c, so that scripts can use it as it
+ * is. It counts what the query asks for: when no article has all the words,
+ * the fallback to any of them does not count (--any asks for that).
+ */
+static int print_count(const cli_args *a, const kbs_results *res)
+{
+    uint64_t total = kbs_results_fallback(res) ? 0 : kbs_results_total(res);
+    const char *suggestion = kbs_results_suggestion(res);
+    if (a->json) {
+        if (cli_render_total_json(stdout, total, suggestion) != 0)
+            return fail_nomem();
+    } else {
+        printf("%llu\n", (unsigned long long)total);
+        if (suggestion) {
+            fflush(stdout); /* the number first, for a reader of both */
+            print_suggestion(stderr, suggestion, want_color(a->color, STDERR_FILENO));
+        }
+    }
+    return total > 0 ? CLI_EXIT_OK : CLI_EXIT_NOTHING;
+}
+
+static int print_nothing(const cli_args *a, const kbs_results *res, const char *query)
+{
+    const char *suggestion = kbs_results_suggestion(res);
+    int rc = CLI_EXIT_NOTHING;
+    /* A line for programs too, so that they can tell "nothing" and read the
+     * suggestion without parsing stderr. */
+    if (a->json && cli_render_total_json(stdout, kbs_results_total(res), suggestion) != 0)
+        rc = fail_nomem();
+    fflush(stdout);
+    fputs("No results for \"", stderr);
+    cli_put_text(stderr, query, strlen(query));
+    if (a->offset > 0)
+        fprintf(stderr, "\" past the first %u.\n", (unsigned)a->offset);
+    else
+        fputs("\".\n", stderr);
+    if (suggestion)
+        print_suggestion(stderr, suggestion, want_color(a->color, STDERR_FILENO));
+    return rc;
+}
+
 static int cmd_search(const cli_args *a, const char *dbdir)
 {
     if (a->nwords == 0)
         return cli_usage_error(stderr, CLI_CMD_SEARCH, "search needs a query");
-    char *query = join_words(a->words, a->nwords);
+    char *joined = join_words(a->words, a->nwords);
+    /* Repaired here rather than by the library, so that the offset of a query
+     * error counts in the very bytes the caret is drawn under. */
+    char *query = joined ? cli_utf8_repair(joined, strlen(joined)) : NULL;
+    free(joined);
     if (!query)
         return fail_nomem();
     if (blank(query)) {
@@ -529,47 +620,68 @@ static int cmd_search(const cli_args *a, const char *dbdir)
     }
     kbs_search_options so;
     kbs_search_options_init(&so);
-    so.limit = a->limit;
+    so.limit = a->count ? 1 : a->limit;
+    so.offset = a->offset;
+    so.match = a->match_any ? KBS_MATCH_ANY : KBS_MATCH_ALL;
+    so.sort = a->sort;
+    so.exact_count = a->count;
+    so.no_snippets = a->count;
+    so.explain = a->explain;
+    so.bm25_k1 = a->bm25_k1;
+    so.bm25_b = a->bm25_b;
+    so.title_weight = a->title_weight;
     kbs_results *res = NULL;
     int st = kbs_search(db, query, strlen(query), &so, &res);
     if (st != KBS_OK) {
         const char *msg = kbs_db_errmsg(db);
-        if (st == KBS_EQUERY) {
-            fputs("kbsearch: cannot search for \"", stderr);
-            cli_put_text(stderr, query, strlen(query));
-            fprintf(stderr, "\": %s\n", *msg ? msg : kbs_strerror(st));
-        } else {
+        if (st == KBS_EQUERY)
+            query_failed(db, query);
+        else
             fail("the search failed in the index at %s: %s", dbdir, *msg ? msg : kbs_strerror(st));
-        }
         kbs_db_close(db);
         free(query);
         return CLI_EXIT_FAIL;
     }
     kbs_db_close(db); /* the results outlive the handle */
 
+    print_notes(res);
     size_t n = kbs_results_count(res);
-    int fallback = kbs_results_fallback(res);
-    if (n == 0) {
-        fputs("No results for \"", stderr);
-        cli_put_text(stderr, query, strlen(query));
-        fputs("\".\n", stderr);
+    if (a->count || n == 0) {
+        rc = a->count ? print_count(a, res) : print_nothing(a, res, query);
         kbs_results_free(res);
         free(query);
-        return CLI_EXIT_NOTHING;
+        return rc;
     }
 
+    int fallback = kbs_results_fallback(res);
+    const char *suggestion = kbs_results_suggestion(res);
     char *cwd = NULL;
     cli_render r = {stdout, 0, 0, NULL, 1};
     if (!a->json) {
         cwd = current_dir();
-        r.color = want_color(a->color);
+        r.color = want_color(a->color, STDOUT_FILENO);
         r.width = wrap_width();
         r.cwd = cwd;
+        int said = 0;
+        if (suggestion) {
+            print_suggestion(stdout, suggestion, r.color);
+            said = 1;
+        }
         if (fallback) {
             fputs("No article has all of: ", stdout);
             cli_put_text(stdout, query, strlen(query));
-            fputs(" — showing articles with any of them.\n\n", stdout);
+            fputs(" — showing articles with any of them.\n", stdout);
+            said = 1;
         }
+        const char *parsed = kbs_results_query(res);
+        if (a->explain && *parsed) {
+            fputs("Query: ", stdout);
+            cli_put_text(stdout, parsed, strcspn(parsed, "\n"));
+            fputc('\n', stdout);
+            said = 1;
+        }
+        if (said)
+            fputc('\n', stdout);
         kbs_hit last;
         if (kbs_results_get(res, n - 1, &last) == KBS_OK)
             r.rank_width = digits(last.rank);
@@ -579,12 +691,16 @@ static int cmd_search(const cli_args *a, const char *dbdir)
         if (kbs_results_get(res, i, &hit) != KBS_OK)
             continue;
         if (a->json) {
-            if (cli_render_hit_json(stdout, &hit, fallback) != 0)
+            if (cli_render_hit_json(stdout, res, i, a->explain) != 0)
                 rc = fail_nomem();
         } else {
             if (i > 0)
                 fputc('\n', stdout);
             cli_render_hit(&r, &hit);
+            /* Deeper than the snippet, so that the figures read as notes on
+             * the hit rather than as its text. */
+            if (a->explain)
+                cli_render_lines(stdout, kbs_results_explain(res, i), r.rank_width + 4);
         }
     }
     free(cwd);

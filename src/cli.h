@@ -35,6 +35,11 @@ enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 
 #define CLI_LIMIT_DEFAULT 10u
 #define CLI_LIMIT_MAX 10000u
+/* Paging past a billion hits is never what someone meant; the bound also keeps
+ * offset + limit inside the library's 32-bit counts. */
+#define CLI_OFFSET_MAX 1000000000u
+/* A title weight past this is a typo rather than a ranking choice. */
+#define CLI_TITLE_WEIGHT_MAX 100.0
 
 typedef struct cli_args {
     int cmd;                 /* enum cli_cmd */
@@ -46,6 +51,13 @@ typedef struct cli_args {
     int color;               /* enum cli_color */
     int help;                /* --help / -h */
     int version;             /* --version */
+    int match_any;           /* --any */
+    int sort;                /* --sort: enum kbs_sort */
+    uint32_t offset;         /* --offset, or 0 */
+    int count;               /* --count: print only the number of matches */
+    int explain;             /* --explain */
+    double bm25_k1, bm25_b;  /* --bm25 K1,B, or -1 each for the library's defaults */
+    double title_weight;     /* --title-weight, or -1 for the library's default */
     const char **words;      /* the arguments after the command name (pointers into argv) */
     size_t nwords;
 } cli_args;
@@ -89,10 +101,32 @@ typedef struct cli_render {
 void cli_render_hit(const cli_render *r, const kbs_hit *hit);
 
 /*
- * Prints one hit as a JSON object on one line. `fallback` is
- * kbs_results_fallback(). Returns 0, or -1 when out of memory.
+ * Prints the lines of `text` (kbs_results_explain() or kbs_results_query()),
+ * each after `indent` spaces. Nothing for "".
  */
-int cli_render_hit_json(FILE *out, const kbs_hit *hit, int fallback);
+void cli_render_lines(FILE *out, const char *text, unsigned indent);
+
+/*
+ * Prints hit `i` of `res` as a JSON object on one line, with "suggestion" when
+ * the results carry one and, when `explain` is set, "query" and "explain".
+ * Returns 0, or -1 when out of memory.
+ */
+int cli_render_hit_json(FILE *out, const kbs_results *res, size_t i, int explain);
+
+/*
+ * Prints the summary object {"total":N} on one line, with "suggestion" when
+ * `suggestion` is not NULL: what --json prints for --count and when nothing
+ * was found. Returns 0, or -1 when out of memory.
+ */
+int cli_render_total_json(FILE *out, uint64_t total, const char *suggestion);
+
+/*
+ * Shows where a query went wrong: q[0..len) on one line after two spaces,
+ * and a caret under the character at byte `off` on the next, counted in
+ * display columns so that it lines up under non-ASCII text too. A long query
+ * is cut to a window around `off`, with "…" where it was cut.
+ */
+void cli_render_caret(FILE *out, const char *q, size_t len, size_t off);
 
 /*
  * Writes s[0..len) for a human to read: invalid UTF-8 becomes U+FFFD, and

@@ -8,7 +8,20 @@
 
 /* Long-only options get values above any character so they never clash with
  * short ones. */
-enum { OPT_DB = 256, OPT_JSON, OPT_COLOR, OPT_VERSION, OPT_MAX_FILE_SIZE };
+enum {
+    OPT_DB = 256,
+    OPT_JSON,
+    OPT_COLOR,
+    OPT_VERSION,
+    OPT_MAX_FILE_SIZE,
+    OPT_ANY,
+    OPT_SORT,
+    OPT_OFFSET,
+    OPT_COUNT,
+    OPT_EXPLAIN,
+    OPT_BM25,
+    OPT_TITLE_WEIGHT
+};
 
 /* Which options a command accepts, so that a misplaced one is reported
  * instead of silently doing nothing. */
@@ -17,6 +30,18 @@ enum { OPT_DB = 256, OPT_JSON, OPT_COLOR, OPT_VERSION, OPT_MAX_FILE_SIZE };
 #define GIVEN_LIMIT 4u
 #define GIVEN_COLOR 8u
 #define GIVEN_MAX_FILE_SIZE 16u
+#define GIVEN_ANY 32u
+#define GIVEN_SORT 64u
+#define GIVEN_OFFSET 128u
+#define GIVEN_COUNT 256u
+#define GIVEN_EXPLAIN 512u
+#define GIVEN_BM25 1024u
+#define GIVEN_TITLE_WEIGHT 2048u
+#define GIVEN_SEARCH                                                                               \
+    (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_ANY | GIVEN_SORT | GIVEN_OFFSET |   \
+     GIVEN_COUNT | GIVEN_EXPLAIN | GIVEN_BM25 | GIVEN_TITLE_WEIGHT)
+/* --count prints a number, not a list: what shapes the list would be ignored. */
+#define GIVEN_LIST_ONLY (GIVEN_LIMIT | GIVEN_OFFSET | GIVEN_SORT | GIVEN_EXPLAIN)
 
 typedef struct cmd_info {
     const char *name;
@@ -34,17 +59,50 @@ static const char SEARCH_HELP[] =
     "left out unless the query's first word is a command name.\n"
     "\n"
     "All the words must match, in any form: \"cooperate\" also finds\n"
-    "\"cooperation\". \"Quoted words\" must match as a phrase. If no article has\n"
-    "all the words, the articles with any of them are shown, and kbsearch says\n"
-    "so first.\n"
+    "\"cooperation\". If no article has all the words, the articles with any of\n"
+    "them are shown, and kbsearch says so first. When a word seems misspelt,\n"
+    "kbsearch asks \"Did you mean ...?\".\n"
+    "\n"
+    "Query language (quote the query for the shell):\n"
+    "  \"exact phrase\"            these words in this order, in these forms\n"
+    "  a OR b, a AND b, NOT a    operators in capitals, grouped with ( );\n"
+    "                            -a leaves out, +a requires (also with --any)\n"
+    "  a NEAR/5 b                a and b at most 5 words apart (NEAR: 10)\n"
+    "  secur*                    words that start with \"secur\"\n"
+    "  title:w body:w by:name    in the title, in the text, in the byline\n"
+    "  category:economy          only the articles of a category\n"
+    "  date:2019  date:2019-08  date:2019-08-01  date:2019-08-01..2019-08-31\n"
+    "  after:2019-08-01  before:2019-09-01\n"
+    "                            by the date written; updated: is the same on\n"
+    "                            the date updated\n"
     "\n"
     "Options:\n"
     "  -n, --limit N             show at most N results (1 to 10000; default 10)\n"
+    "      --offset N            skip the N best first, to see the next page\n"
+    "                            (default 0)\n"
+    "      --sort ORDER          relevance (the default), newest or oldest: by\n"
+    "                            the date written\n"
+    "      --any                 match the articles with any of the words, those\n"
+    "                            with more of them first (for long questions)\n"
+    "      --count               print only the number of matching articles,\n"
+    "                            exact (no fallback to any of the words)\n"
+    "      --explain             show how the query was read and, under each\n"
+    "                            hit, what each word added to its score\n"
+    "      --bm25 K1,B           tune the ranking: K1 (0 or more) is how fast\n"
+    "                            repeats of a word stop counting, B (0 to 1) how\n"
+    "                            much long articles are held back; --explain\n"
+    "                            shows the values in use\n"
+    "      --title-weight W      how much a word in the title counts against one\n"
+    "                            in the text (0 to 100)\n"
     "      --json                print one JSON object per line and per hit:\n"
     "                            id, rank, path (absolute), title, category,\n"
     "                            written, updated, score, snippet, highlights\n"
-    "                            ([start, length] byte ranges of the snippet)\n"
-    "                            and match (\"all\", or \"any\" for a fallback)\n"
+    "                            ([start, length] byte ranges of the snippet),\n"
+    "                            match (\"all\", or \"any\" for a fallback), and\n"
+    "                            suggestion when there is one; with --explain\n"
+    "                            also query and explain. With --count, or when\n"
+    "                            nothing is found, one object {\"total\":N} (and\n"
+    "                            suggestion when there is one)\n"
     "      --color[=WHEN]        highlight matches: auto (on a terminal, unless\n"
     "                            NO_COLOR is set; the default), always or never\n"
     "      --db DIR              search the index in DIR (see 'kbsearch --help')\n"
@@ -53,11 +111,15 @@ static const char SEARCH_HELP[] =
     "Examples:\n"
     "  kbsearch security cooperation\n"
     "  kbsearch '\"interest rate\"' --limit 3\n"
+    "  kbsearch 'title:typhoon date:2020' --sort newest\n"
+    "  kbsearch --count 'category:economy inflation'\n"
+    "  kbsearch security cooperation --offset 10   (the second page)\n"
     "  kbsearch search stats           (a query that is a command name)\n"
     "  kbsearch -- -10%                (a query that starts with '-')\n"
     "  kbsearch --json typhoon | jq -r .path\n"
     "\n"
-    "Exit status: 0 found, 1 nothing found, 2 usage error or failure.\n";
+    "Exit status: 0 found, 1 nothing found (--count: the count is 0),\n"
+    "2 usage error, a query that cannot be read, or failure.\n";
 
 static const char INDEX_HELP[] =
     "Usage: kbsearch index [OPTIONS] FOLDER\n"
@@ -164,6 +226,8 @@ static const char PROGRAM_HELP[] =
     "  -n, --limit N             search: show at most N results (default 10)\n"
     "      --json                search, stats: print JSON, one object a line\n"
     "      --color[=WHEN]        search: highlight matches: auto, always, never\n"
+    "      --offset, --sort, --any, --count, --explain, --bm25, --title-weight\n"
+    "                            search: see 'kbsearch search --help'\n"
     "      --max-file-size SIZE  index: skip larger files (default 16M)\n"
     "  -h, --help                show help ('kbsearch COMMAND --help' for one\n"
     "                            command's)\n"
@@ -178,7 +242,7 @@ static const char PROGRAM_HELP[] =
     "130 interrupted.\n";
 
 static const cmd_info CMDS[CLI_NCMDS] = {
-    [CLI_CMD_SEARCH] = {"search", GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR, SEARCH_HELP},
+    [CLI_CMD_SEARCH] = {"search", GIVEN_SEARCH, SEARCH_HELP},
     [CLI_CMD_INDEX] = {"index", GIVEN_DB | GIVEN_MAX_FILE_SIZE, INDEX_HELP},
     [CLI_CMD_SHOW] = {"show", GIVEN_DB, SHOW_HELP},
     [CLI_CMD_STATS] = {"stats", GIVEN_DB | GIVEN_JSON, STATS_HELP},
@@ -237,6 +301,68 @@ static int parse_limit(const char *s, uint32_t *out)
     return 0;
 }
 
+/* 0 to CLI_OFFSET_MAX, digits only, for the same reasons as parse_limit(). */
+static int parse_offset(const char *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    if (*s == '\0')
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (uint32_t)(*s - '0');
+        if (v > CLI_OFFSET_MAX)
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/*
+ * A plain decimal number, "2", "0.75", ".5" or "3.", from s[0..len): no sign,
+ * no exponent, no spaces. strtod() would take all of those and read the
+ * decimal separator from the locale. At most 6 digits before the point and 9
+ * after keep the digits an exact integer below 2^53, so dividing by an exact
+ * power of ten gives the correctly rounded value.
+ */
+static int parse_decimal(const char *s, size_t len, double *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    uint64_t digits = 0;
+    size_t i = 0, whole = 0, frac = 0;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, whole++)
+        digits = digits * 10 + (uint64_t)(s[i] - '0');
+    if (i < len && s[i] == '.')
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, frac++)
+            digits = digits * 10 + (uint64_t)(s[i] - '0');
+    if (i != len || whole + frac == 0 || whole > 6 || frac > 9)
+        return -1;
+    *out = (double)digits / pow10[frac];
+    return 0;
+}
+
+/* "K1,B" for --bm25: k1 >= 0 (no upper bound in BM25), 0 <= b <= 1. */
+static int parse_bm25(const char *s, double *k1, double *b)
+{
+    const char *comma = strchr(s, ',');
+    double x, y;
+    if (!comma || parse_decimal(s, (size_t)(comma - s), &x) != 0 ||
+        parse_decimal(comma + 1, strlen(comma + 1), &y) != 0 || y > 1.0)
+        return -1;
+    *k1 = x;
+    *b = y;
+    return 0;
+}
+
+static int parse_title_weight(const char *s, double *out)
+{
+    double w;
+    if (parse_decimal(s, strlen(s), &w) != 0 || w > CLI_TITLE_WEIGHT_MAX)
+        return -1;
+    *out = w;
+    return 0;
+}
+
 /* A positive byte count, with an optional binary K, M or G after it. */
 static int parse_size(const char *s, uint64_t *out)
 {
@@ -283,6 +409,14 @@ static const char *option_value_name(int opt)
         return "the number of results";
     case OPT_MAX_FILE_SIZE:
         return "a size such as 32M";
+    case OPT_OFFSET:
+        return "the number of results to skip";
+    case OPT_SORT:
+        return "relevance, newest or oldest";
+    case OPT_BM25:
+        return "K1,B such as 1.2,0.75";
+    case OPT_TITLE_WEIGHT:
+        return "a number such as 2.5";
     default:
         return "a value";
     }
@@ -290,18 +424,13 @@ static const char *option_value_name(int opt)
 
 static const char *given_name(unsigned bit)
 {
-    switch (bit) {
-    case GIVEN_DB:
-        return "--db";
-    case GIVEN_JSON:
-        return "--json";
-    case GIVEN_LIMIT:
-        return "--limit";
-    case GIVEN_MAX_FILE_SIZE:
-        return "--max-file-size";
-    default:
-        return "--color";
-    }
+    static const char *const names[] = {
+        "--db",   "--json",   "--limit", "--color",   "--max-file-size", "--any",
+        "--sort", "--offset", "--count", "--explain", "--bm25",          "--title-weight"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (bit == 1u << i)
+            return names[i];
+    return "an option";
 }
 
 int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
@@ -315,10 +444,21 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
+        {"any", no_argument, NULL, OPT_ANY},
+        {"sort", required_argument, NULL, OPT_SORT},
+        {"offset", required_argument, NULL, OPT_OFFSET},
+        {"count", no_argument, NULL, OPT_COUNT},
+        {"explain", no_argument, NULL, OPT_EXPLAIN},
+        {"bm25", required_argument, NULL, OPT_BM25},
+        {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
         {NULL, 0, NULL, 0},
     };
     cli_args a = {0};
     a.limit = CLI_LIMIT_DEFAULT;
+    a.sort = KBS_SORT_RELEVANCE;
+    a.bm25_k1 = -1;
+    a.bm25_b = -1;
+    a.title_weight = -1;
     unsigned given = 0;
     /* Positional arguments in order; those before "--" may name the command. */
     const char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -384,6 +524,61 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
             }
             given |= GIVEN_COLOR;
             break;
+        case OPT_ANY:
+            a.match_any = 1;
+            given |= GIVEN_ANY;
+            break;
+        case OPT_SORT:
+            if (strcmp(optarg, "relevance") == 0)
+                a.sort = KBS_SORT_RELEVANCE;
+            else if (strcmp(optarg, "newest") == 0)
+                a.sort = KBS_SORT_NEWEST;
+            else if (strcmp(optarg, "oldest") == 0)
+                a.sort = KBS_SORT_OLDEST;
+            else {
+                free(pos);
+                return cli_usage_error(
+                    err, -1, "--sort takes 'relevance', 'newest' or 'oldest', not '%s'", optarg);
+            }
+            given |= GIVEN_SORT;
+            break;
+        case OPT_OFFSET:
+            if (parse_offset(optarg, &a.offset) != 0) {
+                free(pos);
+                return cli_usage_error(err, -1,
+                                       "--offset needs a whole number from 0 to %u, not '%s'",
+                                       CLI_OFFSET_MAX, optarg);
+            }
+            given |= GIVEN_OFFSET;
+            break;
+        case OPT_COUNT:
+            a.count = 1;
+            given |= GIVEN_COUNT;
+            break;
+        case OPT_EXPLAIN:
+            a.explain = 1;
+            given |= GIVEN_EXPLAIN;
+            break;
+        case OPT_BM25:
+            if (parse_bm25(optarg, &a.bm25_k1, &a.bm25_b) != 0) {
+                free(pos);
+                return cli_usage_error(err, -1,
+                                       "--bm25 needs K1,B: two numbers such as 1.2,0.75, K1 0 or "
+                                       "more and B from 0 to 1, not '%s'",
+                                       optarg);
+            }
+            given |= GIVEN_BM25;
+            break;
+        case OPT_TITLE_WEIGHT:
+            if (parse_title_weight(optarg, &a.title_weight) != 0) {
+                free(pos);
+                return cli_usage_error(err, -1,
+                                       "--title-weight needs a number from 0 to %g such as 2.5, "
+                                       "not '%s'",
+                                       CLI_TITLE_WEIGHT_MAX, optarg);
+            }
+            given |= GIVEN_TITLE_WEIGHT;
+            break;
         case 'h':
             a.help = 1;
             break;
@@ -434,6 +629,14 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
             free(pos);
             return cli_usage_error(err, a.cmd, "%s does not apply to '%s'", given_name(bit),
                                    CMDS[a.cmd].name);
+        }
+        unsigned clash = (given & GIVEN_COUNT) ? given & GIVEN_LIST_ONLY : 0;
+        if (clash) {
+            free(pos);
+            return cli_usage_error(err, a.cmd,
+                                   "--count prints only the number of matches: %s does not go "
+                                   "with it",
+                                   given_name(clash & -clash));
         }
     }
     *out = a;

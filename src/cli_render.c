@@ -309,8 +309,44 @@ static json_object *span_pair(const kbs_span *span)
     return pair;
 }
 
-int cli_render_hit_json(FILE *out, const kbs_hit *hit, int fallback)
+/* Puts `obj` on one line of `out`; 0, or -1 when out of memory. */
+static int put_json_line(FILE *out, json_object *obj)
 {
+    const char *line = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!line)
+        return -1;
+    fputs(line, out);
+    fputc('\n', out);
+    return 0;
+}
+
+/* The lines of `text` as an array of strings, so that jq users can take them
+ * one by one without splitting. */
+static json_object *json_lines(const char *text)
+{
+    json_object *array = json_object_new_array();
+    while (array && *text) {
+        size_t n = strcspn(text, "\n");
+        char *line = cli_utf8_repair(text, n);
+        json_object *s = line ? json_object_new_string(line) : NULL;
+        free(line);
+        if (append(array, s) != 0) {
+            json_object_put(array);
+            return NULL;
+        }
+        text += n + (text[n] == '\n');
+    }
+    return array;
+}
+
+int cli_render_hit_json(FILE *out, const kbs_results *res, size_t i, int explain)
+{
+    kbs_hit h;
+    if (kbs_results_get(res, i, &h) != KBS_OK)
+        return 0; /* no such hit: nothing to print */
+    const kbs_hit *hit = &h;
+    const char *suggestion = kbs_results_suggestion(res);
     json_object *obj = json_object_new_object();
     json_object *spans = json_object_new_array();
     char score[32];
@@ -319,8 +355,8 @@ int cli_render_hit_json(FILE *out, const kbs_hit *hit, int fallback)
     /* Six significant digits say how good a hit is; the seventeen json-c
      * would print by default only look precise. JSON has no NaN. */
     snprintf(score, sizeof score, "%.6g", isfinite(hit->score) ? hit->score : 0.0);
-    for (size_t i = 0; !bad && i < hit->nspans; i++)
-        bad = append(spans, span_pair(&hit->spans[i]));
+    for (size_t k = 0; !bad && k < hit->nspans; k++)
+        bad = append(spans, span_pair(&hit->spans[k]));
     bad = bad || add(obj, "id", json_object_new_int64(hit->id)) ||
           add(obj, "rank", json_object_new_int64(hit->rank)) ||
           add(obj, "path", json_text(hit->path)) || add(obj, "title", json_text(hit->title)) ||
@@ -333,18 +369,97 @@ int cli_render_hit_json(FILE *out, const kbs_hit *hit, int fallback)
         bad = add(obj, "highlights", spans);
         spans = NULL; /* obj owns it now, or add() freed it */
     }
-    bad = bad || add(obj, "match", json_object_new_string(fallback ? "any" : "all"));
-    if (!bad) {
-        const char *line = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (line) {
-            fputs(line, out);
-            fputc('\n', out);
-        } else {
-            bad = 1;
-        }
-    }
+    bad =
+        bad || add(obj, "match", json_object_new_string(kbs_results_fallback(res) ? "any" : "all"));
+    /* Only when there is one, so that the common line stays as it was. */
+    if (!bad && suggestion)
+        bad = add(obj, "suggestion", json_text(suggestion));
+    if (!bad && explain)
+        bad = add(obj, "query", json_text(kbs_results_query(res))) ||
+              add(obj, "explain", json_lines(kbs_results_explain(res, i)));
+    if (!bad)
+        bad = put_json_line(out, obj);
     json_object_put(spans);
     json_object_put(obj);
     return bad ? -1 : 0;
+}
+
+int cli_render_total_json(FILE *out, uint64_t total, const char *suggestion)
+{
+    json_object *obj = json_object_new_object();
+    int bad = !obj || add(obj, "total", json_object_new_uint64(total)) ||
+              (suggestion && add(obj, "suggestion", json_text(suggestion)));
+    if (!bad)
+        bad = put_json_line(out, obj);
+    json_object_put(obj);
+    return bad ? -1 : 0;
+}
+
+void cli_render_lines(FILE *out, const char *text, unsigned indent)
+{
+    while (*text) {
+        size_t n = strcspn(text, "\n");
+        fprintf(out, "%*s", (int)indent, "");
+        cli_put_text(out, text, n);
+        fputc('\n', out);
+        text += n + (text[n] == '\n');
+    }
+}
+
+/* The start of the character that ends just before byte `i` (i > 0). */
+static size_t prev_char(const char *s, size_t i)
+{
+    size_t p = i - 1;
+    while (p > 0 && i - p < 4 && ((unsigned char)s[p] & 0xC0) == 0x80)
+        p--;
+    return p;
+}
+
+/* The end of the character that starts at byte `i` (i < len). */
+static size_t next_char(const char *s, size_t len, size_t i)
+{
+    uint32_t c;
+    size_t n = utf8_seq((const unsigned char *)s + i, len - i, &c);
+    return i + (n ? n : 1);
+}
+
+void cli_render_caret(FILE *out, const char *q, size_t len, size_t off)
+{
+    /* The query and the caret fit 80 columns after the two spaces; the caret
+     * keeps CONTEXT columns of the query before it. */
+    enum { COLS = 76, CONTEXT = 30 };
+    static const char ELLIPSIS[] = "\xE2\x80\xA6";
+    if (off > len)
+        off = len;
+    while (off > 0 && off < len && ((unsigned char)q[off] & 0xC0) == 0x80)
+        off--; /* inside a character: point at its start */
+    size_t start = 0, end = len;
+    if (text_width(q, len) > COLS) {
+        unsigned w = 0;
+        start = off;
+        while (start > 0 && w < CONTEXT) {
+            size_t p = prev_char(q, start);
+            w += text_width(q + p, start - p);
+            start = p;
+        }
+        /* Room for the ellipses on either side. */
+        unsigned room = COLS - (start > 0) - 1;
+        w = 0;
+        end = start;
+        while (end < len) {
+            size_t e = next_char(q, len, end);
+            unsigned cw = text_width(q + end, e - end);
+            if (w + cw > room && end > off)
+                break;
+            w += cw;
+            end = e;
+        }
+    }
+    fputs("  ", out);
+    if (start > 0)
+        fputs(ELLIPSIS, out);
+    cli_put_text(out, q + start, end - start);
+    if (end < len)
+        fputs(ELLIPSIS, out);
+    fprintf(out, "\n  %*s^\n", (int)(text_width(q + start, off - start) + (start > 0)), "");
 }
