@@ -699,6 +699,20 @@ int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms, xs_que
     XS_CATCH_NOHANDLE
 }
 
+int xs_query_match_all(xs_query **out) noexcept
+{
+    if (!out)
+        return KBS_EINVAL;
+    try {
+        /* A fresh Query(""), not a copy of the static Xapian::Query::MatchAll:
+         * its reference count is not atomic, and handles of different
+         * threads would all touch it. */
+        *out = new xs_query{Xapian::Query(std::string())};
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
 void xs_query_free(xs_query *q) noexcept
 {
     delete q;

@@ -189,6 +189,10 @@ int xs_query_value_range(unsigned slot, const char *lo, const char *hi, xs_query
  * expand to every term of the index, prefixed fields included. */
 int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms,
                       xs_query **out) XS_NOEXCEPT;
+/* Every document of the database (Xapian's MatchAll), for "everything except"
+ * (-word alone) and queries that are only filters. Its weight is not
+ * meaningful: scale it by 0 to keep it out of the ranking. */
+int xs_query_match_all(xs_query **out) XS_NOEXCEPT;
 void xs_query_free(xs_query *q) XS_NOEXCEPT;
 /* A human-readable description of the query (Xapian's), malloc'd (caller
  * frees); NULL if q is NULL or memory ran out. */
