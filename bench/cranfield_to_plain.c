@@ -169,7 +169,7 @@ static size_t convert_docs(const char *src, const char *dest, unsigned char **pr
     size_t written = 0;
     for (size_t i = 0; i < f.n; i++) {
         const smart_record *r = &f.recs[i];
-        long id;
+        long id = 0;
         parse_long(r->id, strlen(r->id), &id);
         if (present[id] & 2)
             die("%s:%zu: document %ld appears twice", path, r->line, id);
