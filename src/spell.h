@@ -1,0 +1,71 @@
+/* spell.h - "did you mean ...?": spelling suggestions from the index's own
+ * vocabulary.
+ *
+ * The index holds stems, which are no use as suggestions ("secur"), so the
+ * surface words of titles and bodies are also kept in Xapian's spelling
+ * table, with how often they were seen. While a batch is indexed, a collector
+ * counts its words in memory; at commit each distinct word goes to Xapian
+ * once, so the cost is one table update per word per batch, not per token.
+ *
+ * At query time a word that the index barely knows is replaced by the
+ * spelling table's nearest word, if that word's stem is much more common.
+ */
+#ifndef KBS_SPELL_H
+#define KBS_SPELL_H
+
+#include <stddef.h>
+
+#include "stem.h"
+#include "xapian_shim.h"
+
+/* Words fed to the spelling table: folded, letters only, not stop words,
+ * between these lengths in bytes. Shorter words have too many neighbours to
+ * correct safely; longer ones are mostly compounds or junk. */
+#define SPELL_MIN_BYTES 3
+#define SPELL_MAX_BYTES 24
+
+/* At most this many query words are looked up, so a query of any length
+ * costs a bounded number of index reads. */
+#define SPELL_MAX_CHECKED 32
+
+typedef struct spell_collector spell_collector;
+
+/* Returns KBS_OK or KBS_ENOMEM. */
+int spell_collector_new(spell_collector **out);
+void spell_collector_free(spell_collector *c);
+
+/* Counts one word of a document, as tokenize() reports it (folded text and
+ * flags), if it is one a suggestion may offer; other words are ignored. When
+ * the collector is full it is first flushed into db, so memory stays bounded
+ * however long a batch runs. Returns KBS_OK, KBS_ENOMEM or a shim status. */
+int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, unsigned flags);
+
+/* Hands the counted words to db's spelling table (to be committed with the
+ * documents) and empties the collector, also on failure (a retry must not
+ * count a word twice). Returns KBS_OK or a shim status. */
+int spell_flush(spell_collector *c, xs_db *db);
+
+/* Distinct words waiting in the collector. */
+size_t spell_pending(const spell_collector *c);
+
+/*
+ * Corrects the query text q[0..len) (UTF-8; invalid bytes are replaced).
+ *
+ * Each word is looked at unless it is a stop word, a number, an operator
+ * (AND, OR, NOT, NEAR in capitals), a field name before ':' (title, body, by,
+ * category, date, after, before, updated), part of the value of a field that
+ * is not text (category, by and the dates), or a prefix (secur*). A word
+ * whose stem is rare or absent in the index (body and title) is replaced by
+ * the nearest word of the spelling table, if that word's stem is in at least
+ * 5 times as many articles (and in 2 at least). The replacement keeps the
+ * word's capitalisation (lower, Capitalised, UPPER); the rest of the text,
+ * syntax included, is left as it was. Only the first SPELL_MAX_CHECKED words
+ * that need a look-up are looked at.
+ *
+ * *out = the corrected query (NUL-terminated, malloc'd; caller frees), or
+ * NULL when nothing was corrected. Returns KBS_OK, KBS_EINVAL, KBS_ENOMEM or
+ * a shim status (*out is then untouched).
+ */
+int spell_correct_query(xs_db *db, stemmer *st, const char *q, size_t len, char **out);
+
+#endif
