@@ -170,6 +170,8 @@ int db_commit(kbs_db *db)
     int st = add_meta_delta(db, META_TEXT_BYTES, db->text_bytes_delta);
     if (st == KBS_OK)
         st = add_meta_delta(db, META_STORE_BYTES, db->store_bytes_delta);
+    if (st == KBS_OK && (st = spell_flush(db->spell, db->xdb)) != KBS_OK)
+        return db_fail_shim(db, st, "adding words to the spelling table");
     if (st != KBS_OK)
         return st;
     st = xs_db_commit(db->xdb);
@@ -307,6 +309,7 @@ static void db_destroy(kbs_db *db)
         close(db->lock_fd);
     stemmer_free(db->stem);
     docstore_free(db->store);
+    spell_collector_free(db->spell);
     free(db->path);
     free(db);
 }
@@ -328,7 +331,8 @@ int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg
     db->error_offset = (size_t)-1;
     db->writable = writable;
     db->path = strdup(path);
-    if (!db->path || stemmer_new("english", &db->stem) != 0 || docstore_new(0, &db->store) != 0) {
+    if (!db->path || stemmer_new("english", &db->stem) != 0 || docstore_new(0, &db->store) != 0 ||
+        (writable && spell_collector_new(&db->spell) != KBS_OK)) {
         db_destroy(db);
         return KBS_ENOMEM;
     }

@@ -10,6 +10,7 @@
 #include "docstore.h"
 #include "schema.h"
 #include "kbsearch.h"
+#include "spell.h"
 #include "stem.h"
 #include "xapian_shim.h"
 
@@ -20,6 +21,7 @@ struct kbs_db {
     int lock_fd; /* our writer lock (kbsearch.lock), -1 for readers */
     stemmer *stem;
     docstore *store;
+    spell_collector *spell; /* words of the uncommitted articles; NULL for readers */
     uint32_t pending;         /* documents changed since the last commit */
     int64_t text_bytes_delta; /* running totals not yet written to metadata */
     int64_t store_bytes_delta;

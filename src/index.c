@@ -40,6 +40,7 @@ struct termgen {
     int plain;          /* also add the unprefixed stem, with positions */
     uint32_t plain_wdf;
     int positions; /* 0: terms without positions (byline) */
+    int spell;     /* feed the words to the spelling table (title and body) */
     buf term;
     uint32_t next_pos; /* one past the last position used */
     int status;
@@ -72,6 +73,8 @@ static int termgen_cb(void *ctx, const token *tok)
         st = add_term(g, g->prefix, stem, slen, tok->pos, 1);
     if (st == KBS_OK && g->plain)
         st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf);
+    if (st == KBS_OK && g->spell)
+        st = spell_collect(g->db->spell, g->db->xdb, tok->text, tok->len, tok->flags);
     if (st != KBS_OK) {
         g->status = st;
         return 1;
@@ -177,6 +180,7 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
     g.db = db;
     g.doc = doc;
     g.positions = 1;
+    g.spell = 1;
     buf meta = BUF_INIT, rec = BUF_INIT;
     int st = xs_doc_add_term(doc, idterm->data, idterm->len, 0);
 
@@ -199,6 +203,7 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
         g.prefix = PFX_BYLINE;
         g.plain = 0;
         g.positions = 0;
+        g.spell = 0;
         st = index_span(&g, text, art.byline);
     }
     if (st == KBS_OK && art.category.len) {
