@@ -12,12 +12,14 @@
 
 #include <xapian.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,12 @@ struct xs_db {
     Xapian::WritableDatabase *wdb = nullptr; /* NULL for a reader */
     /* A fixed array, so recording an error can never itself fail. */
     char err[512] = {0};
+    /* Set when a write failed inside Xapian (a full disk, say): the tables'
+     * unsaved state may then be half-updated, and committing it could save a
+     * damaged index, so every later write is refused (need_writer) and the
+     * handle can only be closed, which drops the unsaved changes. */
+    int broken = 0;
+    char broken_msg[400] = {0};
 
     xs_db() = default;
     xs_db(const xs_db &) = delete;
@@ -116,6 +124,18 @@ int map_exception(char *buf, size_t cap, caught kind, const std::exception *se) 
         return set_error(buf, cap, KBS_EINTERNAL, "map_exception: not a Xapian error");
     }
 
+    /* A full disk or a file-size limit is the user's to fix, not a backend
+     * failure: the status says so, whatever the exception type (Xapian
+     * reports ENOSPC on creation as a DatabaseCreateError, in a commit as a
+     * DatabaseError). strerror() gives the same text Xapian used, since
+     * both ask this process's C library. */
+    const char *syserr = xe->get_error_string();
+    if (syserr) {
+        for (int e : {ENOSPC, EDQUOT, EFBIG, EIO})
+            if (std::strcmp(syserr, std::strerror(e)) == 0)
+                status = KBS_EIO;
+    }
+
     /* The object outlives the inner handlers: the caller's handler is still
      * active. get_description() builds a std::string, which may itself fail
      * for lack of memory; get_type() and get_msg() only hand back members. */
@@ -157,10 +177,23 @@ template <class F> void read_retrying(xs_db *db, F &&read)
 
 int need_writer(xs_db *db)
 {
+    if (db->wdb && db->broken)
+        return set_error(db->err, sizeof db->err, db->broken,
+                         "not saved: an earlier write to the database failed", db->broken_msg);
     if (db->wdb)
         return KBS_OK;
     return set_error(db->err, sizeof db->err, KBS_EREADONLY,
                      "the database was opened read-only; open it for writing to change it");
+}
+
+/* Records that a write failed with status (see xs_db.broken); returns it. */
+int mark_broken(xs_db *db, int status) noexcept
+{
+    if (!db->broken) {
+        db->broken = status;
+        std::snprintf(db->broken_msg, sizeof db->broken_msg, "%.399s", db->err);
+    }
+    return status;
 }
 
 } // namespace
@@ -185,6 +218,14 @@ int need_writer(xs_db *db)
     }
 
 #define XS_CATCH_DB(DB) XS_CATCH((DB)->err, sizeof(DB)->err)
+/* For writes: a DatabaseError (an I/O failure, a full disk) breaks the handle. */
+#define XS_CATCH_WRITE(DB)                                                                         \
+    catch (const Xapian::DatabaseError &)                                                          \
+    {                                                                                              \
+        return mark_broken((DB),                                                                   \
+                           map_exception((DB)->err, sizeof(DB)->err, caught::xapian, nullptr));    \
+    }                                                                                              \
+    XS_CATCH_DB(DB)
 #define XS_CATCH_NOHANDLE XS_CATCH(nullptr, 0)
 
 /* ---- databases ---- */
@@ -246,7 +287,7 @@ int xs_db_commit(xs_db *db) noexcept
         db->wdb->commit();
         return KBS_OK;
     }
-    XS_CATCH_DB(db)
+    XS_CATCH_WRITE(db)
 }
 
 int xs_db_reopen(xs_db *db) noexcept
@@ -314,7 +355,7 @@ int xs_db_set_metadata(xs_db *db, const char *key, const char *val, size_t len) 
         db->wdb->set_metadata(key, std::string(val ? val : "", len));
         return KBS_OK;
     }
-    XS_CATCH_DB(db)
+    XS_CATCH_WRITE(db)
 }
 
 /* ---- documents ---- */
@@ -397,7 +438,7 @@ int xs_db_replace(xs_db *db, const char *idterm, size_t len, xs_doc *doc, uint32
         *docid = db->wdb->replace_document(id, doc->doc);
         return KBS_OK;
     }
-    XS_CATCH_DB(db)
+    XS_CATCH_WRITE(db)
 }
 
 int xs_db_delete(xs_db *db, const char *idterm, size_t len) noexcept
@@ -412,7 +453,7 @@ int xs_db_delete(xs_db *db, const char *idterm, size_t len) noexcept
         db->wdb->delete_document(std::string(idterm, len));
         return KBS_OK;
     }
-    XS_CATCH_DB(db)
+    XS_CATCH_WRITE(db)
 }
 
 int xs_db_find(xs_db *db, const char *idterm, size_t len, uint32_t *docid) noexcept
@@ -787,6 +828,119 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
             r.n = n;
         });
         *res = r;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+/* ---- whole-database maintenance ---- */
+
+int xs_db_alldocs(xs_db *db, xs_docid_cb cb, void *ctx) noexcept
+{
+    if (!db || !cb)
+        return KBS_EINVAL;
+    try {
+        /* Like xs_db_allterms: a retry resumes after the last id delivered. */
+        Xapian::docid last = 0;
+        read_retrying(db, [&] {
+            Xapian::PostingIterator it = db->db->postlist_begin(std::string());
+            Xapian::PostingIterator end = db->db->postlist_end(std::string());
+            if (last)
+                it.skip_to(last + 1);
+            for (; it != end; ++it) {
+                last = *it;
+                if (cb(ctx, last) != 0)
+                    break;
+            }
+        });
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_doc_terms(xs_db *db, uint32_t docid, const char *prefix, size_t plen, xs_term_cb cb,
+                    void *ctx) noexcept
+{
+    if (!db || !docid || (!prefix && plen) || !cb)
+        return KBS_EINVAL;
+    try {
+        std::string pre(prefix ? prefix : "", plen);
+        /* Collected first, so that a retry cannot hand cb a term twice. */
+        std::vector<std::pair<std::string, Xapian::doccount>> terms;
+        read_retrying(db, [&] {
+            terms.clear();
+            Xapian::TermIterator it = db->db->termlist_begin(docid);
+            Xapian::TermIterator end = db->db->termlist_end(docid);
+            it.skip_to(pre);
+            for (; it != end; ++it) {
+                std::string t = *it;
+                if (t.compare(0, pre.size(), pre) != 0)
+                    break;
+                terms.emplace_back(t, it.get_termfreq());
+            }
+        });
+        for (const auto &t : terms)
+            if (cb(ctx, t.first.data(), t.first.size(), t.second) != 0)
+                break;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_replace_docid(xs_db *db, uint32_t docid, xs_doc *doc) noexcept
+{
+    if (!db || !docid || !doc)
+        return KBS_EINVAL;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        db->wdb->replace_document(docid, doc->doc);
+        return KBS_OK;
+    }
+    XS_CATCH_WRITE(db)
+}
+
+int xs_db_check(const char *path, uint64_t *errors, char **report, char *err,
+                size_t errlen) noexcept
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!path || !*path || !errors)
+        return set_error(err, errlen, KBS_EINVAL, "xs_db_check: path and errors are required");
+    try {
+        std::ostringstream out;
+        uint64_t n = 0;
+        try {
+            n = Xapian::Database::check(std::string(path), 0, &out);
+        } catch (const Xapian::DatabaseOpeningError &) {
+            throw; /* no database to check: a failure, not a finding */
+        } catch (const Xapian::DatabaseError &e) {
+            /* The B-tree checker throws at the first damaged block: that is
+             * what it found, so it counts as an error of the database. */
+            out << e.get_description() << '\n';
+            n++;
+        }
+        if (report) {
+            int st = copy_out(out.str(), report, nullptr, err, errlen);
+            if (st != KBS_OK)
+                return st;
+        }
+        *errors = n;
+        return KBS_OK;
+    }
+    XS_CATCH(err, errlen)
+}
+
+int xs_db_compact(xs_db *db, const char *dest) noexcept
+{
+    if (!db || !dest || !*dest)
+        return KBS_EINVAL;
+    try {
+        /* FULL packs blocks as tightly as it can while leaving the result
+         * fit for later updates (FULLER would not); the ids stay, since
+         * users hold them (kbs_show). */
+        db->db->compact(std::string(dest), Xapian::DBCOMPACT_NO_RENUMBER | Xapian::Compactor::FULL);
         return KBS_OK;
     }
     XS_CATCH_DB(db)

@@ -14,7 +14,15 @@
  *   other Xapian errors -> KBS_EBACKEND, other std::exceptions -> KBS_EBACKEND
  *   too (Xapian throws e.g. std::length_error on a damaged table: glass has
  *   no block checksums, so such damage is not always a DatabaseCorruptError),
- *   anything else -> KBS_EINTERNAL.
+ *   anything else -> KBS_EINTERNAL. Whatever its type, a Xapian error caused
+ *   by a full disk, a file size limit or a failing disk (ENOSPC, EDQUOT,
+ *   EFBIG, EIO) is KBS_EIO: the user can do something about it.
+ * A write (replace, delete, metadata, commit) that fails with a
+ * DatabaseError, a full disk say, may leave the writer's unsaved changes
+ * half-applied; committing them could save a damaged index. So from then on
+ * the handle refuses every write and commit with the status of that failure
+ * and its message; close it (which drops the unsaved changes) and open the
+ * database again.
  * Beyond Xapian's own errors: a NULL or empty argument the function needs is
  * KBS_EINVAL, and a write on a handle opened with XS_OPEN_READ is
  * KBS_EREADONLY. A read that hits DatabaseModifiedError (a writer recycled
@@ -232,6 +240,35 @@ typedef struct xs_search_result {
  * (which may be NULL when limit is 0) and the counts into *res. */
 int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, xs_match *matches,
                  xs_search_result *res) XS_NOEXCEPT;
+
+/* ---- whole-database maintenance (kbsearch check and compact) ---- */
+
+/* Calls cb for every document id, in ascending order. cb returns non-zero to
+ * stop early (still KBS_OK). */
+typedef int (*xs_docid_cb)(void *ctx, uint32_t docid);
+int xs_db_alldocs(xs_db *db, xs_docid_cb cb, void *ctx) XS_NOEXCEPT;
+/* Calls cb for every term of document docid that starts with prefix (NULL
+ * with plen 0: every term), in sorted order, with the term's frequency in
+ * the whole database. KBS_ENOTFOUND if there is no such document. */
+int xs_db_doc_terms(xs_db *db, uint32_t docid, const char *prefix, size_t plen, xs_term_cb cb,
+                    void *ctx) XS_NOEXCEPT;
+/* Replaces document docid with doc as it is (no id term needed, unlike
+ * xs_db_replace): for repairs, and for tests that need a damaged index. */
+int xs_db_replace_docid(xs_db *db, uint32_t docid, xs_doc *doc) XS_NOEXCEPT;
+/* Xapian's own consistency check (Xapian::Database::check) of the glass
+ * database in folder path, as last committed: *errors receives the number of
+ * errors it found, and *report (if report is not NULL; malloc'd,
+ * NUL-terminated, caller frees) what it printed about them. Damage the
+ * checker stops at counts as one error, with its message in the report. A
+ * folder that holds no database to check is a failure (KBS_ENOTFOUND,
+ * KBS_EFOREIGN), with the message in err. */
+int xs_db_check(const char *path, uint64_t *errors, char **report, char *err,
+                size_t errlen) XS_NOEXCEPT;
+/* Writes a compacted copy of db's last committed revision into the folder
+ * dest (created; it must not hold a database): Xapian's compact() with
+ * blocks packed full and the document ids kept. The copy is not fsync()ed:
+ * the caller syncs it before relying on it. */
+int xs_db_compact(xs_db *db, const char *dest) XS_NOEXCEPT;
 
 #ifdef __cplusplus
 }
