@@ -356,6 +356,69 @@ typedef struct kbs_stats {
 
 KBS_API int kbs_db_stats(kbs_db *db, kbs_stats *stats_out);
 
+/* ---------------------------------------------------------------------- */
+/* Checking and compacting                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* What kbs_db_check() found. Plain data: nothing to free. */
+typedef struct kbs_check_report {
+    uint64_t documents;  /* articles checked */
+    uint64_t text_bytes; /* total size of their originals, each decompressed and verified */
+    uint64_t problems;   /* problems found; 0 means the index is sound */
+    /* The first problems, one per line, each saying what is wrong and with
+     * which article; the last line says how many more there are if they did
+     * not all fit. "" when there are none. */
+    char message[4096];
+} kbs_check_report;
+
+/*
+ * Verifies the whole index and says what is wrong with it:
+ *  - the format recorded in the index is the one this library reads;
+ *  - every article has exactly one id term, that term finds it and no other
+ *    article, and it matches the article's path;
+ *  - every article's display fields and change-detection state parse;
+ *  - every stored original unpacks (magic, length, checksum) to the length
+ *    and content hash its state records;
+ *  - the number of articles is what the index says it holds, and the running
+ *    totals (text and store bytes, as kbs_db_stats() reports them) equal the
+ *    sums over the articles;
+ *  - Xapian's own consistency check of its tables passes.
+ *
+ * It reads every article, so it takes about as long as reading the whole
+ * store. On a writable handle the articles checked include changes not yet
+ * committed, while Xapian's table check covers the last commit.
+ *
+ * Finding problems is not a failure: the call returns KBS_OK and
+ * report_out->problems says how many (then run 'kbsearch index' on the
+ * articles' folder again, or index into a new folder). A problem that stops
+ * the checking of one article (a damaged table, say) is counted, and the
+ * check goes on with the next.
+ *
+ * Returns KBS_OK (report filled), KBS_EINVAL, KBS_ENOMEM.
+ */
+KBS_API int kbs_db_check(kbs_db *db, kbs_check_report *report_out);
+
+/*
+ * Rewrites the index, store included, to its smallest and fastest form
+ * (Xapian's compaction, with every block packed full) and swaps it in place
+ * of the old one. Article ids do not change. Pending changes are committed
+ * first.
+ *
+ * Needs a writable handle (the writer lock): KBS_EREADONLY otherwise. The
+ * copy is written beside the index folder (as "<folder>.compact-<pid>"), so
+ * the disk needs room for a second, smaller copy for a while. The swap is
+ * atomic: whenever it is stopped (an error, a crash, a full disk), the index
+ * folder holds either the old index or the whole new one, and on failure the
+ * handle still works on the old one. Other processes that have the index
+ * open keep reading the old copy until they open it again; the writer lock
+ * stays with this handle throughout.
+ *
+ * Returns KBS_OK, KBS_EINVAL, KBS_EREADONLY, KBS_ENOMEM, KBS_EIO (a full disk,
+ * among others: the message says), KBS_EBACKEND, KBS_EINTERNAL (the copy
+ * lacked articles, and was not used).
+ */
+KBS_API int kbs_db_compact(kbs_db *db);
+
 #ifdef __cplusplus
 }
 #endif

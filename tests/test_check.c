@@ -1,0 +1,593 @@
+/* test_check.c - kbs_db_check() and kbs_db_compact(): a sound index passes,
+ * each kind of damage (written through the internal shim) is found and
+ * named, and compaction keeps every article while the index shrinks. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "db_internal.h"
+#include "kbsearch.h"
+#include "testutil.h"
+
+/* ---- a folder of invented articles ------------------------------------------ */
+
+static const char *const WORDS[] = {
+    "harbour", "ledger",  "orchard", "tariff",  "glacier", "council", "lantern", "quarry",
+    "meadow",  "cabinet", "voyage",  "furnace", "pension", "granite", "thicket", "beacon",
+    "parcel",  "senate",  "willow",  "kettle",  "ferry",   "summit",  "pigment", "tunnel",
+};
+#define NWORDS (sizeof WORDS / sizeof *WORDS)
+
+/* Article i, version v: a title and a body of words picked by a small
+ * generator, with a word no other article has ("codeNNN"). */
+static char *article(unsigned i, unsigned v, size_t *len)
+{
+    char *s = NULL;
+    size_t cap = 0;
+    FILE *f = open_memstream(&s, &cap);
+    cr_assert_not_null(f);
+    uint32_t x = i * 2654435761u + v * 40503u + 1;
+    fprintf(f, "The %s of the %s, part %u\n\n", WORDS[i % NWORDS], WORDS[(i / 3) % NWORDS], v);
+    fprintf(f, "Report code%03u mentions", i);
+    for (int w = 0; w < 60 + (int)(i % 40); w++) {
+        x = x * 1103515245u + 12345u;
+        fprintf(f, " %s", WORDS[(x >> 16) % NWORDS]);
+        if (w % 13 == 12)
+            fputs(".\n", f);
+    }
+    fputs(".\n", f);
+    fclose(f);
+    *len = strlen(s);
+    return s;
+}
+
+struct fixture {
+    const char *tmp;
+    char *dir; /* articles */
+    char *db;  /* index */
+    unsigned n;
+};
+
+static void write_article(const struct fixture *f, unsigned i, unsigned v)
+{
+    char name[64];
+    snprintf(name, sizeof name, "a%03u.txt", i);
+    char *p = tu_path(f->dir, name);
+    size_t len;
+    char *text = article(i, v, &len);
+    tu_write(p, text, len);
+    free(text);
+    free(p);
+}
+
+static kbs_db *open_db(const char *path, unsigned flags)
+{
+    kbs_db *db = NULL;
+    char *msg = NULL;
+    int st = kbs_db_open(path, flags, &db, &msg);
+    cr_assert_eq(st, KBS_OK, "open %s: %s (%s)", path, kbs_strerror(st), msg ? msg : "");
+    kbs_free(msg);
+    return db;
+}
+
+static void index_all(const struct fixture *f)
+{
+    kbs_db *db = open_db(f->db, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_index_options o;
+    kbs_index_options_init(&o);
+    o.batch_docs = 50; /* several commits, so the tables have history */
+    cr_assert_eq(kbs_index_dir(db, f->dir, &o, NULL), KBS_OK, "%s", kbs_db_errmsg(db));
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+}
+
+static struct fixture make_fixture(unsigned n)
+{
+    struct fixture f;
+    f.tmp = tu_tmpdir();
+    f.dir = tu_path(f.tmp, "articles");
+    f.db = tu_path(f.tmp, "index");
+    f.n = n;
+    for (unsigned i = 0; i < n; i++)
+        write_article(&f, i, 0);
+    index_all(&f);
+    return f;
+}
+
+static void free_fixture(struct fixture *f)
+{
+    tu_rmtree(f->tmp);
+    free(f->dir);
+    free(f->db);
+}
+
+static char *article_path(const struct fixture *f, unsigned i)
+{
+    char name[64];
+    snprintf(name, sizeof name, "a%03u.txt", i);
+    char *p = tu_path(f->dir, name);
+    char *real = realpath(p, NULL);
+    cr_assert_not_null(real, "%s", p);
+    free(p);
+    return real;
+}
+
+static kbs_check_report check(kbs_db *db)
+{
+    kbs_check_report r;
+    memset(&r, 0xAA, sizeof r);
+    cr_assert_eq(kbs_db_check(db, &r), KBS_OK, "%s", kbs_db_errmsg(db));
+    return r;
+}
+
+static void assert_sound(kbs_db *db, uint64_t documents)
+{
+    kbs_check_report r = check(db);
+    cr_assert_eq(r.problems, 0, "problems: %s", r.message);
+    cr_assert_str_empty(r.message);
+    cr_assert_eq(r.documents, documents);
+}
+
+/* ---- a sound index ---------------------------------------------------------------- */
+
+Test(check, sound_index_has_no_problems)
+{
+    struct fixture f = make_fixture(30);
+    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_check_report r = check(db);
+    cr_assert_eq(r.problems, 0, "%s", r.message);
+    cr_assert_eq(r.documents, 30);
+    kbs_stats s;
+    cr_assert_eq(kbs_db_stats(db, &s), KBS_OK);
+    cr_assert_eq(r.text_bytes, s.text_bytes);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+Test(check, empty_index_is_sound)
+{
+    const char *tmp = tu_tmpdir();
+    char *p = tu_path(tmp, "index");
+    kbs_db *db = open_db(p, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    assert_sound(db, 0);
+    kbs_db_close(db);
+    free(p);
+    tu_rmtree(tmp);
+}
+
+/* A writer's running totals are not in the metadata until it commits. */
+Test(check, counts_uncommitted_changes_of_a_writer)
+{
+    struct fixture f = make_fixture(5);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    const char *text = "A new story\n\nSomething happened at the harbour today.\n";
+    cr_assert_eq(kbs_index_buffer(db, "/virtual/new.txt", text, strlen(text), 0, NULL), KBS_OK);
+    char *p = article_path(&f, 2);
+    cr_assert_eq(kbs_delete(db, p), KBS_OK);
+    assert_sound(db, 5);
+    free(p);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+Test(check, misuse)
+{
+    kbs_check_report r;
+    cr_assert_eq(kbs_db_check(NULL, &r), KBS_EINVAL);
+    cr_assert_eq(kbs_db_compact(NULL), KBS_EINVAL);
+    struct fixture f = make_fixture(2);
+    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    cr_assert_eq(kbs_db_check(db, NULL), KBS_EINVAL);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+/* ---- damage, written through the shim ------------------------------------------- */
+
+/* A copy of article `path`'s document with `data` as its stored record (or
+ * the original record if NULL), `state` as its state (or the original), and
+ * without its id term if drop_id. */
+static xs_doc *copy_doc(kbs_db *db, const char *path, uint32_t *docid, const char *data,
+                        size_t dlen, const char *state, int drop_id)
+{
+    cr_assert_eq(kbs_lookup(db, path, docid), KBS_OK);
+    xs_doc *doc = NULL;
+    cr_assert_eq(xs_doc_new(&doc), KBS_OK);
+    char *v = NULL;
+    size_t vl = 0;
+    unsigned slots[] = {SLOT_WRITTEN, SLOT_META, SLOT_STATE, SLOT_UPDATED};
+    for (size_t i = 0; i < sizeof slots / sizeof *slots; i++) {
+        cr_assert_eq(xs_db_get_value(db->xdb, *docid, slots[i], &v, &vl), KBS_OK);
+        if (slots[i] == SLOT_STATE && state)
+            cr_assert_eq(xs_doc_set_value(doc, SLOT_STATE, state, strlen(state)), KBS_OK);
+        else if (vl)
+            cr_assert_eq(xs_doc_set_value(doc, slots[i], v, vl), KBS_OK);
+        free(v);
+    }
+    if (!drop_id) {
+        buf t = BUF_INIT;
+        db_id_term(path, strlen(path), &t);
+        cr_assert_eq(xs_doc_add_term(doc, t.data, t.len, 0), KBS_OK);
+        buf_free(&t);
+    }
+    cr_assert_eq(xs_doc_add_posting(doc, "harbour", 7, 1, 1), KBS_OK);
+    char *rec = NULL;
+    size_t rlen = 0;
+    cr_assert_eq(xs_db_get_data(db->xdb, *docid, &rec, &rlen), KBS_OK);
+    cr_assert_eq(xs_doc_set_data(doc, data ? data : rec, data ? dlen : rlen), KBS_OK);
+    free(rec);
+    return doc;
+}
+
+static void put_doc(kbs_db *db, uint32_t docid, xs_doc *doc)
+{
+    cr_assert_eq(xs_db_replace_docid(db->xdb, docid, doc), KBS_OK, "%s", xs_db_errmsg(db->xdb));
+    xs_doc_free(doc);
+    cr_assert_eq(kbs_db_commit(db), KBS_OK);
+}
+
+static void assert_problem(kbs_db *db, const char *needle, const char *needle2)
+{
+    kbs_check_report r = check(db);
+    cr_assert_geq(r.problems, 1, "no problem found");
+    cr_assert_not_null(strstr(r.message, needle), "no \"%s\" in:\n%s", needle, r.message);
+    if (needle2)
+        cr_assert_not_null(strstr(r.message, needle2), "no \"%s\" in:\n%s", needle2, r.message);
+}
+
+Test(check, damaged_stored_record)
+{
+    struct fixture f = make_fixture(10);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    char *p = article_path(&f, 4);
+    uint32_t id = 0;
+    cr_assert_eq(kbs_lookup(db, p, &id), KBS_OK);
+    char *rec = NULL;
+    size_t rlen = 0;
+    cr_assert_eq(xs_db_get_data(db->xdb, id, &rec, &rlen), KBS_OK);
+    cr_assert_gt(rlen, 20);
+    rec[rlen - 3] ^= 0x55; /* inside the compressed payload */
+    put_doc(db, id, copy_doc(db, p, &id, rec, rlen, NULL, 0));
+    assert_problem(db, "stored original is damaged", p);
+    char *data = NULL;
+    size_t len = 0;
+    cr_assert_eq(kbs_show(db, id, &data, &len), KBS_ECORRUPT);
+    free(rec);
+    free(p);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+Test(check, record_with_bad_magic)
+{
+    struct fixture f = make_fixture(3);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    char *p = article_path(&f, 1);
+    uint32_t id;
+    put_doc(db, id, copy_doc(db, p, &id, "not a record at all", 19, NULL, 0));
+    assert_problem(db, "stored original is damaged", NULL);
+    free(p);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+Test(check, missing_id_term)
+{
+    struct fixture f = make_fixture(6);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    char *p = article_path(&f, 3);
+    uint32_t id;
+    put_doc(db, id, copy_doc(db, p, &id, NULL, 0, NULL, 1));
+    assert_problem(db, "has no id term", p);
+    kbs_check_report r = check(db);
+    cr_assert_not_null(strstr(r.message, "5 id terms for 6 articles"), "%s", r.message);
+    free(p);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+/* Two articles under one id term: re-indexing would replace only one. */
+Test(check, shared_id_term)
+{
+    struct fixture f = make_fixture(4);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    char *p0 = article_path(&f, 0), *p1 = article_path(&f, 1);
+    uint32_t id0, id1;
+    xs_doc *doc = copy_doc(db, p1, &id1, NULL, 0, NULL, 1);
+    cr_assert_eq(kbs_lookup(db, p0, &id0), KBS_OK);
+    buf t = BUF_INIT;
+    db_id_term(p0, strlen(p0), &t);
+    cr_assert_eq(xs_doc_add_term(doc, t.data, t.len, 0), KBS_OK);
+    buf_free(&t);
+    put_doc(db, id1, doc);
+    assert_problem(db, "its id term does not match its path", p1);
+    assert_problem(db, "names 2 articles", NULL);
+    free(p0);
+    free(p1);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+Test(check, state_does_not_match_the_stored_original)
+{
+    struct fixture f = make_fixture(3);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    char *p = article_path(&f, 2);
+    uint32_t id;
+    put_doc(db, id, copy_doc(db, p, &id, NULL, 0, "5 1 00000000000000ff", 0));
+    assert_problem(db, "not the version its state records", p);
+    free(p);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+Test(check, malformed_state_and_fields)
+{
+    struct fixture f = make_fixture(3);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    char *p = article_path(&f, 0);
+    uint32_t id;
+    xs_doc *doc = copy_doc(db, p, &id, NULL, 0, "12 zz", 0);
+    cr_assert_eq(xs_doc_set_value(doc, SLOT_META, p, strlen(p)), KBS_OK);
+    put_doc(db, id, doc);
+    assert_problem(db, "state \"12 zz\" is malformed", "display fields are malformed");
+    free(p);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+Test(check, wrong_running_totals)
+{
+    struct fixture f = make_fixture(5);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, META_TEXT_BYTES, "12345", 5), KBS_OK);
+    cr_assert_eq(xs_db_commit(db->xdb), KBS_OK);
+    assert_problem(db, "running text total", "12345");
+    kbs_check_report r = check(db);
+    cr_assert_eq(r.problems, 1, "%s", r.message);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+Test(check, wrong_format)
+{
+    struct fixture f = make_fixture(2);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, META_FORMAT, "99", 2), KBS_OK);
+    assert_problem(db, "format \"99\"", NULL);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+/* Many problems: the message lists the first ones and says how many. */
+Test(check, many_problems_are_counted_and_the_list_is_cut)
+{
+    struct fixture f = make_fixture(60);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    for (unsigned i = 0; i < 60; i++) {
+        char *p = article_path(&f, i);
+        uint32_t id;
+        put_doc(db, id, copy_doc(db, p, &id, "junk", 4, NULL, 0));
+        free(p);
+    }
+    /* 60 damaged originals, and the two running totals: the damaged ones add
+     * nothing to the sums. */
+    kbs_check_report r = check(db);
+    cr_assert_eq(r.problems, 62, "%s", r.message);
+    cr_assert_not_null(strstr(r.message, "... and more: 62 problems in all\n"), "%s", r.message);
+    cr_assert_lt(strlen(r.message), sizeof r.message);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+/* ---- compact ------------------------------------------------------------------------ */
+
+struct snapshot {
+    char *text[200];
+    size_t len[200];
+    uint32_t id[200];
+};
+
+/* Every article: found by its own word, and shown byte for byte as on disk. */
+static void assert_every_article(kbs_db *db, const struct fixture *f, struct snapshot *snap)
+{
+    for (unsigned i = 0; i < f->n; i++) {
+        char q[32];
+        snprintf(q, sizeof q, "code%03u", i);
+        kbs_results *res = NULL;
+        cr_assert_eq(kbs_search(db, q, strlen(q), NULL, &res), KBS_OK, "%s", kbs_db_errmsg(db));
+        cr_assert_eq(kbs_results_count(res), 1, "%s: %zu hits", q, kbs_results_count(res));
+        kbs_hit h;
+        cr_assert_eq(kbs_results_get(res, 0, &h), KBS_OK);
+        char *p = article_path(f, i);
+        cr_assert_str_eq(h.path, p);
+        char *data = NULL;
+        size_t len = 0;
+        cr_assert_eq(kbs_show(db, h.id, &data, &len), KBS_OK, "%s", kbs_db_errmsg(db));
+        size_t flen = 0;
+        char *file = tu_read(p, &flen);
+        cr_assert_eq(len, flen);
+        cr_assert_eq(memcmp(data, file, len), 0, "%s differs", p);
+        if (snap) {
+            if (snap->text[i]) {
+                cr_assert_eq(snap->id[i], h.id, "the id of %s changed", p);
+                cr_assert_eq(snap->len[i], len);
+                cr_assert_eq(memcmp(snap->text[i], data, len), 0);
+            } else {
+                snap->text[i] = data;
+                snap->len[i] = len;
+                snap->id[i] = h.id;
+                data = NULL;
+            }
+        }
+        kbs_free(data);
+        free(file);
+        free(p);
+        kbs_results_free(res);
+    }
+}
+
+static void free_snapshot(struct snapshot *s)
+{
+    for (size_t i = 0; i < 200; i++)
+        kbs_free(s->text[i]);
+}
+
+static size_t count_siblings(const struct fixture *f)
+{
+    DIR *d = opendir(f->tmp);
+    cr_assert_not_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strncmp(e->d_name, "index.", 6) == 0;
+    closedir(d);
+    return n;
+}
+
+/* An index with history: every article indexed, then half of them changed. */
+static struct fixture churned_fixture(void)
+{
+    struct fixture f = make_fixture(200);
+    for (unsigned i = 0; i < f.n; i += 2)
+        write_article(&f, i, 1);
+    index_all(&f);
+    return f;
+}
+
+Test(compact, keeps_every_article_and_shrinks, .timeout = 120)
+{
+    struct fixture f = churned_fixture();
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    struct snapshot snap;
+    memset(&snap, 0, sizeof snap);
+    assert_every_article(db, &f, &snap);
+    kbs_stats before, after;
+    cr_assert_eq(kbs_db_stats(db, &before), KBS_OK);
+
+    cr_assert_eq(kbs_db_compact(db), KBS_OK, "%s", kbs_db_errmsg(db));
+
+    cr_assert_eq(kbs_db_stats(db, &after), KBS_OK);
+    cr_assert_lt(after.index_bytes, before.index_bytes, "%llu -> %llu",
+                 (unsigned long long)before.index_bytes, (unsigned long long)after.index_bytes);
+    cr_assert_eq(after.documents, before.documents);
+    cr_assert_eq(after.text_bytes, before.text_bytes);
+    cr_assert_eq(after.store_bytes, before.store_bytes);
+    assert_every_article(db, &f, &snap);
+    assert_sound(db, f.n);
+    cr_assert_eq(count_siblings(&f), 0, "a temporary folder was left beside the index");
+
+    /* The handle still writes, and what it writes is kept. */
+    write_article(&f, 7, 2);
+    cr_assert_eq(kbs_index_dir(db, f.dir, NULL, NULL), KBS_OK, "%s", kbs_db_errmsg(db));
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    db = open_db(f.db, KBS_OPEN_READ);
+    assert_every_article(db, &f, NULL);
+    assert_sound(db, f.n);
+    kbs_db_close(db);
+    free_snapshot(&snap);
+    free_fixture(&f);
+}
+
+Test(compact, needs_a_writer)
+{
+    struct fixture f = make_fixture(3);
+    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    cr_assert_eq(kbs_db_compact(db), KBS_EREADONLY);
+    cr_assert_not_null(strstr(kbs_db_errmsg(db), "read-only"), "%s", kbs_db_errmsg(db));
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+/* The lock file moves with the folder: another writer is refused before,
+ * during (not testable here) and after the swap, and can write once we close. */
+Test(compact, keeps_the_writer_lock)
+{
+    struct fixture f = make_fixture(20);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    cr_assert_eq(kbs_db_compact(db), KBS_OK, "%s", kbs_db_errmsg(db));
+    kbs_db *other = NULL;
+    char *msg = NULL;
+    cr_assert_eq(kbs_db_open(f.db, KBS_OPEN_WRITE, &other, &msg), KBS_ELOCKED);
+    char pid[32];
+    snprintf(pid, sizeof pid, "process %ld", (long)getpid());
+    cr_assert_not_null(strstr(msg, pid), "%s", msg);
+    kbs_free(msg);
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    other = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db_close(other);
+    free_fixture(&f);
+}
+
+/* A reader that had the old index open keeps reading it. */
+Test(compact, readers_keep_working, .timeout = 120)
+{
+    struct fixture f = churned_fixture();
+    kbs_db *reader = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    cr_assert_eq(kbs_db_compact(db), KBS_OK, "%s", kbs_db_errmsg(db));
+    assert_every_article(reader, &f, NULL);
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    assert_every_article(reader, &f, NULL);
+    kbs_db_close(reader);
+    free_fixture(&f);
+}
+
+/* A compaction that cannot finish (here: a file size limit) leaves the old
+ * index in place, whole, and the handle still at work on it. */
+Test(compact, failure_leaves_the_old_index, .timeout = 120)
+{
+    struct fixture f = churned_fixture();
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_stats before;
+    cr_assert_eq(kbs_db_stats(db, &before), KBS_OK);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, small;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = 16384; /* the soft limit only, so that it can be raised again */
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int st = kbs_db_compact(db);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    cr_assert_eq(st, KBS_EIO, "%s: %s", kbs_strerror(st), kbs_db_errmsg(db));
+    cr_assert_not_null(strstr(kbs_db_errmsg(db), "File too large"), "%s", kbs_db_errmsg(db));
+    cr_assert_not_null(strstr(kbs_db_errmsg(db), f.db), "%s", kbs_db_errmsg(db));
+    cr_assert_eq(count_siblings(&f), 0, "the unfinished copy was left beside the index");
+    assert_sound(db, f.n);
+    assert_every_article(db, &f, NULL);
+    write_article(&f, 9, 3);
+    cr_assert_eq(kbs_index_dir(db, f.dir, NULL, NULL), KBS_OK, "%s", kbs_db_errmsg(db));
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    db = open_db(f.db, KBS_OPEN_READ);
+    assert_every_article(db, &f, NULL);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+/* What a compaction that crashed left beside the index is cleared away. */
+Test(compact, removes_leftovers_of_a_crashed_compaction)
+{
+    struct fixture f = make_fixture(5);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    cr_assert_gt(child, 0);
+    waitpid(child, NULL, 0); /* a pid that no process has now */
+    char name[64];
+    snprintf(name, sizeof name, "index.compact-%ld/postlist.glass", (long)child);
+    char *p = tu_path(f.tmp, name);
+    tu_write(p, "x", 1);
+    free(p);
+    cr_assert_eq(count_siblings(&f), 1);
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    cr_assert_eq(kbs_db_compact(db), KBS_OK, "%s", kbs_db_errmsg(db));
+    cr_assert_eq(count_siblings(&f), 0);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
