@@ -80,6 +80,14 @@ int db_fail(kbs_db *db, int status, const char *fmt, ...)
 
 int db_fail_shim(kbs_db *db, int status, const char *what)
 {
+    /* The shim reports a full disk or a file-size limit as KBS_EIO; Xapian's
+     * own words for it ("Error writing block") do not say what to do. */
+    if (status == KBS_EIO)
+        return db_fail(db, status,
+                       "%s: %s — the disk that holds the index at %s is full (or a file size "
+                       "limit was reached): free some space and run the command again; the index "
+                       "keeps what it had last saved",
+                       what, xs_db_errmsg(db->xdb), db->path);
     return db_fail(db, status, "%s: %s", what, xs_db_errmsg(db->xdb));
 }
 
