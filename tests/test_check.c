@@ -134,6 +134,9 @@ static void assert_sound(kbs_db *db, uint64_t documents)
     cr_assert_eq(r.documents, documents);
 }
 
+struct snapshot;
+static void assert_every_article(kbs_db *db, const struct fixture *f, struct snapshot *snap);
+
 /* ---- a sound index ---------------------------------------------------------------- */
 
 Test(check, sound_index_has_no_problems)
@@ -382,6 +385,73 @@ Test(check, many_problems_are_counted_and_the_list_is_cut)
     cr_assert_eq(r.problems, 62, "%s", r.message);
     cr_assert_not_null(strstr(r.message, "... and more: 62 problems in all\n"), "%s", r.message);
     cr_assert_lt(strlen(r.message), sizeof r.message);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+/* ---- a full disk ---------------------------------------------------------------------- */
+
+static off_t largest_file(const char *dir)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    off_t max = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *p = tu_path(dir, e->d_name);
+        struct stat sb;
+        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > max)
+            max = sb.st_size;
+        free(p);
+    }
+    closedir(d);
+    return max;
+}
+
+/* The disk fills in the middle of a run (here: a file size limit, which
+ * fails writes the same way): the run stops with a message that names the
+ * index and says what to do, nothing half-written is committed, and the
+ * index opens, sound, at its last commit; with room again a run completes. */
+Test(check, index_survives_a_full_disk, .timeout = 120)
+{
+    struct fixture f = make_fixture(20);
+    for (unsigned i = 20; i < 200; i++)
+        write_article(&f, i, 0);
+    f.n = 200;
+    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, small;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = (rlim_t)largest_file(f.db);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    kbs_index_options o;
+    kbs_index_options_init(&o);
+    o.batch_docs = 40;
+    int st = kbs_index_dir(db, f.dir, &o, NULL);
+    char msg[1100];
+    snprintf(msg, sizeof msg, "%s", kbs_db_errmsg(db));
+    int cst = kbs_db_close(db);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    cr_assert_eq(st, KBS_EIO, "%s: %s", kbs_strerror(st), msg);
+    cr_assert_not_null(strstr(msg, "File too large"), "%s", msg);
+    cr_assert_not_null(strstr(msg, f.db), "%s", msg);
+    cr_assert_not_null(strstr(msg, "free some space"), "%s", msg);
+    cr_assert_eq(cst, KBS_EIO, "the broken writer committed at close");
+
+    db = open_db(f.db, KBS_OPEN_READ);
+    kbs_check_report r = check(db);
+    cr_assert_eq(r.problems, 0, "%s", r.message);
+    cr_assert_geq(r.documents, 20);
+    cr_assert_lt(r.documents, 200);
+    cr_assert_eq((r.documents - 20) % 40, 0, "%llu articles: not a commit boundary",
+                 (unsigned long long)r.documents);
+    kbs_db_close(db);
+
+    index_all(&f);
+    db = open_db(f.db, KBS_OPEN_READ);
+    assert_sound(db, 200);
+    assert_every_article(db, &f, NULL);
     kbs_db_close(db);
     free_fixture(&f);
 }
