@@ -1,0 +1,343 @@
+/* test_spell.c - spelling suggestions: the words fed to the spelling table
+ * while indexing, and the correction of queries from it. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_internal.h"
+#include "kbsearch.h"
+#include "spell.h"
+#include "testutil.h"
+#include "tokenize.h"
+
+/* Invented articles, plain layout (title, blank line, paragraphs). "secur"
+ * is in four of them, "cooper" in three, "year" and "sale" in four bodies,
+ * "korea" in two, "wale" in one. */
+static const char *const ARTICLES[] = {
+    "Security talks open in the capital\n\n"
+    "Ministers from five countries met this year to discuss maritime security and "
+    "closer cooperation on fishing rights.\n",
+
+    "Port security tightened after alarm\n\n"
+    "Inspectors checked every container twice this year, and retail sales at the "
+    "harbour shops fell sharply.\n",
+
+    "North Korea tests a new engine\n\n"
+    "Analysts said the security of the region depends on cooperation between North "
+    "Korea and its neighbours; the test came late in the year.\n",
+
+    "Security experts praise cooperation\n\n"
+    "A panel of engineers in South Korea said that sales of secure routers grew this "
+    "year.\n",
+
+    "Car sales slow in the spring\n\n"
+    "Dealers reported weaker sales of small cars and blamed rising interest rates.\n",
+
+    "Rugby tour of Wales announced\n\n"
+    "The touring side will play four matches; ticket sales open on Monday.\n",
+};
+
+struct env {
+    const char *tmp;
+    char *path;
+    kbs_db *db;
+};
+
+static kbs_db *open_db(const char *path, unsigned flags)
+{
+    kbs_db *db = NULL;
+    char *msg = NULL;
+    int st = kbs_db_open(path, flags, &db, &msg);
+    cr_assert_eq(st, KBS_OK, "open %s: %s (%s)", path, kbs_strerror(st), msg ? msg : "");
+    kbs_free(msg);
+    return db;
+}
+
+/* An index of ARTICLES (or none of them), open for writing. */
+static struct env make_env(int with_articles)
+{
+    struct env e;
+    e.tmp = tu_tmpdir();
+    e.path = tu_path(e.tmp, "index");
+    e.db = open_db(e.path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    size_t n = with_articles ? sizeof ARTICLES / sizeof *ARTICLES : 0;
+    for (size_t i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "/articles/%zu.txt", i);
+        int st = kbs_index_buffer(e.db, key, ARTICLES[i], strlen(ARTICLES[i]), 0, NULL);
+        cr_assert_eq(st, KBS_OK, "index %s: %s", key, kbs_db_errmsg(e.db));
+    }
+    cr_assert_eq(kbs_db_commit(e.db), KBS_OK, "%s", kbs_db_errmsg(e.db));
+    return e;
+}
+
+static void free_env(struct env *e)
+{
+    cr_assert_eq(kbs_db_close(e->db), KBS_OK);
+    tu_rmtree(e->tmp);
+    free(e->path);
+}
+
+/* The correction of q, or NULL; fails the test on a bad status. */
+static char *correct(kbs_db *db, const char *q)
+{
+    char *out = (char *)"untouched";
+    int st = spell_correct_query(db->xdb, db->stem, q, strlen(q), &out);
+    cr_assert_eq(st, KBS_OK, "spell_correct_query(%s): %s", q, kbs_strerror(st));
+    cr_assert_neq(out, (char *)"untouched");
+    return out;
+}
+
+/* ---- queries ----------------------------------------------------------------- */
+
+struct qcase {
+    const char *query;
+    const char *expected; /* NULL: nothing to correct */
+};
+
+static const struct qcase QUERY_CASES[] = {
+    /* 1 */ {"securty", "security"},
+    /* 2 */ {"securty cooperation", "security cooperation"},
+    /* 3 */ {"Securty", "Security"},
+    /* 4 */ {"SECURTY", "SECURITY"},
+    /* 5 */ {"security cooperation", NULL},
+    /* 6 */ {"title:securty AND \"north korea\"", "title:security AND \"north korea\""},
+    /* 7 */ {"cooperaton NEAR/5 securty", "cooperation NEAR/5 security"},
+    /* 8 */ {"securty NEAR cooperation", "security NEAR cooperation"},
+    /* 9 */ {"(securty OR cooperation) NOT sales", "(security OR cooperation) NOT sales"},
+    /* 10 */ {"date:2019-08-01..2019-08-31 securty", "date:2019-08-01..2019-08-31 security"},
+    /* 11 */
+    {"after:2019-08-01 before:2019-09-01 securty", "after:2019-08-01 before:2019-09-01 security"},
+    /* 12 */ {"category:secu by:securty securty", "category:secu by:securty security"},
+    /* 13 */ {"by:\"securty person\" securty", "by:\"securty person\" security"},
+    /* 14 */ {"body:securty title:cooperaton", "body:security title:cooperation"},
+    /* 15 */ {"2019 securty 3.5", "2019 security 3.5"},
+    /* 16 */ {"the securty of the region", "the security of the region"},
+    /* 17 */ {"securt* cooperaton", "securt* cooperation"},
+    /* 18 */ {"securt*", NULL},
+    /* 19 */ {"-securty +cooperaton", "-security +cooperation"},
+    /* 20 */ {"\"maritime securty\"", "\"maritime security\""},
+    /* 21 */ {"Year of Securty", "Year of Security"},
+    /* 22 */ {"wales", NULL},                                /* rare but real: "sales" is only 4x */
+    /* 23 */ {"near", "year"},                               /* a lower-case word is a word */
+    /* 24 */ {"AND OR NOT NEAR", NULL},                      /* operators alone */
+    /* 25 */ {"title:body by:title", NULL},                  /* field names alone */
+    /* 26 */ {"zzzzqqq", NULL},                              /* nothing close */
+    /* 27 */ {"securty:cooperaton", "security:cooperation"}, /* not a field name */
+    /* 28 */ {"north-korae", "north-korea"},
+    /* 29 */ {"", NULL},
+    /* 30 */ {"  \t ", NULL},
+    /* 31 */ {"secutity's", NULL}, /* apostrophe words are left alone */
+};
+
+Test(spell, query_cases)
+{
+    struct env e = make_env(1);
+    for (size_t i = 0; i < sizeof QUERY_CASES / sizeof *QUERY_CASES; i++) {
+        const struct qcase *c = &QUERY_CASES[i];
+        char *got = correct(e.db, c->query);
+        if (c->expected)
+            cr_expect(got && strcmp(got, c->expected) == 0, "case %zu: [%s] -> [%s], expected [%s]",
+                      i + 1, c->query, got ? got : "(null)", c->expected);
+        else
+            cr_expect_null(got, "case %zu: [%s] -> [%s], expected no correction", i + 1, c->query,
+                           got ? got : "");
+        free(got);
+    }
+    free_env(&e);
+}
+
+Test(spell, empty_index)
+{
+    struct env e = make_env(0);
+    cr_expect_null(correct(e.db, "securty"));
+    cr_expect_null(correct(e.db, "securty cooperation"));
+    free_env(&e);
+}
+
+Test(spell, invalid_utf8_is_replaced)
+{
+    struct env e = make_env(1);
+    char *got = correct(e.db, "securty \xff");
+    cr_expect_str_eq(got, "security \xEF\xBF\xBD");
+    free(got);
+    free_env(&e);
+}
+
+Test(spell, only_the_first_words_are_checked)
+{
+    struct env e = make_env(1);
+    const size_t words = 10000;
+    buf q = BUF_INIT;
+    for (size_t i = 0; i < words; i++)
+        buf_append_str(&q, "securty ");
+    cr_assert(!buf_failed(&q));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char *got = correct(e.db, q.data);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_expect_lt(secs, 2.0, "10,000 words took %.2f s", secs);
+    cr_assert_not_null(got);
+    /* The first SPELL_MAX_CHECKED are corrected, the rest kept as typed. */
+    buf want = BUF_INIT;
+    for (size_t i = 0; i < words; i++)
+        buf_append_str(&want, i < SPELL_MAX_CHECKED ? "security " : "securty ");
+    cr_expect_str_eq(got, want.data);
+    free(got);
+    buf_free(&want);
+    buf_free(&q);
+    free_env(&e);
+}
+
+Test(spell, bad_arguments)
+{
+    struct env e = make_env(1);
+    char *out = NULL;
+    cr_expect_eq(spell_correct_query(NULL, e.db->stem, "a", 1, &out), KBS_EINVAL);
+    cr_expect_eq(spell_correct_query(e.db->xdb, NULL, "a", 1, &out), KBS_EINVAL);
+    cr_expect_eq(spell_correct_query(e.db->xdb, e.db->stem, NULL, 1, &out), KBS_EINVAL);
+    cr_expect_eq(spell_correct_query(e.db->xdb, e.db->stem, "a", 1, NULL), KBS_EINVAL);
+    cr_expect_eq(spell_correct_query(e.db->xdb, e.db->stem, NULL, 0, &out), KBS_OK);
+    cr_expect_null(out);
+    free_env(&e);
+}
+
+/* A reader sees the spelling table the writer committed. */
+Test(spell, reader_sees_committed_words)
+{
+    struct env e = make_env(1);
+    kbs_db *r = open_db(e.path, KBS_OPEN_READ);
+    char *got = correct(r, "cooperaton");
+    cr_expect_str_eq(got, "cooperation");
+    free(got);
+    kbs_db_close(r);
+    free_env(&e);
+}
+
+/* ---- the collector ------------------------------------------------------------ */
+
+struct ccase {
+    const char *word; /* folded, as the tokenizer hands it over */
+    unsigned flags;
+    int kept;
+};
+
+static const struct ccase COLLECT_CASES[] = {
+    /* 1 */ {"security", 0, 1},
+    /* 2 */ {"abc", 0, 1},                       /* SPELL_MIN_BYTES */
+    /* 3 */ {"ab", 0, 0},                        /* too short */
+    /* 4 */ {"abcdefghijklmnopqrstuvwx", 0, 1},  /* SPELL_MAX_BYTES */
+    /* 5 */ {"abcdefghijklmnopqrstuvwxy", 0, 0}, /* too long */
+    /* 6 */ {"the", 0, 0},                       /* stop word */
+    /* 7 */ {"because", 0, 0},                   /* stop word */
+    /* 8 */ {"g20", TOK_NUMBER, 0},              /* digits */
+    /* 9 */ {"2019", TOK_NUMBER, 0},
+    /* 10 */ {"japan's", 0, 0},                  /* apostrophe */
+    /* 11 */ {"\xe6\x97\xa5", TOK_CJK, 0},       /* one ideograph */
+    /* 12 */ {"\xd0\xbc\xd0\xb8\xd1\x80", 0, 1}, /* Cyrillic letters */
+    /* 13 */ {"kono", TOK_HYPHENATED, 1},        /* a part of "kang-kono" */
+};
+
+Test(spell, collector_filters)
+{
+    for (size_t i = 0; i < sizeof COLLECT_CASES / sizeof *COLLECT_CASES; i++) {
+        const struct ccase *c = &COLLECT_CASES[i];
+        spell_collector *col = NULL;
+        cr_assert_eq(spell_collector_new(&col), KBS_OK);
+        cr_assert_eq(spell_collect(col, NULL, c->word, strlen(c->word), c->flags), KBS_OK);
+        cr_expect_eq(spell_pending(col), (size_t)c->kept, "case %zu (%s)", i + 1, c->word);
+        spell_collector_free(col);
+    }
+}
+
+Test(spell, collector_counts_distinct_words)
+{
+    spell_collector *col = NULL;
+    cr_assert_eq(spell_collector_new(&col), KBS_OK);
+    /* Enough distinct words to make the table grow several times. */
+    char w[16];
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 5000; i++) {
+            snprintf(w, sizeof w, "zq%c%c%c", 'a' + i % 26, 'a' + i / 26 % 26, 'a' + i / 676 % 26);
+            cr_assert_eq(spell_collect(col, NULL, w, strlen(w), 0), KBS_OK);
+        }
+    }
+    cr_expect_eq(spell_pending(col), 5000u);
+    spell_collector_free(col);
+    spell_collector_free(NULL);
+}
+
+/* Indexing fills the table from titles and bodies, not bylines; a flush
+ * empties the collector, and what was flushed is committed. */
+Test(spell, index_feeds_title_and_body)
+{
+    struct env e = make_env(0);
+    const char *art = "Politics\n\nHarbour Authority Reshuffle\n\n"
+                      "Written: 2021-03-04 10:00:00\n\n"
+                      "Anchor: The harbour authority named a new chairperson.\n"
+                      "Zyxwvut Qponmlk, KBS World Radio News\n";
+    cr_assert_eq(kbs_index_buffer(e.db, "/a.txt", art, strlen(art), 0, NULL), KBS_OK, "%s",
+                 kbs_db_errmsg(e.db));
+    cr_expect_gt(spell_pending(e.db->spell), 0u);
+    cr_assert_eq(kbs_db_commit(e.db), KBS_OK);
+    cr_expect_eq(spell_pending(e.db->spell), 0u);
+    char *s = NULL;
+    cr_assert_eq(xs_db_spelling_suggestion(e.db->xdb, "reshufle", 8, 2, &s), KBS_OK);
+    cr_expect_str_eq(s, "reshuffle"); /* title */
+    free(s);
+    s = NULL;
+    cr_assert_eq(xs_db_spelling_suggestion(e.db->xdb, "chairpersn", 10, 2, &s), KBS_OK);
+    cr_expect_str_eq(s, "chairperson"); /* body */
+    free(s);
+    s = NULL;
+    cr_assert_eq(xs_db_spelling_suggestion(e.db->xdb, "zyxwvvt", 7, 2, &s), KBS_OK);
+    cr_expect_null(s, "a byline word was fed: %s", s ? s : ""); /* byline */
+    free(s);
+    free_env(&e);
+}
+
+/* ---- the shim's spelling calls -------------------------------------------------- */
+
+Test(spell, shim_arguments_and_readers)
+{
+    struct env e = make_env(1);
+    char *s = (char *)"x";
+    cr_expect_eq(xs_db_add_spelling(NULL, "word", 4, 1), KBS_EINVAL);
+    cr_expect_eq(xs_db_add_spelling(e.db->xdb, NULL, 4, 1), KBS_EINVAL);
+    cr_expect_eq(xs_db_add_spelling(e.db->xdb, "word", 0, 1), KBS_EINVAL);
+    cr_expect_eq(xs_db_add_spelling(e.db->xdb, "word", 4, 0), KBS_EINVAL);
+    cr_expect_eq(xs_db_spelling_suggestion(NULL, "word", 4, 2, &s), KBS_EINVAL);
+    cr_expect_eq(xs_db_spelling_suggestion(e.db->xdb, "word", 4, 2, NULL), KBS_EINVAL);
+    cr_expect_eq(xs_db_spelling_suggestion(e.db->xdb, "", 0, 2, &s), KBS_EINVAL);
+    kbs_db *r = open_db(e.path, KBS_OPEN_READ);
+    cr_expect_eq(xs_db_add_spelling(r->xdb, "word", 4, 1), KBS_EREADONLY);
+    cr_expect_eq(xs_db_spelling_suggestion(r->xdb, "securiyt", 8, 2, &s), KBS_OK);
+    cr_expect_str_eq(s, "security");
+    free(s);
+    kbs_db_close(r);
+    free_env(&e);
+}
+
+/* Words added and committed raise the frequency that picks a suggestion. */
+Test(spell, shim_frequency_decides)
+{
+    struct env e = make_env(0);
+    /* "tral" is one insertion from both. */
+    cr_assert_eq(xs_db_add_spelling(e.db->xdb, "trail", 5, 1), KBS_OK);
+    cr_assert_eq(xs_db_add_spelling(e.db->xdb, "trial", 5, 9), KBS_OK);
+    cr_assert_eq(kbs_db_commit(e.db), KBS_OK);
+    char *s = NULL;
+    cr_assert_eq(xs_db_spelling_suggestion(e.db->xdb, "tral", 4, 1, &s), KBS_OK);
+    cr_expect_str_eq(s, "trial");
+    free(s);
+    cr_assert_eq(xs_db_add_spelling(e.db->xdb, "trail", 5, 20), KBS_OK);
+    cr_assert_eq(kbs_db_commit(e.db), KBS_OK);
+    s = NULL;
+    cr_assert_eq(xs_db_spelling_suggestion(e.db->xdb, "tral", 4, 1, &s), KBS_OK);
+    cr_expect_str_eq(s, "trail");
+    free(s);
+    free_env(&e);
+}
