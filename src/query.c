@@ -543,13 +543,12 @@ static int take_terms(struct parser *p, size_t n)
 /* The words of one leaf as they are collected. */
 struct collect {
     struct parser *p;
-    size_t base;      /* offset of the text in the query */
-    size_t end;       /* end of the chunk in the query */
-    int field;        /* F_ANY .. F_BY */
-    int whole;        /* all tokens are one leaf (a phrase) */
-    struct node *out; /* an AND of the leaves (or the one leaf) */
-    struct strvec run;
-    size_t run_pos;
+    size_t base;       /* offset of the text in the query */
+    size_t end;        /* end of the chunk in the query */
+    int field;         /* F_ANY .. F_BY */
+    int whole;         /* all tokens are one leaf (a phrase) */
+    struct node *out;  /* an AND of the leaves (or the one leaf) */
+    struct strvec run; /* the words of the phrase or hyphenated run being read */
 };
 
 static struct node *words_leaf(struct parser *p, struct strvec *w, int field, int quoted)
@@ -601,12 +600,17 @@ static int collect_cb(void *ctx, const token *tok)
 {
     struct collect *c = ctx;
     struct parser *p = c->p;
+    /* A phrase (or hyphenated run) this long is past the limit as a whole:
+     * the rest of it need not be read. */
+    if (c->run.n > QUERY_MAX_TERMS)
+        return 1;
     if (c->whole)
         return sv_push(&c->run, strndup(tok->text, tok->len)) != KBS_OK ? (nomem(p), 1) : 0;
     size_t at = c->base + tok->end;
     if (at < c->end && p->q[at] == '*') {
-        /* secur*: a prefix, on the folded form (stems of a prefix are not
-         * prefixes of the stems: "securi" is not a prefix of "secur"). */
+        /* secur*: a prefix of the folded form as typed, since stemming a
+         * part of a word means nothing. The index holds stems, so it finds
+         * the words whose stem starts with it. */
         if (flush_run(c) != KBS_OK)
             return 1;
         if (tok->len < 2) {
@@ -667,7 +671,13 @@ static struct node *words_node(struct parser *p, size_t s, size_t e, int field, 
         node_free(c.out);
         return NULL;
     }
-    return c.out; /* normalize() collapses one leaf, drops none */
+    if (c.out->nkids > 1)
+        return c.out;
+    /* Words past the limit must not cost memory: nothing is kept for them. */
+    struct node *one = c.out->nkids ? c.out->kids[0] : &p->empty;
+    c.out->nkids = 0;
+    node_free(c.out);
+    return one;
 }
 
 struct catfold {

@@ -643,10 +643,6 @@ Test(query, nesting_is_bounded)
     free(b);
 }
 
-struct count_ctx {
-    int n;
-};
-
 Test(query, prefix_expansion_note)
 {
     const char *dir = tu_tmpdir();
