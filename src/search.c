@@ -10,6 +10,7 @@
 #include "query.h"
 #include "schema.h"
 #include "snippet.h"
+#include "spell.h"
 #include "tokenize.h"
 #include "utf8.h"
 
@@ -370,13 +371,12 @@ static int explain_hit(kbs_db *db, const query_plan *plan, const kbs_search_opti
     return KBS_OK;
 }
 
-/* "Did you mean ...?": filled in by the spelling module (src/spell.c). */
+/* "Did you mean ...?" from the index's own words (spell.c). */
 static int suggest(kbs_db *db, const char *q, size_t len, char **out)
 {
-    (void)db;
-    (void)q;
-    (void)len;
-    *out = NULL;
+    int st = spell_correct_query(db->xdb, db->stem, q, len, out);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "looking for a spelling suggestion");
     return KBS_OK;
 }
 
