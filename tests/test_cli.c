@@ -1476,9 +1476,7 @@ Test(cli, notes_go_to_stderr)
     cr_assert(out[0] == '\0' || out[0] == '{', "%s", out);
 }
 
-/* Disabled until kbs_search() asks the spelling module (src/search.c's
- * suggest() is still a stub); the program's side is done. */
-Test(cli, did_you_mean, .disabled = true)
+Test(cli, did_you_mean)
 {
     char *db = new_db(), *out, *err;
     index_corpus(db);
