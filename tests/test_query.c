@@ -607,8 +607,8 @@ Test(query, nesting_is_bounded)
     query_plan_free(&p);
     memmove(q + 1, q, n);
     q[0] = '(';
-    q[++n] = '\0';
-    q[n++] = ')';
+    q[n + 1] = ')';
+    n += 2;
     cr_expect_eq(parse_with(q, n, 0, 100, NULL, &p, &e), KBS_EQUERY);
     cr_expect_str_eq(e.msg, "the query nests deeper than 32 levels");
     cr_expect_eq(e.pos, QUERY_MAX_DEPTH);
