@@ -627,6 +627,29 @@ int xs_db_spelling_suggestion(xs_db *db, const char *word, size_t len, unsigned 
     XS_CATCH_DB(db)
 }
 
+int xs_db_matching_terms(xs_db *db, const xs_query *q, uint32_t docid, xs_term_cb cb,
+                         void *ctx) noexcept
+{
+    if (!db || !q || !cb)
+        return KBS_EINVAL;
+    try {
+        std::vector<std::string> terms;
+        read_retrying(db, [&] {
+            terms.clear();
+            Xapian::Enquire enq(*db->db);
+            enq.set_query(q->q);
+            for (Xapian::TermIterator it = enq.get_matching_terms_begin(docid);
+                 it != enq.get_matching_terms_end(docid); ++it)
+                terms.push_back(*it);
+        });
+        for (const std::string &t : terms)
+            if (cb(ctx, t.data(), t.size(), 0) != 0)
+                break;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
 /* ---- queries ---- */
 
 int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos, xs_query **out) noexcept
@@ -810,9 +833,15 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
             enq.set_query(q->q);
             enq.set_weighting_scheme(Xapian::BM25Weight(params->k1, 0, 1, params->b, 0.5));
             enq.set_docid_order(Xapian::Enquire::ASCENDING);
-            if (params->sort_slot >= 0)
-                enq.set_sort_by_value_then_relevance(
-                    static_cast<Xapian::valueno>(params->sort_slot), params->sort_reverse != 0);
+            /* Documents without the value sort last in either direction: an
+             * undated article is neither the newest nor the oldest. */
+            Xapian::MultiValueKeyMaker keymaker;
+            if (params->sort_slot >= 0) {
+                bool rev = params->sort_reverse != 0;
+                keymaker.add_value(static_cast<Xapian::valueno>(params->sort_slot), rev,
+                                   rev ? std::string() : std::string(1, '\xff'));
+                enq.set_sort_by_key_then_relevance(&keymaker, false);
+            }
             CDecider decider(params->decider, params->decider_ctx);
             Xapian::MSet mset = enq.get_mset(params->offset, params->limit, params->check_at_least,
                                              nullptr, params->decider ? &decider : nullptr);

@@ -165,6 +165,11 @@ typedef struct xs_term_stats {
 int xs_db_term_stats(xs_db *db, uint32_t docid, const char *term, size_t len,
                      xs_term_stats *out) XS_NOEXCEPT;
 
+/* Calls cb (termfreq 0) for each term of q that document docid holds, in
+ * sorted order: which words made a hit. */
+int xs_db_matching_terms(xs_db *db, const xs_query *q, uint32_t docid, xs_term_cb cb,
+                         void *ctx) XS_NOEXCEPT;
+
 /* ---- queries ----
  * Queries are immutable values. Combining copies the subqueries (Xapian
  * queries are reference-counted), so the caller still frees its own. */

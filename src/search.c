@@ -333,38 +333,68 @@ static double bm25_part(const xs_term_stats *t, double k1, double b, double fact
     return termweight * t->wdf / denom;
 }
 
-static int explain_hit(kbs_db *db, const query_plan *plan, const kbs_search_options *o,
+struct explain_ctx {
+    kbs_db *db;
+    const kbs_search_options *o;
+    uint32_t docid;
+    buf *out;
+    double sum;
+    int status;
+};
+
+/* One matching term: which field it is in, and what it adds to the score. */
+static int explain_term(void *ctx, const char *term, size_t len, uint32_t unused)
+{
+    (void)unused;
+    struct explain_ctx *x = ctx;
+    xs_term_stats ts;
+    int st = xs_db_term_stats(x->db->xdb, x->docid, term, len, &ts);
+    if (st != KBS_OK) {
+        x->status = db_fail_shim(x->db, st, "explaining a score");
+        return 1;
+    }
+    if (ts.wdf == 0)
+        return 0; /* a filter term: it selects, it does not score */
+    const char *field = "body";
+    double factor = 1.0;
+    size_t skip = 0;
+    if (len && term[0] == PFX_TITLE[0]) {
+        field = "title";
+        factor = x->o->title_weight;
+        skip = 1;
+    } else if (len && term[0] == PFX_BYLINE[0]) {
+        field = "by";
+        skip = 1;
+    }
+    double w = bm25_part(&ts, x->o->bm25_k1, x->o->bm25_b, factor);
+    x->sum += w;
+    buf_printf(x->out, "%-6s %-20.*s %7.3f  (in %u of %u articles, %u times here, length %.0f)",
+               field, (int)(len - skip), term + skip, w, ts.termfreq, ts.doccount, ts.wdf,
+               ts.doclength);
+    if (factor != 1.0)
+        buf_printf(x->out, " x%.2f title weight", factor);
+    buf_append_char(x->out, '\n');
+    return 0;
+}
+
+/* Recomputes Xapian's BM25Weight for each query term the hit holds. */
+static int explain_hit(kbs_db *db, const xs_query *q, const kbs_search_options *o,
                        struct hit_data *h)
 {
-    buf e = BUF_INIT, term = BUF_INIT;
-    double sum = 0;
-    for (size_t i = 0; i < plan->nstems; i++) {
-        for (int field = 0; field < 2; field++) {
-            buf_reset(&term);
-            buf_printf(&term, "%s%s", field ? PFX_TITLE : "", plan->stems[i]);
-            xs_term_stats ts;
-            int st = xs_db_term_stats(db->xdb, h->hit.id, term.data, term.len, &ts);
-            if (st != KBS_OK) {
-                buf_free(&e);
-                buf_free(&term);
-                return db_fail_shim(db, st, "explaining a score");
-            }
-            if (ts.wdf == 0)
-                continue;
-            double f = field ? o->title_weight : 1.0;
-            double w = bm25_part(&ts, o->bm25_k1, o->bm25_b, f);
-            sum += w;
-            buf_printf(&e, "%-6s %-20s %7.3f  (in %u of %u articles, %u times here, length %.0f)",
-                       field ? "title" : "body", plan->stems[i], w, ts.termfreq, ts.doccount,
-                       ts.wdf, ts.doclength);
-            if (field)
-                buf_printf(&e, " x%.2f title weight", f);
-            buf_append_char(&e, '\n');
-        }
+    buf e = BUF_INIT;
+    struct explain_ctx x = {db, o, h->hit.id, &e, 0, KBS_OK};
+    int st = xs_db_matching_terms(db->xdb, q, h->hit.id, explain_term, &x);
+    if (st != KBS_OK)
+        x.status = db_fail_shim(db, st, "explaining a score");
+    if (x.status != KBS_OK) {
+        buf_free(&e);
+        return x.status;
     }
-    buf_printf(&e, "BM25 k1=%.2f b=%.2f; terms sum to %.3f of the score %.3f\n", o->bm25_k1,
-               o->bm25_b, sum, h->hit.score);
-    buf_free(&term);
+    buf_printf(&e, "BM25 k1=%.2f b=%.2f; the terms add up to %.3f (score %.3f%s)\n", o->bm25_k1,
+               o->bm25_b, x.sum, h->hit.score,
+               x.sum > h->hit.score + 1e-6 ? "; a phrase or NEAR counts its words only where "
+                                             "they match together"
+                                           : "");
     h->explain = buf_detach(&e, NULL);
     if (!h->explain)
         return db_fail(db, KBS_ENOMEM, "out of memory");
@@ -449,9 +479,11 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
     xs_search_result res;
     memset(&res, 0, sizeof res);
     st = run(db, plan.query, &o, &pc, matches, &res);
+    const xs_query *ran = plan.query;
     /* All words first; if no article has them all, any word, and say so. */
     if (st == KBS_OK && res.estimated == 0 && plan.fallback) {
         r->fallback = 1;
+        ran = plan.fallback;
         st = run(db, plan.fallback, &o, NULL, matches, &res);
     }
     if (st == KBS_OK && res.n) {
@@ -464,7 +496,7 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
         st = fill_hit(db, &matches[i], (uint32_t)(o.offset + i + 1), &plan, &o, &r->hits[i]);
         r->n = i + 1;
         if (st == KBS_OK && o.explain)
-            st = explain_hit(db, &plan, &o, &r->hits[i]);
+            st = explain_hit(db, ran, &o, &r->hits[i]);
     }
     if (st == KBS_OK && (r->total < SUGGEST_BELOW || r->fallback))
         st = suggest(db, q, qlen, &r->suggestion);
