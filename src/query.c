@@ -1645,7 +1645,7 @@ static int count_term(void *ctx, const char *term, size_t len, uint32_t termfreq
     return ++c->n > c->limit;
 }
 
-static xs_query *wildcard(struct parser *p, const char *prefix, const char *w, int *cut)
+static xs_query *wildcard_of(struct parser *p, const char *prefix, const char *w, int *cut)
 {
     buf t = BUF_INIT;
     buf_append_str(&t, prefix);
@@ -1668,6 +1668,37 @@ static xs_query *wildcard(struct parser *p, const char *prefix, const char *w, i
     buf_free(&t);
     if (st != KBS_OK)
         shim_fail(p, st);
+    return out;
+}
+
+/* The index holds stems, so "economy*" must also look under the stem
+ * "economi" (and "cooperation*" under "cooper"): the prefix's own stem is
+ * expanded too, alone when it is a prefix of the word (it then covers it). */
+static xs_query *wildcard(struct parser *p, const char *prefix, const char *w, int *cut)
+{
+    size_t wlen = strlen(w);
+    const char *s;
+    size_t slen;
+    if (stemmer_stem(p->st, w, wlen, &s, &slen) != 0) {
+        nomem(p);
+        return NULL;
+    }
+    if (slen < 2 || (slen == wlen && memcmp(s, w, wlen) == 0))
+        return wildcard_of(p, prefix, w, cut);
+    char *stem = strndup(s, slen);
+    if (!stem) {
+        nomem(p);
+        return NULL;
+    }
+    xs_query *out;
+    if (slen <= wlen && memcmp(s, w, slen) == 0) {
+        out = wildcard_of(p, prefix, stem, cut);
+    } else {
+        xs_query *a = wildcard_of(p, prefix, w, cut);
+        xs_query *b = a ? wildcard_of(p, prefix, stem, cut) : NULL;
+        out = b ? combine2(p, XS_OP_OR, a, b) : (xs_query_free(a), NULL);
+    }
+    free(stem);
     return out;
 }
 

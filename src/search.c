@@ -119,7 +119,102 @@ void kbs_results_free(kbs_results *r)
 }
 
 /* Cuts the snippet for one hit from its stored original. */
-static int make_snippet(kbs_db *db, uint32_t docid, const query_plan *plan, size_t max_chars,
+/* The stems a snippet highlights: the query's own, and what its prefixes
+ * (secur*) expand to in this index. Sorted and unique, as snippet.h wants. */
+struct highlights {
+    char **stems;
+    size_t n, cap;
+    uint32_t limit; /* expansions per prefix */
+    int oom;
+};
+
+static int hl_add(struct highlights *h, const char *s, size_t len)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 32;
+        char **v = realloc(h->stems, cap * sizeof *v);
+        if (!v)
+            return h->oom = 1, -1;
+        h->stems = v;
+        h->cap = cap;
+    }
+    if (!(h->stems[h->n] = strndup(s, len)))
+        return h->oom = 1, -1;
+    h->n++;
+    return 0;
+}
+
+struct hl_expand {
+    struct highlights *h;
+    uint32_t left;
+};
+
+static int hl_term(void *ctx, const char *term, size_t len, uint32_t freq)
+{
+    (void)freq;
+    struct hl_expand *x = ctx;
+    if (x->left == 0 || hl_add(x->h, term, len) != 0)
+        return 1;
+    x->left--;
+    return 0;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void hl_free(struct highlights *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->stems[i]);
+    free(h->stems);
+    memset(h, 0, sizeof *h);
+}
+
+static int build_highlights(kbs_db *db, const query_plan *plan, uint32_t limit,
+                            struct highlights *h)
+{
+    memset(h, 0, sizeof *h);
+    for (size_t i = 0; i < plan->nstems; i++)
+        if (hl_add(h, plan->stems[i], strlen(plan->stems[i])) != 0)
+            break;
+    for (size_t i = 0; i < plan->nprefixes && !h->oom; i++) {
+        const char *w = plan->prefixes[i];
+        const char *stem;
+        size_t slen;
+        /* Under the word and under its stem, as query.c expands it. */
+        struct hl_expand x = {h, limit};
+        int st = xs_db_allterms(db->xdb, w, strlen(w), hl_term, &x);
+        if (st == KBS_OK && stemmer_stem(db->stem, w, strlen(w), &stem, &slen) == 0 &&
+            (slen != strlen(w) || memcmp(stem, w, slen) != 0)) {
+            char s2[TOK_MAX_BYTES * 2 + 1];
+            snprintf(s2, sizeof s2, "%.*s", (int)slen, stem);
+            x.left = limit;
+            st = xs_db_allterms(db->xdb, s2, strlen(s2), hl_term, &x);
+        }
+        if (st != KBS_OK) {
+            hl_free(h);
+            return db_fail_shim(db, st, "expanding a prefix");
+        }
+    }
+    if (h->oom) {
+        hl_free(h);
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    }
+    qsort(h->stems, h->n, sizeof *h->stems, cmp_strp);
+    size_t k = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        if (k && strcmp(h->stems[k - 1], h->stems[i]) == 0)
+            free(h->stems[i]);
+        else
+            h->stems[k++] = h->stems[i];
+    }
+    h->n = k;
+    return KBS_OK;
+}
+
+static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl, size_t max_chars,
                         struct hit_data *h)
 {
     char *rec = NULL;
@@ -154,8 +249,8 @@ static int make_snippet(kbs_db *db, uint32_t docid, const query_plan *plan, size
         req.len = tlen;
         req.paras = art.paras;
         req.npara = art.npara;
-        req.stems = (const char *const *)plan->stems;
-        req.nstems = plan->nstems;
+        req.stems = (const char *const *)hl->stems;
+        req.nstems = hl->n;
         req.max_chars = max_chars;
         if (snippet_make(&req, db->stem, &sr) == 0 && !buf_failed(&sr.text)) {
             size_t n = 0;
@@ -179,7 +274,7 @@ static int make_snippet(kbs_db *db, uint32_t docid, const query_plan *plan, size
     return KBS_OK;
 }
 
-static int fill_hit(kbs_db *db, const xs_match *m, uint32_t rank, const query_plan *plan,
+static int fill_hit(kbs_db *db, const xs_match *m, uint32_t rank, const struct highlights *hl,
                     const kbs_search_options *o, struct hit_data *h)
 {
     static const kbs_span no_spans[1] = {{0, 0}};
@@ -202,7 +297,7 @@ static int fill_hit(kbs_db *db, const xs_match *m, uint32_t rank, const query_pl
     h->hit.updated = f[MF_UPDATED];
     if (o->no_snippets)
         return KBS_OK;
-    return make_snippet(db, m->docid, plan, o->snippet_len ? o->snippet_len : DEFAULT_SNIPPET_CHARS,
+    return make_snippet(db, m->docid, hl, o->snippet_len ? o->snippet_len : DEFAULT_SNIPPET_CHARS,
                         h);
 }
 
@@ -486,6 +581,10 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
         ran = plan.fallback;
         st = run(db, plan.fallback, &o, NULL, matches, &res);
     }
+    struct highlights hl;
+    memset(&hl, 0, sizeof hl);
+    if (st == KBS_OK && res.n && !o.no_snippets)
+        st = build_highlights(db, &plan, o.max_expansion, &hl);
     if (st == KBS_OK && res.n) {
         r->hits = calloc(res.n, sizeof *r->hits);
         if (!r->hits)
@@ -493,7 +592,7 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
     }
     r->total = res.estimated;
     for (size_t i = 0; st == KBS_OK && i < res.n; i++) {
-        st = fill_hit(db, &matches[i], (uint32_t)(o.offset + i + 1), &plan, &o, &r->hits[i]);
+        st = fill_hit(db, &matches[i], (uint32_t)(o.offset + i + 1), &hl, &o, &r->hits[i]);
         r->n = i + 1;
         if (st == KBS_OK && o.explain)
             st = explain_hit(db, ran, &o, &r->hits[i]);
@@ -506,6 +605,7 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
         if (!r->notes || !r->described)
             st = db_fail(db, KBS_ENOMEM, "out of memory");
     }
+    hl_free(&hl);
     free(owned);
     free(matches);
     buf_free(&pc.text);
