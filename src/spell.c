@@ -159,6 +159,8 @@ int spell_flush(spell_collector *c, xs_db *db)
  * word's, and in SPELL_MIN_DOCS at least: one stray article is no evidence. */
 #define SPELL_FACTOR 5
 #define SPELL_MIN_DOCS 2
+/* Words up to this long are corrected by one edit at most, longer ones by two. */
+#define SPELL_ONE_EDIT_BYTES 6
 
 enum field_kind { FIELD_NONE, FIELD_TEXT, FIELD_OPAQUE };
 
@@ -302,9 +304,9 @@ static int check_word(struct corrector *c, const token *tok)
         return st;
     if (freq > SPELL_RARE_DOCS && (uint64_t)freq * SPELL_RARE_RATIO > c->doccount)
         return KBS_OK;
-    /* Short words have many neighbours one edit away: two edits would turn
-     * them into almost anything. */
-    unsigned max_edit = tok->len <= 4 ? 1 : 2;
+    /* Short words have many neighbours: two edits would turn them into
+     * almost anything ("brexit" into "credit"). */
+    unsigned max_edit = tok->len <= SPELL_ONE_EDIT_BYTES ? 1 : 2;
     char *sug = NULL;
     st = xs_db_spelling_suggestion(c->db, tok->text, tok->len, max_edit, &sug);
     if (st != KBS_OK || !sug)

@@ -129,7 +129,9 @@ static const struct qcase QUERY_CASES[] = {
     /* 28 */ {"north-korae", "north-korea"},
     /* 29 */ {"", NULL},
     /* 30 */ {"  \t ", NULL},
-    /* 31 */ {"secutity's", NULL}, /* apostrophe words are left alone */
+    /* 31 */ {"secutity's", NULL},     /* apostrophe words are left alone */
+    /* 32 */ {"sxlxs", NULL},          /* two edits from "sales": too far for a short word */
+    /* 33 */ {"securxtx", "security"}, /* two edits are fine in a longer one */
 };
 
 Test(spell, query_cases)
