@@ -58,8 +58,15 @@ grep -q "^prefix=$prefix\$" "$libdir/pkgconfig/kbsearch.pc" ||
   fail "kbsearch.pc does not name the prefix: $(grep '^prefix=' "$libdir/pkgconfig/kbsearch.pc")"
 
 # --- the program and its manual ------------------------------------------------
-# It runs from the prefix as installed (no LD_LIBRARY_PATH).
+# Installed outside the system's folders it finds the library by its RUNPATH;
+# a build configured for a system prefix (no RUNPATH) is pointed at it here.
 prog=$prefix/bin/kbsearch
+orig_ldpath=${LD_LIBRARY_PATH-}
+if ! LC_ALL=C readelf -d "$prog" | grep -q RUNPATH; then
+  LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  export LD_LIBRARY_PATH
+fi
+ldd "$prog" | grep -q "libkbsearch\.so.* => $prefix/" || fail "installed kbsearch uses another libkbsearch"
 "$prog" --version | grep -q '^kbsearch [0-9]' || fail "kbsearch --version"
 "$prog" --db "$index" --limit 1 "$query" | grep -q "^1\. .*$want" ||
   fail "installed kbsearch found no '$want'"
@@ -82,6 +89,7 @@ if command -v groff >/dev/null 2>&1; then
   [ -z "$warnings" ] || fail "groff warns about kbsearch.1: $warnings"
 fi
 say "manual: every command and option described"
+LD_LIBRARY_PATH=$orig_ldpath
 
 # The example is copied out so that nothing of the source tree is on any path.
 mkdir "$work/example"
