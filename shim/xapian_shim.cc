@@ -241,7 +241,19 @@ int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen
     try {
         std::unique_ptr<xs_db> h(new xs_db());
         if (mode == XS_OPEN_READ) {
-            h->db = new Xapian::Database(path, Xapian::DB_BACKEND_GLASS);
+            /* The constructor reads the revision the version file names, then
+             * that revision's tables; a writer committing meanwhile may recycle
+             * their blocks (DatabaseModifiedError). Opening again reads the
+             * newer revision; a writer cannot outrun a few fresh opens. */
+            for (int tries = 1;; tries++) {
+                try {
+                    h->db = new Xapian::Database(path, Xapian::DB_BACKEND_GLASS);
+                    break;
+                } catch (const Xapian::DatabaseModifiedError &) {
+                    if (tries == 5)
+                        throw;
+                }
+            }
         } else {
             int action = mode == XS_OPEN_WRITE_CREATE ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN;
             /* No DB_NO_SYNC: a crash must leave the last commit intact. */
