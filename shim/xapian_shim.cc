@@ -177,9 +177,8 @@ template <class F> void read_retrying(xs_db *db, F &&read)
 
 int need_writer(xs_db *db)
 {
-    if (db->wdb && db->broken)
-        return set_error(db->err, sizeof db->err, db->broken,
-                         "not saved: an earlier write to the database failed", db->broken_msg);
+    if (db->wdb && db->broken) /* the cause, as the user needs to hear it */
+        return set_error(db->err, sizeof db->err, db->broken, db->broken_msg);
     if (db->wdb)
         return KBS_OK;
     return set_error(db->err, sizeof db->err, KBS_EREADONLY,

@@ -85,8 +85,7 @@ int db_fail_shim(kbs_db *db, int status, const char *what)
     if (status == KBS_EIO)
         return db_fail(db, status,
                        "%s: %s — the disk that holds the index at %s is full (or a file size "
-                       "limit was reached): free some space and run the command again; the index "
-                       "keeps what it had last saved",
+                       "limit was reached): free some space on it",
                        what, xs_db_errmsg(db->xdb), db->path);
     return db_fail(db, status, "%s: %s", what, xs_db_errmsg(db->xdb));
 }
