@@ -75,4 +75,8 @@ int query_parse(const char *q, size_t len, const query_options *opts, stemmer *s
                 query_plan *out, query_error *err);
 void query_plan_free(query_plan *p);
 
+/* Xapian's BM25 idf for a term in tf of ndocs documents (BM25Weight::init,
+ * no relevance set); the title part of a word is rescaled with it. */
+double query_bm25_idf(double ndocs, double tf);
+
 #endif

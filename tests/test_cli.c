@@ -1323,7 +1323,7 @@ Test(cli, explain)
              &out, &err);
     cr_assert_eq(rc, 0, "%s", err);
     cr_assert(strstr(out, "     BM25 k1=0.90 b=0.40"), "%s", out);
-    cr_assert(strstr(out, "x3.00 title weight"), "%s", out);
+    cr_assert(strstr(out, "(title weight x shared idf)"), "%s", out);
 
     rc = run((const char *[]){"--db", "index", "--explain", "--json", "security cooperation", NULL},
              &out, &err);
@@ -1351,8 +1351,8 @@ Test(cli, explain)
 Test(cli, ranking_options_change_scores)
 {
     write_golden_corpus(tu_tmpdir());
-    static const char *const variants[][4] = {
-        /* 1 */ {"--bm25", "1.2,0.75", NULL},
+    static const char *const variants[][5] = {
+        /* 1 */ {"--bm25", "1.5,0.45", "--title-weight", "1.5", NULL},
         /* 2 */ {"--bm25", "0,0", NULL},
         /* 3 */ {"--bm25=2.,1", NULL},
         /* 4 */ {"--bm25", ".5,.25", NULL},
