@@ -64,7 +64,7 @@ static struct env make_env(int with_articles)
     e.db = open_db(e.path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     size_t n = with_articles ? sizeof ARTICLES / sizeof *ARTICLES : 0;
     for (size_t i = 0; i < n; i++) {
-        char key[32];
+        char key[48];
         snprintf(key, sizeof key, "/articles/%zu.txt", i);
         int st = kbs_index_buffer(e.db, key, ARTICLES[i], strlen(ARTICLES[i]), 0, NULL);
         cr_assert_eq(st, KBS_OK, "index %s: %s", key, kbs_db_errmsg(e.db));
