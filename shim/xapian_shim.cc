@@ -235,7 +235,8 @@ int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen
         err[0] = '\0';
     if (!path || !*path || !out)
         return set_error(err, errlen, KBS_EINVAL, "xs_db_open: path and out are required");
-    if (mode != XS_OPEN_READ && mode != XS_OPEN_WRITE && mode != XS_OPEN_WRITE_CREATE)
+    if (mode != XS_OPEN_READ && mode != XS_OPEN_WRITE && mode != XS_OPEN_WRITE_CREATE &&
+        mode != XS_OPEN_SCRATCH)
         return set_error(err, errlen, KBS_EINVAL, "xs_db_open: unknown mode");
     try {
         std::unique_ptr<xs_db> h(new xs_db());
@@ -255,7 +256,12 @@ int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen
             }
         } else {
             int action = mode == XS_OPEN_WRITE_CREATE ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN;
-            /* No DB_NO_SYNC: a crash must leave the last commit intact. */
+            /* An index keeps Xapian's fsync()s: a crash must leave the last
+             * commit intact. A scratch build is thrown away after a crash, so
+             * it needs neither fsync() nor copy-on-write blocks: both only
+             * cost. */
+            if (mode == XS_OPEN_SCRATCH)
+                action = Xapian::DB_CREATE | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS;
             h->wdb = new Xapian::WritableDatabase(path, action | Xapian::DB_BACKEND_GLASS);
             h->db = h->wdb;
         }
@@ -984,4 +990,31 @@ int xs_db_compact(xs_db *db, const char *dest) noexcept
         return KBS_OK;
     }
     XS_CATCH_DB(db)
+}
+
+int xs_compact_merge(const char *const *sources, size_t n, const char *dest, char *err,
+                     size_t errlen) noexcept
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!sources || n == 0 || !dest || !*dest)
+        return set_error(err, errlen, KBS_EINVAL,
+                         "xs_compact_merge: sources and dest are required");
+    for (size_t i = 0; i < n; i++)
+        if (!sources[i] || !*sources[i])
+            return set_error(err, errlen, KBS_EINVAL, "xs_compact_merge: an empty source");
+    try {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++)
+            all.add_database(Xapian::Database(sources[i], Xapian::DB_BACKEND_GLASS));
+        /* Xapian says an overlap of the sources' ids is an InvalidOperationError,
+         * which is a caller's mistake here. */
+        try {
+            all.compact(std::string(dest), Xapian::DBCOMPACT_NO_RENUMBER | Xapian::Compactor::FULL);
+        } catch (const Xapian::InvalidOperationError &e) {
+            return set_error(err, errlen, KBS_EINVAL, "xs_compact_merge", e.get_msg().c_str());
+        }
+        return KBS_OK;
+    }
+    XS_CATCH(err, errlen)
 }

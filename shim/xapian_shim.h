@@ -61,6 +61,10 @@ typedef struct xs_query xs_query;
 #define XS_OPEN_READ 0
 #define XS_OPEN_WRITE 1        /* open an existing database for writing */
 #define XS_OPEN_WRITE_CREATE 2 /* open for writing, creating it if missing */
+/* Create a new database for a temporary build that is merged elsewhere
+ * (xs_compact_merge) and thrown away after: nothing is fsync()ed and blocks
+ * are updated in place, so a crash leaves it unusable. Never for an index. */
+#define XS_OPEN_SCRATCH 3
 
 /* Opens the glass database in folder path (only the glass backend: a stub
  * file or another backend is refused). Writers keep Xapian's fsync()s: crash
@@ -274,6 +278,16 @@ int xs_db_check(const char *path, uint64_t *errors, char **report, char *err,
  * blocks packed full and the document ids kept. The copy is not fsync()ed:
  * the caller syncs it before relying on it. */
 int xs_db_compact(xs_db *db, const char *dest) XS_NOEXCEPT;
+/* Merges the databases in the folders sources[0..n) into one compacted
+ * database in the folder dest (created; it must not hold a database), blocks
+ * packed full: how a build split between processes becomes one index. The
+ * document ids are kept, so the sources must use disjoint ranges of ids
+ * (KBS_EINVAL otherwise). A metadata key held by several sources gets the
+ * value of the first that has it; spelling tables are merged (frequencies
+ * added). The result is not fsync()ed: the caller syncs it before relying
+ * on it. On failure the message goes to err (as for xs_db_open). */
+int xs_compact_merge(const char *const *sources, size_t n, const char *dest, char *err,
+                     size_t errlen) XS_NOEXCEPT;
 
 #ifdef __cplusplus
 }

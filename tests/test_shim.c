@@ -980,3 +980,78 @@ Test(shim, reader_survives_recycled_revision)
     xs_db_close(w);
     free(path);
 }
+
+/* ---- scratch databases and merging (a build split between processes) ---- */
+
+/* Adds SAMPLES[from..to) to a new scratch database at path under ids
+ * first, first + 1, ...; with the metadata key "who" set to who. */
+static void scratch_part(const char *path, size_t from, size_t to, uint32_t first, const char *who)
+{
+    xs_db *db = open_ok(path, XS_OPEN_SCRATCH);
+    for (size_t i = from; i < to; i++) {
+        xs_doc *doc = make_doc(&SAMPLES[i]);
+        cr_assert_eq(xs_db_replace_docid(db, first + (uint32_t)(i - from), doc), KBS_OK, "%s",
+                     xs_db_errmsg(db));
+        xs_doc_free(doc);
+    }
+    cr_assert_eq(xs_db_set_metadata(db, "who", who, strlen(who)), KBS_OK);
+    cr_assert_eq(xs_db_add_spelling(db, "harbour", 7, 2), KBS_OK);
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    xs_db_close(db);
+}
+
+Test(shim, merge_keeps_ids_first_metadata_and_adds_spellings)
+{
+    const char *dir = tu_tmpdir();
+    char *a = tu_path(dir, "a"), *b = tu_path(dir, "b"), *out = tu_path(dir, "out");
+    scratch_part(a, 0, 2, 1, "first");
+    scratch_part(b, 2, NSAMPLES, 10, "second");
+    const char *srcs[] = {a, b};
+    char err[256];
+    cr_assert_eq(xs_compact_merge(srcs, 2, out, err, sizeof err), KBS_OK, "%s", err);
+
+    xs_db *db = open_ok(out, XS_OPEN_READ);
+    uint32_t n = 0, last = 0;
+    cr_assert_eq(xs_db_doc_count(db, &n), KBS_OK);
+    cr_assert_eq(n, NSAMPLES);
+    cr_assert_eq(xs_db_last_docid(db, &last), KBS_OK);
+    cr_assert_eq(last, 10 + NSAMPLES - 3);
+    cr_assert_eq(find_key(db, "a"), 1);
+    cr_assert_eq(find_key(db, "b"), 2);
+    cr_assert_eq(find_key(db, "c"), 10);
+    cr_assert_eq(find_key(db, "e"), 12);
+    char *v = NULL;
+    size_t len = 0;
+    cr_assert_eq(xs_db_get_metadata(db, "who", &v, &len), KBS_OK);
+    cr_assert_str_eq(v, "first");
+    free(v);
+    /* The merged spelling table still knows the word. */
+    char *s = NULL;
+    cr_assert_eq(xs_db_spelling_suggestion(db, "harbuor", 7, 2, &s), KBS_OK);
+    cr_assert_str_eq(s ? s : "", "harbour");
+    free(s);
+    xs_db_close(db);
+    free(a);
+    free(b);
+    free(out);
+}
+
+Test(shim, merge_refuses_overlapping_ids_and_bad_arguments)
+{
+    const char *dir = tu_tmpdir();
+    char *a = tu_path(dir, "a"), *b = tu_path(dir, "b"), *out = tu_path(dir, "out");
+    scratch_part(a, 0, 2, 1, "first");
+    scratch_part(b, 2, 4, 2, "second");
+    const char *srcs[] = {a, b};
+    char err[256];
+    cr_assert_eq(xs_compact_merge(srcs, 2, out, err, sizeof err), KBS_EINVAL);
+    cr_assert_neq(err[0], '\0');
+    cr_assert_eq(xs_compact_merge(NULL, 2, out, err, sizeof err), KBS_EINVAL);
+    cr_assert_eq(xs_compact_merge(srcs, 0, out, err, sizeof err), KBS_EINVAL);
+    const char *missing[] = {a, "/nonexistent/kbs-no-such-db"};
+    int st = xs_compact_merge(missing, 2, out, err, sizeof err);
+    cr_assert(st == KBS_ENOTFOUND || st == KBS_EFOREIGN, "status %d: %s", st, err);
+    free(a);
+    free(b);
+    free(out);
+}
