@@ -107,20 +107,21 @@ static int sync_folder(kbs_db *db, const char *dir)
     return st;
 }
 
-/* Removes what an interrupted compaction of this index left beside it:
- * "<name>.compact-<pid>" folders of processes that are gone. Holding the
- * writer lock, no other compaction of this index can be at work. */
-static void remove_leftovers(const char *parent, const char *name)
+/* Removes what an interrupted run left beside the index called name in
+ * parent: "<name><mark><pid>" folders (and their ".old" companions) of
+ * processes that are gone. Holding the writer lock, no other writer of this
+ * index can be at work. */
+static void remove_leftovers(const char *parent, const char *name, const char *mark)
 {
     DIR *d = opendir(parent);
     if (!d)
         return;
-    size_t n = strlen(name), m = strlen(TMP_MARK);
+    size_t n = strlen(name), m = strlen(mark);
     struct dirent *e;
     buf p = BUF_INIT;
     while ((e = readdir(d))) {
         const char *s = e->d_name;
-        if (strncmp(s, name, n) != 0 || strncmp(s + n, TMP_MARK, m) != 0)
+        if (strncmp(s, name, n) != 0 || strncmp(s + n, mark, m) != 0)
             continue;
         long pid = 0;
         const char *q = s + n + m;
@@ -234,6 +235,123 @@ static int split_path(kbs_db *db, char **parent, char **name)
     return KBS_OK;
 }
 
+void db_remove_tree(const char *path)
+{
+    remove_tree(path, 0);
+}
+
+int db_sibling_path(kbs_db *db, const char *mark, buf *out)
+{
+    char *parent = NULL, *name = NULL;
+    int st = split_path(db, &parent, &name);
+    if (st != KBS_OK)
+        return st;
+    remove_leftovers(parent, name, mark);
+    buf_reset(out);
+    buf_printf(out, "%s/%s%s%ld", parent, name, mark, (long)getpid());
+    free(parent);
+    free(name);
+    return buf_failed(out) ? db_fail(db, KBS_ENOMEM, "out of memory") : KBS_OK;
+}
+
+int db_install_copy(kbs_db *db, const char *copy, uint32_t count)
+{
+    char *parent = NULL, *name = NULL;
+    int st = split_path(db, &parent, &name);
+    if (st != KBS_OK) {
+        remove_tree(copy, 0);
+        return st;
+    }
+    buf aside = BUF_INIT, index = BUF_INIT;
+    buf_printf(&aside, "%s.old", copy);
+    buf_printf(&index, "%s/%s", parent, name);
+    int new_lock = -1, moved_aside = 0, swapped = 0;
+    xs_db *fresh = NULL;
+    if (buf_failed(&aside) || buf_failed(&index)) {
+        st = db_fail(db, KBS_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = sync_folder(db, copy)) != KBS_OK ||
+        (st = lock_new_folder(db, copy, &new_lock)) != KBS_OK)
+        goto out;
+
+    /* A copy that lost articles must never replace the index. */
+    char err[512];
+    uint32_t got = 0;
+    st = xs_db_open(copy, XS_OPEN_READ, &fresh, err, sizeof err);
+    if (st == KBS_OK)
+        st = xs_db_doc_count(fresh, &got);
+    if (st == KBS_OK && got != count)
+        st = KBS_EINTERNAL;
+    else if (st != KBS_OK)
+        st = plain_status(st);
+    if (st != KBS_OK) {
+        st = db_fail(db, st,
+                     "the new copy of the index at %s is not whole (%u of %u articles%s%s); "
+                     "the index is unchanged",
+                     db->path, got, count, fresh ? "" : ": ", fresh ? "" : err);
+        goto out;
+    }
+    xs_db_close(fresh);
+    fresh = NULL;
+
+    if (swap_folders(index.data, copy, aside.data, &moved_aside) != 0) {
+        st = db_fail(db, KBS_EIO, "cannot move the new copy of the index into place at %s: %s",
+                     db->path, strerror(errno));
+        goto out;
+    }
+    swapped = 1;
+    if (fsync_path(parent, O_RDONLY | O_DIRECTORY) != 0) {
+        /* The rename is done; only its durability is in doubt, and either
+         * folder is a whole index should it be lost. */
+    }
+    st = xs_db_open(db->path, XS_OPEN_WRITE, &fresh, err, sizeof err);
+    if (st != KBS_OK) {
+        st = plain_status(st);
+        db_fail(db, st, "cannot open the new copy of the index at %s: %s", db->path, err);
+        goto out;
+    }
+    xs_db_close(db->xdb);
+    db->xdb = fresh;
+    fresh = NULL;
+    close(db->lock_fd);
+    db->lock_fd = new_lock;
+    new_lock = -1;
+    swapped = 0;
+    /* The old index, now under the copy's name (or the aside one). */
+    remove_tree(moved_aside ? aside.data : copy, 0);
+    st = KBS_OK;
+
+out:
+    if (swapped) {
+        if (unswap_folders(index.data, copy, aside.data, moved_aside) != 0) {
+            /* Both copies are whole: say where the old one is, and keep
+             * both. (Renames of folders that were just renamed fail only
+             * when something else moves them meanwhile.) */
+            char keep[sizeof db->errmsg];
+            snprintf(keep, sizeof keep, "%s", db->errmsg);
+            db_fail(db, st,
+                    "%s; and the old index could not be put back: it is at %s (move it back "
+                    "to %s)",
+                    keep, moved_aside ? aside.data : copy, db->path);
+            swapped = -1;
+        } else {
+            fsync_path(parent, O_RDONLY | O_DIRECTORY);
+            swapped = 0;
+        }
+    }
+    xs_db_close(fresh);
+    if (new_lock >= 0)
+        close(new_lock);
+    if (st != KBS_OK && swapped == 0)
+        remove_tree(copy, 0); /* the unfinished or unused copy */
+    buf_free(&aside);
+    buf_free(&index);
+    free(parent);
+    free(name);
+    return st;
+}
+
 int kbs_db_compact(kbs_db *db)
 {
     if (!db)
@@ -250,104 +368,18 @@ int kbs_db_compact(kbs_db *db)
     if ((st = xs_db_doc_count(db->xdb, &count)) != KBS_OK)
         return db_fail_shim(db, st, "counting articles");
 
-    char *parent = NULL, *name = NULL;
-    if ((st = split_path(db, &parent, &name)) != KBS_OK)
+    buf tmp = BUF_INIT;
+    if ((st = db_sibling_path(db, TMP_MARK, &tmp)) != KBS_OK) {
+        buf_free(&tmp);
         return st;
-    remove_leftovers(parent, name);
-    buf tmp = BUF_INIT, aside = BUF_INIT, index = BUF_INIT;
-    buf_printf(&tmp, "%s/%s%s%ld", parent, name, TMP_MARK, (long)getpid());
-    buf_printf(&aside, "%s.old", buf_cstr(&tmp));
-    buf_printf(&index, "%s/%s", parent, name);
-    int new_lock = -1, moved_aside = 0, swapped = 0;
-    xs_db *fresh = NULL;
-    if (buf_failed(&tmp) || buf_failed(&aside) || buf_failed(&index)) {
-        st = db_fail(db, KBS_ENOMEM, "out of memory");
-        goto out;
     }
-
     st = xs_db_compact(db->xdb, tmp.data);
     if (st != KBS_OK) {
         st = db_fail_shim(db, st, "compacting the index");
-        goto out;
+        remove_tree(tmp.data, 0);
+    } else {
+        st = db_install_copy(db, tmp.data, count);
     }
-    if ((st = sync_folder(db, tmp.data)) != KBS_OK ||
-        (st = lock_new_folder(db, tmp.data, &new_lock)) != KBS_OK)
-        goto out;
-
-    /* A copy that lost articles must never replace the index. */
-    char err[512];
-    uint32_t got = 0;
-    st = xs_db_open(tmp.data, XS_OPEN_READ, &fresh, err, sizeof err);
-    if (st == KBS_OK)
-        st = xs_db_doc_count(fresh, &got);
-    if (st == KBS_OK && got != count)
-        st = KBS_EINTERNAL;
-    else if (st != KBS_OK)
-        st = plain_status(st);
-    if (st != KBS_OK) {
-        st = db_fail(db, st,
-                     "the compacted copy of the index at %s is not whole (%u of %u articles%s%s); "
-                     "the index is unchanged",
-                     db->path, got, count, fresh ? "" : ": ", fresh ? "" : err);
-        goto out;
-    }
-    xs_db_close(fresh);
-    fresh = NULL;
-
-    if (swap_folders(index.data, tmp.data, aside.data, &moved_aside) != 0) {
-        st = db_fail(db, KBS_EIO, "cannot move the compacted index into place at %s: %s", db->path,
-                     strerror(errno));
-        goto out;
-    }
-    swapped = 1;
-    if (fsync_path(parent, O_RDONLY | O_DIRECTORY) != 0) {
-        /* The rename is done; only its durability is in doubt, and either
-         * folder is a whole index should it be lost. */
-    }
-    st = xs_db_open(db->path, XS_OPEN_WRITE, &fresh, err, sizeof err);
-    if (st != KBS_OK) {
-        st = plain_status(st);
-        db_fail(db, st, "cannot open the compacted index at %s: %s", db->path, err);
-        goto out;
-    }
-    xs_db_close(db->xdb);
-    db->xdb = fresh;
-    fresh = NULL;
-    close(db->lock_fd);
-    db->lock_fd = new_lock;
-    new_lock = -1;
-    swapped = 0;
-    /* The old index, now under the temporary name (or the aside one). */
-    remove_tree(moved_aside ? aside.data : tmp.data, 0);
-    st = KBS_OK;
-
-out:
-    if (swapped) {
-        if (unswap_folders(index.data, tmp.data, aside.data, moved_aside) != 0) {
-            /* Both copies are whole: say where the old one is, and keep
-             * both. (Renames of folders that were just renamed fail only
-             * when something else moves them meanwhile.) */
-            char keep[sizeof db->errmsg];
-            snprintf(keep, sizeof keep, "%s", db->errmsg);
-            db_fail(db, st,
-                    "%s; and the old index could not be put back: it is at %s (move it back "
-                    "to %s)",
-                    keep, moved_aside ? aside.data : tmp.data, db->path);
-            swapped = -1;
-        } else {
-            fsync_path(parent, O_RDONLY | O_DIRECTORY);
-            swapped = 0;
-        }
-    }
-    xs_db_close(fresh);
-    if (new_lock >= 0)
-        close(new_lock);
-    if (st != KBS_OK && swapped == 0)
-        remove_tree(tmp.data, 0); /* the unfinished or unused copy */
     buf_free(&tmp);
-    buf_free(&aside);
-    buf_free(&index);
-    free(parent);
-    free(name);
     return st;
 }

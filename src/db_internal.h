@@ -21,7 +21,7 @@ struct kbs_db {
     int lock_fd; /* our writer lock (kbsearch.lock), -1 for readers */
     stemmer *stem;
     docstore *store;
-    spell_collector *spell; /* words of the uncommitted articles; NULL for readers */
+    spell_collector *spell;   /* words of the uncommitted articles; NULL for readers */
     uint32_t pending;         /* documents changed since the last commit */
     int64_t text_bytes_delta; /* running totals not yet written to metadata */
     int64_t store_bytes_delta;
@@ -48,5 +48,20 @@ int db_meta_u64(kbs_db *db, const char *key, uint64_t *out);
 /* Splits a SLOT_META value into fields (pointers into v, which is modified:
  * separators become NULs). Missing fields point at "". */
 void db_split_meta(char *v, size_t len, const char *fields[MF_COUNT]);
+
+/* ---- replacing the index with a new copy of it (compact.c) ---- */
+
+/* Sets out to "<parent>/<name><mark><pid>", a new folder beside the index
+ * (which is "<parent>/<name>"), after removing the ones with this mark that
+ * processes now gone left there. Needs the writer lock. */
+int db_sibling_path(kbs_db *db, const char *mark, buf *out);
+/* Makes copy, a whole index in a folder beside the index written by this
+ * process, the index: syncs it, checks that it holds count articles, swaps
+ * it in atomically with the writer lock kept, reopens the handle on it and
+ * removes the old index. On failure the index is unchanged (and open) and
+ * copy is removed. */
+int db_install_copy(kbs_db *db, const char *copy, uint32_t count);
+/* Removes a folder and everything under it (best effort). */
+void db_remove_tree(const char *path);
 
 #endif
