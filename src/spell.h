@@ -2,10 +2,14 @@
  * vocabulary.
  *
  * The index holds stems, which are no use as suggestions ("secur"), so the
- * surface words of titles and bodies are also kept in Xapian's spelling
- * table, with how often they were seen. While a batch is indexed, a collector
- * counts its words in memory; at commit each distinct word goes to Xapian
- * once, so the cost is one table update per word per batch, not per token.
+ * surface words of titles and bodies also go to Xapian's spelling table,
+ * which finds the words a few edits away from a misspelling. Feeding it is
+ * costly (each new word updates a list per letter trigram, and each update
+ * rewrites that list), so a collector counts the words in memory while
+ * articles are indexed, and at each commit hands Xapian the words it has seen
+ * at least SPELL_MIN_SEEN times, each word once per collector: a word seen
+ * once in the whole run is most likely a typo or a stray name, and
+ * re-sending a known word would only refine its count.
  *
  * At query time a word that the index barely knows is replaced by the
  * spelling table's nearest word, if that word's stem is much more common.
@@ -23,6 +27,9 @@
  * correct safely; longer ones are mostly compounds or junk. */
 #define SPELL_MIN_BYTES 3
 #define SPELL_MAX_BYTES 24
+/* Sightings (in titles and bodies, since the collector was made) before a
+ * word is handed to the spelling table. */
+#define SPELL_MIN_SEEN 2
 
 /* At most this many query words are looked up, so a query of any length
  * costs a bounded number of index reads. */
@@ -36,16 +43,18 @@ void spell_collector_free(spell_collector *c);
 
 /* Counts one word of a document, as tokenize() reports it (folded text and
  * flags), if it is one a suggestion may offer; other words are ignored. When
- * the collector is full it is first flushed into db, so memory stays bounded
- * however long a batch runs. Returns KBS_OK, KBS_ENOMEM or a shim status. */
+ * the collector is full it hands over what is due to db and starts afresh,
+ * so memory stays bounded however long a run is. Returns KBS_OK, KBS_ENOMEM
+ * or a shim status. */
 int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, unsigned flags);
 
-/* Hands the counted words to db's spelling table (to be committed with the
- * documents) and empties the collector, also on failure (a retry must not
- * count a word twice). Returns KBS_OK or a shim status. */
+/* Hands the words seen SPELL_MIN_SEEN times to db's spelling table (to be
+ * committed with the documents). Words seen fewer times are kept for later
+ * batches. c may be NULL (a reader). Returns KBS_OK or a shim status; on
+ * failure the collector is emptied (a retry must not count a word twice). */
 int spell_flush(spell_collector *c, xs_db *db);
 
-/* Distinct words waiting in the collector. */
+/* Distinct words counted and not handed over yet. */
 size_t spell_pending(const spell_collector *c);
 
 /*
