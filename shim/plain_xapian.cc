@@ -122,7 +122,8 @@ extern "C" int xp_index_open(const char *path, xp_index **out, char *err, size_t
     }
 }
 
-extern "C" int xp_index_add(xp_index *ix, const char *text, size_t len) noexcept
+extern "C" int xp_index_add_dated(xp_index *ix, const char *text, size_t len,
+                                  const char *yyyymmdd) noexcept
 {
     if (ix == nullptr || (text == nullptr && len > 0))
         return KBS_EINVAL;
@@ -131,6 +132,9 @@ extern "C" int xp_index_add(xp_index *ix, const char *text, size_t len) noexcept
         std::string s(text == nullptr ? "" : text, len);
         Xapian::Document doc;
         doc.set_data(s);
+        // YYYYMMDD sorts as a string, which is what RangeProcessor compares.
+        if (yyyymmdd != nullptr)
+            doc.add_value(0, yyyymmdd);
         ix->tg.set_document(doc);
         ix->tg.index_text(s);
         ix->db.add_document(doc);
@@ -138,6 +142,11 @@ extern "C" int xp_index_add(xp_index *ix, const char *text, size_t len) noexcept
     } catch (...) {
         return fail(ix->errmsg, sizeof ix->errmsg);
     }
+}
+
+extern "C" int xp_index_add(xp_index *ix, const char *text, size_t len) noexcept
+{
+    return xp_index_add_dated(ix, text, len, nullptr);
 }
 
 extern "C" const char *xp_index_errmsg(const xp_index *ix) noexcept
@@ -186,6 +195,8 @@ extern "C" int xp_db_open(const char *path, xp_db **out, char *err, size_t errle
         db->qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
         db->qp.set_default_op(Xapian::Query::OP_AND);
         db->qp.set_database(db->db);
+        // Reference-counted: the QueryParser frees it.
+        db->qp.add_rangeprocessor((new Xapian::RangeProcessor(0))->release());
         *out = db;
         return KBS_OK;
     } catch (...) {
@@ -223,6 +234,13 @@ extern "C" void xp_results_clear(xp_results *r) noexcept
 extern "C" int xp_search(xp_db *db, const char *query, size_t query_len, uint32_t limit,
                          int with_snippets, xp_results *out) noexcept
 {
+    return xp_search_checked(db, query, query_len, limit, with_snippets, 0, out);
+}
+
+extern "C" int xp_search_checked(xp_db *db, const char *query, size_t query_len, uint32_t limit,
+                                 int with_snippets, uint32_t check_at_least,
+                                 xp_results *out) noexcept
+{
     if (db == nullptr || out == nullptr || (query == nullptr && query_len > 0))
         return KBS_EINVAL;
     db->errmsg[0] = '\0';
@@ -231,11 +249,13 @@ extern "C" int xp_search(xp_db *db, const char *query, size_t query_len, uint32_
     out->hits = nullptr;
     xp_results res = {0, 0, nullptr};
     try {
-        Xapian::Query q = db->qp.parse_query(std::string(query == nullptr ? "" : query, query_len));
+        Xapian::Query q = db->qp.parse_query(std::string(query == nullptr ? "" : query, query_len),
+                                             Xapian::QueryParser::FLAG_DEFAULT |
+                                                 Xapian::QueryParser::FLAG_WILDCARD);
         Xapian::Enquire enq(db->db);
         enq.set_query(q);
         enq.set_weighting_scheme(Xapian::BM25Weight());
-        Xapian::MSet mset = enq.get_mset(0, limit);
+        Xapian::MSet mset = enq.get_mset(0, limit, check_at_least);
         res.estimated = mset.get_matches_estimated();
         if (mset.size() > 0) {
             res.hits = static_cast<xp_hit *>(std::calloc(mset.size(), sizeof(xp_hit)));

@@ -49,6 +49,15 @@ int xp_index_open(const char *path, xp_index **out, char *err, size_t errlen) XP
  */
 int xp_index_add(xp_index *ix, const char *text, size_t len) XP_NOEXCEPT;
 
+/*
+ * As xp_index_add(), and the written date `yyyymmdd` (8 digits, or NULL for
+ * none) in value slot 0, where the QueryParser's range "A..B" filters on it:
+ * the tutorial's way of filtering by date. Not counted in bench_index, which
+ * indexes text only.
+ */
+int xp_index_add_dated(xp_index *ix, const char *text, size_t len,
+                       const char *yyyymmdd) XP_NOEXCEPT;
+
 /* The detail of the last error on this handle, or "". */
 const char *xp_index_errmsg(const xp_index *ix) XP_NOEXCEPT;
 
@@ -83,7 +92,9 @@ typedef struct xp_results {
 } xp_results;
 
 /*
- * Parses `query` (query_len bytes) with QueryParser and returns the best
+ * Parses `query` (query_len bytes) with QueryParser (its default flags plus
+ * FLAG_WILDCARD, so that "secur*" is a prefix; a range "20080101..20081231"
+ * filters on value slot 0, see xp_index_add_dated) and returns the best
  * `limit` hits into *out; with `with_snippets` non-zero each hit gets
  * MSet::snippet() of its document data (200 characters, English stemmer).
  * On success the caller releases *out with xp_results_clear(); on failure
@@ -92,6 +103,14 @@ typedef struct xp_results {
  */
 int xp_search(xp_db *db, const char *query, size_t query_len, uint32_t limit, int with_snippets,
               xp_results *out) XP_NOEXCEPT;
+
+/*
+ * As xp_search(), with Xapian's check_at_least: with the number of documents
+ * in the database, out->estimated is the exact number of matches (0 is
+ * Xapian's default, what xp_search() uses).
+ */
+int xp_search_checked(xp_db *db, const char *query, size_t query_len, uint32_t limit,
+                      int with_snippets, uint32_t check_at_least, xp_results *out) XP_NOEXCEPT;
 
 /* Frees what xp_search() handed back and empties *r. NULL is fine. */
 void xp_results_clear(xp_results *r) XP_NOEXCEPT;
