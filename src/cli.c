@@ -865,6 +865,114 @@ static int cmd_stats(const cli_args *a, const char *dbdir)
     return CLI_EXIT_OK;
 }
 
+/* --- check, compact ------------------------------------------------------- */
+
+/* The index folder as people read it: resolved, valid UTF-8 (free()). */
+static char *display_folder(const char *dbdir)
+{
+    char *real = realpath(dbdir, NULL);
+    char *folder =
+        real ? cli_utf8_repair(real, strlen(real)) : cli_utf8_repair(dbdir, strlen(dbdir));
+    free(real);
+    return folder;
+}
+
+static int cmd_check(const cli_args *a, const char *dbdir)
+{
+    if (a->nwords > 0)
+        return cli_usage_error(stderr, CLI_CMD_CHECK, "check takes no arguments, not '%s'",
+                               a->words[0]);
+    kbs_db *db = NULL;
+    int rc = open_db(dbdir, KBS_OPEN_READ, &db);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    kbs_check_report *r = malloc(sizeof *r);
+    int st = r ? kbs_db_check(db, r) : KBS_ENOMEM;
+    if (st != KBS_OK) {
+        rc = fail("cannot check the index at %s: %s", dbdir,
+                  *kbs_db_errmsg(db) ? kbs_db_errmsg(db) : kbs_strerror(st));
+        kbs_db_close(db);
+        free(r);
+        return rc;
+    }
+    kbs_db_close(db);
+    char *folder = display_folder(dbdir);
+    if (!folder) {
+        free(r);
+        return fail_nomem();
+    }
+    char size[32];
+    cli_format_size(r->text_bytes, size, sizeof size);
+    printf("Index:       %s\n", folder);
+    printf("Articles:    %llu, each with its id, fields and state; every stored copy\n"
+           "             decompressed and verified (%s of text)\n",
+           (unsigned long long)r->documents, size);
+    printf("Index-wide:  format, counts, running totals, Xapian's check of its tables\n");
+    if (r->problems == 0) {
+        printf("Problems:    none\n");
+    } else {
+        printf("Problems:    %llu\n", (unsigned long long)r->problems);
+        /* Each line names an article or a table; indented under the count. */
+        for (const char *line = r->message; *line;) {
+            size_t n = strcspn(line, "\n");
+            fputs("  ", stdout);
+            cli_put_text(stdout, line, n);
+            fputc('\n', stdout);
+            line += n + (line[n] == '\n');
+        }
+        fflush(stdout);
+        rc = fail("the index at %s has %llu %s — index the articles' folder again "
+                  "('kbsearch index FOLDER') to store damaged articles afresh, or index it "
+                  "into a new folder (--db DIR) if problems remain",
+                  folder, (unsigned long long)r->problems,
+                  r->problems == 1 ? "problem" : "problems");
+    }
+    free(folder);
+    free(r);
+    return rc;
+}
+
+static int cmd_compact(const cli_args *a, const char *dbdir)
+{
+    if (a->nwords > 0)
+        return cli_usage_error(stderr, CLI_CMD_COMPACT, "compact takes no arguments, not '%s'",
+                               a->words[0]);
+    kbs_db *db = NULL;
+    int rc = open_db(dbdir, KBS_OPEN_WRITE, &db);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    kbs_stats before, after;
+    int st = kbs_db_stats(db, &before);
+    if (st == KBS_OK)
+        st = kbs_db_compact(db);
+    if (st == KBS_OK)
+        st = kbs_db_stats(db, &after);
+    if (st != KBS_OK)
+        rc = fail("cannot compact the index at %s: %s", dbdir,
+                  *kbs_db_errmsg(db) ? kbs_db_errmsg(db) : kbs_strerror(st));
+    int cst = kbs_db_close(db);
+    if (rc == CLI_EXIT_OK && cst != KBS_OK)
+        rc = fail("cannot close the index at %s: %s", dbdir, kbs_strerror(cst));
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    char *folder = display_folder(dbdir);
+    if (!folder)
+        return fail_nomem();
+    char b[32], c[32];
+    cli_format_size(before.index_bytes, b, sizeof b);
+    cli_format_size(after.index_bytes, c, sizeof c);
+    printf("Index:       %s\n", folder);
+    printf("Articles:    %llu\n", (unsigned long long)after.documents);
+    printf("Before:      %s\n", b);
+    printf("After:       %s", c);
+    if (before.index_bytes > 0)
+        printf(" (%.0f%% of before)",
+               100.0 * (double)after.index_bytes / (double)before.index_bytes);
+    printf("\n");
+    free(folder);
+    return CLI_EXIT_OK;
+}
+
 /* --- main ------------------------------------------------------------------- */
 
 static int cmd_help(const cli_args *a)
@@ -876,8 +984,8 @@ static int cmd_help(const cli_args *a)
     int cmd = cli_cmd_lookup(a->words[0]);
     if (cmd < 0 || a->nwords > 1)
         return cli_usage_error(stderr, -1,
-                               "no command '%s' — the commands are search, index, show, stats "
-                               "and help",
+                               "no command '%s' — the commands are search, index, show, stats, "
+                               "check, compact and help",
                                a->words[a->nwords > 1 && cmd >= 0 ? 1 : 0]);
     cli_help(stdout, cmd);
     return CLI_EXIT_OK;
@@ -912,6 +1020,12 @@ static int run(const cli_args *a)
         break;
     case CLI_CMD_STATS:
         rc = cmd_stats(a, dbdir);
+        break;
+    case CLI_CMD_CHECK:
+        rc = cmd_check(a, dbdir);
+        break;
+    case CLI_CMD_COMPACT:
+        rc = cmd_compact(a, dbdir);
         break;
     default:
         rc = cmd_search(a, dbdir);

@@ -27,6 +27,8 @@ enum cli_cmd {
     CLI_CMD_INDEX,
     CLI_CMD_SHOW,
     CLI_CMD_STATS,
+    CLI_CMD_CHECK,
+    CLI_CMD_COMPACT,
     CLI_CMD_HELP,
     CLI_NCMDS
 };

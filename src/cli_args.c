@@ -188,11 +188,50 @@ static const char STATS_HELP[] =
     "\n"
     "Exit status: 0 success, 2 no index or failure.\n";
 
+static const char CHECK_HELP[] =
+    "Usage: kbsearch check [OPTIONS]\n"
+    "\n"
+    "Verifies the index and lists what is wrong with it, if anything: that\n"
+    "every article has its id, fields and state, that every copy kept for\n"
+    "'show' decompresses to the bytes that were indexed (length and checksum),\n"
+    "that the counts and totals add up, and that Xapian's own check of its\n"
+    "tables passes. It reads the whole index once.\n"
+    "\n"
+    "Options:\n"
+    "      --db DIR              check the index in DIR (see 'kbsearch --help')\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Example:\n"
+    "  kbsearch check\n"
+    "\n"
+    "Exit status: 0 no problem found, 2 problems found (each is listed), no\n"
+    "index, or failure.\n";
+
+static const char COMPACT_HELP[] =
+    "Usage: kbsearch compact [OPTIONS]\n"
+    "\n"
+    "Rewrites the index, and the copies of the articles it keeps, in their\n"
+    "smallest and fastest form, and prints its size before and after: worth it\n"
+    "once a large archive is indexed, or after many updates. The new copy is\n"
+    "written beside the index folder and then takes its place in one step, so\n"
+    "the disk needs room for it for a while; should anything go wrong, the old\n"
+    "index stays as it was. Searching works meanwhile; 'index' has to wait.\n"
+    "\n"
+    "Options:\n"
+    "      --db DIR              compact the index in DIR (see 'kbsearch --help')\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Example:\n"
+    "  kbsearch compact\n"
+    "\n"
+    "Exit status: 0 compacted, 2 no index, another process updating it, or\n"
+    "failure.\n";
+
 static const char HELP_HELP[] =
     "Usage: kbsearch help [COMMAND]\n"
     "\n"
-    "Shows the help of the program, or of COMMAND: search, index, show, stats\n"
-    "or help. 'kbsearch COMMAND --help' does the same.\n"
+    "Shows the help of the program, or of COMMAND: search, index, show, stats,\n"
+    "check, compact or help. 'kbsearch COMMAND --help' does the same.\n"
     "\n"
     "Example:\n"
     "  kbsearch help index\n"
@@ -204,6 +243,8 @@ static const char PROGRAM_HELP[] =
     "       kbsearch index [OPTIONS] FOLDER\n"
     "       kbsearch show [OPTIONS] ID|PATH\n"
     "       kbsearch stats [OPTIONS]\n"
+    "       kbsearch check [OPTIONS]\n"
+    "       kbsearch compact [OPTIONS]\n"
     "       kbsearch help [COMMAND]\n"
     "\n"
     "Searches an offline archive of news articles. Index a folder of articles\n"
@@ -216,6 +257,8 @@ static const char PROGRAM_HELP[] =
     "                            index up to date with it\n"
     "  show ID|PATH              print an indexed article exactly as it was\n"
     "  stats                     describe the index: articles, sizes, dates\n"
+    "  check                     verify the index and list what is wrong\n"
+    "  compact                   rewrite the index in its smallest form\n"
     "  help [COMMAND]            show this help, or the help of COMMAND\n"
     "\n"
     "Options may come before or after the command and its arguments; '--'\n"
@@ -246,6 +289,8 @@ static const cmd_info CMDS[CLI_NCMDS] = {
     [CLI_CMD_INDEX] = {"index", GIVEN_DB | GIVEN_MAX_FILE_SIZE, INDEX_HELP},
     [CLI_CMD_SHOW] = {"show", GIVEN_DB, SHOW_HELP},
     [CLI_CMD_STATS] = {"stats", GIVEN_DB | GIVEN_JSON, STATS_HELP},
+    [CLI_CMD_CHECK] = {"check", GIVEN_DB, CHECK_HELP},
+    [CLI_CMD_COMPACT] = {"compact", GIVEN_DB, COMPACT_HELP},
     [CLI_CMD_HELP] = {"help", 0, HELP_HELP},
 };
 

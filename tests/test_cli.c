@@ -800,8 +800,8 @@ Test(cli, usage_errors)
          "Try 'kbsearch stats --help'."},
         /* 23 */
         {{"help", "nope", NULL},
-         "kbsearch: no command 'nope' — the commands are search, index, show, stats "
-         "and help",
+         "kbsearch: no command 'nope' — the commands are search, index, show, stats, "
+         "check, compact and help",
          "Try 'kbsearch --help'."},
         /* 24 */
         {{"search", "--max-file-size", "1M", "news", NULL},
