@@ -609,32 +609,62 @@ Test(compact, readers_keep_working, .timeout = 120)
     free_fixture(&f);
 }
 
+/* What the child of failure_leaves_the_old_index found. */
+struct failed_compaction {
+    int open_st, compact_st, problems, index_st, close_st;
+    char msg[1100];
+};
+
 /* A compaction that cannot finish (here: a file size limit) leaves the old
- * index in place, whole, and the handle still at work on it. */
+ * index in place, whole, and the handle still at work on it. It runs in a
+ * child process: Xapian 1.4.22 leaks what a failed compaction had allocated,
+ * and a leak checker would blame this test; _exit() skips the checker. */
 Test(compact, failure_leaves_the_old_index, .timeout = 120)
 {
     struct fixture f = churned_fixture();
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
-    kbs_stats before;
-    cr_assert_eq(kbs_db_stats(db, &before), KBS_OK);
-    signal(SIGXFSZ, SIG_IGN);
-    struct rlimit old, small;
-    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
-    small = old;
-    small.rlim_cur = 16384; /* the soft limit only, so that it can be raised again */
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
-    int st = kbs_db_compact(db);
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
-    cr_assert_eq(st, KBS_EIO, "%s: %s", kbs_strerror(st), kbs_db_errmsg(db));
-    cr_assert_not_null(strstr(kbs_db_errmsg(db), "File too large"), "%s", kbs_db_errmsg(db));
-    cr_assert_not_null(strstr(kbs_db_errmsg(db), f.db), "%s", kbs_db_errmsg(db));
+    write_article(&f, 9, 3); /* for the handle to index after the failure */
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        struct failed_compaction r;
+        memset(&r, 0, sizeof r);
+        kbs_db *db = NULL;
+        r.open_st = kbs_db_open(f.db, KBS_OPEN_WRITE, &db, NULL);
+        if (r.open_st == KBS_OK) {
+            signal(SIGXFSZ, SIG_IGN);
+            struct rlimit old, small;
+            getrlimit(RLIMIT_FSIZE, &old);
+            small = old;
+            small.rlim_cur = 16384; /* the soft limit only, so that it can be raised again */
+            setrlimit(RLIMIT_FSIZE, &small);
+            r.compact_st = kbs_db_compact(db);
+            setrlimit(RLIMIT_FSIZE, &old);
+            snprintf(r.msg, sizeof r.msg, "%s", kbs_db_errmsg(db));
+            kbs_check_report rep;
+            r.problems = kbs_db_check(db, &rep) == KBS_OK ? (int)rep.problems : -1;
+            r.index_st = kbs_index_dir(db, f.dir, NULL, NULL);
+            r.close_st = kbs_db_close(db);
+        }
+        _exit(write(fds[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+    }
+    close(fds[1]);
+    struct failed_compaction r;
+    cr_assert_eq(read(fds[0], &r, sizeof r), (ssize_t)sizeof r);
+    close(fds[0]);
+    int status = 0;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert_eq(r.open_st, KBS_OK);
+    cr_assert_eq(r.compact_st, KBS_EIO, "%s: %s", kbs_strerror(r.compact_st), r.msg);
+    cr_assert_not_null(strstr(r.msg, "File too large"), "%s", r.msg);
+    cr_assert_not_null(strstr(r.msg, f.db), "%s", r.msg);
+    cr_assert_eq(r.problems, 0, "the old index has problems after the failure");
+    cr_assert_eq(r.index_st, KBS_OK, "the handle no longer writes");
+    cr_assert_eq(r.close_st, KBS_OK);
     cr_assert_eq(count_siblings(&f), 0, "the unfinished copy was left beside the index");
+    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
     assert_sound(db, f.n);
-    assert_every_article(db, &f, NULL);
-    write_article(&f, 9, 3);
-    cr_assert_eq(kbs_index_dir(db, f.dir, NULL, NULL), KBS_OK, "%s", kbs_db_errmsg(db));
-    cr_assert_eq(kbs_db_close(db), KBS_OK);
-    db = open_db(f.db, KBS_OPEN_READ);
     assert_every_article(db, &f, NULL);
     kbs_db_close(db);
     free_fixture(&f);
