@@ -386,7 +386,10 @@ typedef struct kbs_check_report {
  *
  * It reads every article, so it takes about as long as reading the whole
  * store. On a writable handle the articles checked include changes not yet
- * committed, while Xapian's table check covers the last commit.
+ * committed, while Xapian's table check covers the last commit. Run it on a
+ * read-only handle while no other process indexes: a writer that commits
+ * meanwhile changes the index under the check, which may then report
+ * articles that were only being replaced (check again to tell).
  *
  * Finding problems is not a failure: the call returns KBS_OK and
  * report_out->problems says how many (then run 'kbsearch index' on the
