@@ -307,6 +307,32 @@ static int check_format(kbs_db *db, int created, char **msg)
     return KBS_OK;
 }
 
+/* Sets the store's compression dictionary, if the index has one: records
+ * packed with it name it, and cannot be read without it. */
+static int load_dict(kbs_db *db, char **msg)
+{
+    char *v = NULL;
+    size_t len = 0;
+    int st = xs_db_get_metadata(db->xdb, META_ZDICT, &v, &len);
+    if (st != KBS_OK) {
+        set_msg(msg, "cannot read the index at %s: %s", db->path, xs_db_errmsg(db->xdb));
+        return st;
+    }
+    if (!v)
+        return KBS_OK;
+    int r = docstore_set_dict(db->store, v, len);
+    free(v);
+    if (r != 0) {
+        set_msg(msg,
+                "the compression dictionary of the index at %s is damaged (or memory ran "
+                "out); index your articles again into a new folder",
+                db->path);
+        return KBS_ECORRUPT;
+    }
+    db->has_dict = 1;
+    return KBS_OK;
+}
+
 static void db_destroy(kbs_db *db)
 {
     if (!db)
@@ -338,7 +364,8 @@ int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg
     db->error_offset = (size_t)-1;
     db->writable = writable;
     db->path = strdup(path);
-    if (!db->path || stemmer_new("english", &db->stem) != 0 || docstore_new(0, &db->store) != 0 ||
+    if (!db->path || stemmer_new("english", &db->stem) != 0 ||
+        docstore_new(STORE_LEVEL, &db->store) != 0 ||
         (writable && spell_collector_new(&db->spell) != KBS_OK)) {
         db_destroy(db);
         return KBS_ENOMEM;
@@ -397,7 +424,8 @@ int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg
         db_destroy(db);
         return st;
     }
-    if ((st = check_format(db, created, errmsg_out)) != KBS_OK) {
+    if ((st = check_format(db, created, errmsg_out)) != KBS_OK ||
+        (st = load_dict(db, errmsg_out)) != KBS_OK) {
         db_destroy(db);
         return st;
     }

@@ -14,6 +14,10 @@
 #include "stem.h"
 #include "xapian_shim.h"
 
+/* The zstd level of the store: with the dictionary, level 5 makes the store
+ * 4% smaller than level 3 and still packs at ~30 MB/s. */
+#define STORE_LEVEL 5
+
 struct kbs_db {
     xs_db *xdb;
     char *path; /* the index folder */
@@ -25,7 +29,12 @@ struct kbs_db {
     uint32_t pending;         /* documents changed since the last commit */
     int64_t text_bytes_delta; /* running totals not yet written to metadata */
     int64_t store_bytes_delta;
-    size_t error_offset; /* of the last KBS_EQUERY, else (size_t)-1 */
+    int has_dict; /* the store's dictionary is set (META_ZDICT) */
+    /* Parallel builds (index.c); 0 means the default. For tests and tuning. */
+    uint32_t parallel_min_files;   /* fewest new files for one */
+    uint32_t parallel_chunk_files; /* new files per scratch database */
+    unsigned workers;              /* worker processes */
+    size_t error_offset;           /* of the last KBS_EQUERY, else (size_t)-1 */
     char errmsg[1024];
 };
 

@@ -8,10 +8,14 @@
 #define KBS_SCHEMA_H
 
 /* Bumped whenever the layout below changes incompatibly; checked at open. */
-#define SCHEMA_FORMAT "1"
+#define SCHEMA_FORMAT "2" /* 2: records may need the store's dictionary (META_ZDICT) */
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"
+/* The zstd dictionary of the store (its records name it by its id), trained
+ * on the first articles indexed; absent while there are too few. In the
+ * database, so a remote shard serves it with the records. */
+#define META_ZDICT "kbs.zdict.1"
 
 /* Term prefixes (Xapian's conventions where they exist). Unprefixed terms are
  * the stems of body words, with positions; title words are only under
