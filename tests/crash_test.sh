@@ -341,18 +341,26 @@ phase_crash() {
     rm -rf "$WORK/timing"
     say "indexing them all takes $range ms; killing at random moments"
 
-    local round=0 rc delay completed=0 fresh=1 killer t0=$SECONDS
+    # After four kills in a row a run is left to finish, so that the kills
+    # spread over first indexing, updates and removals alike.
+    local round=0 rc delay completed=0 fresh=1 killer t0=$SECONDS streak=0
     while [ "$kills" -lt "$WANT_KILLS" ] && [ $((SECONDS - t0)) -lt 900 ]; do
         round=$((round + 1))
         rand $((range * 11 / 10 + 10))
         delay=$R
+        [ "$streak" -ge 4 ] && delay=$((3600 * 1000))
         ms0=$(date +%s%3N)
         "$KBS" --db "$DB" index "$CORPUS" >"$WORK/index.out" 2>"$WORK/index.err" &
         INDEXER_PID=$!
+        # The killer: TERM (once the run is over) stops it and its sleep, which
+        # must not outlive it holding our output open.
         (
-            sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+            trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+            sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))" &
+            nap=$!
+            wait "$nap"
             kill -9 "$INDEXER_PID" 2>/dev/null
-        ) &
+        ) >/dev/null 2>&1 &
         killer=$!
         { wait "$INDEXER_PID"; } 2>/dev/null # (bash would report "Killed")
         rc=$?
@@ -362,10 +370,12 @@ phase_crash() {
         INDEXER_PID=
         if [ "$rc" = 137 ]; then
             kills=$((kills + 1))
+            streak=$((streak + 1))
             fresh=0
             check_index "$DB" "after kill $kills (round $round, at $delay ms)"
         elif [ "$rc" = 0 ]; then
             completed=$((completed + 1))
+            streak=0
             [ "$fresh" = 1 ] && range=$((ms1 - ms0))
             check_index "$DB" "after a complete run (round $round)" && mutate
             fresh=1
