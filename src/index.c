@@ -34,8 +34,10 @@
  * 1,000. A scratch commit costs no fsync(). */
 #define SCRATCH_BATCH_DOCS 250
 /* A batch is also committed once it holds this much text, so that memory
- * stays bounded whatever the articles' sizes. */
-#define BATCH_MAX_BYTES (64u * 1024 * 1024)
+ * stays bounded whatever the articles' sizes: Xapian's inverter takes about
+ * ten times the text, so a process stays well under 300 MB (and a parallel
+ * build, a parent and two workers, under 1 GB). */
+#define BATCH_MAX_BYTES (16u * 1024 * 1024)
 #define MAX_STORED_TITLE 400
 
 void kbs_index_options_init(kbs_index_options *opts)
@@ -1083,6 +1085,14 @@ static void gather_events(struct run *r, const struct par *p, struct gather *g, 
         if (poll(pf, n, -1) < 0) {
             if (errno == EINTR)
                 continue;
+            /* Stop the workers: once their pipes are closed (by the
+             * caller), a write kills them. */
+            if (g->status == KBS_OK) {
+                g->status = KBS_EIO;
+                snprintf(g->errmsg, sizeof g->errmsg, "waiting for the worker processes: %s",
+                         strerror(errno));
+            }
+            atomic_store(&p->sh->stop, 1);
             break;
         }
         for (unsigned w = 0; w < n; w++) {
