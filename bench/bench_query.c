@@ -1378,8 +1378,9 @@ static void agreement(const struct config *cfg, struct engines *en, struct qset 
 /* ---- whole processes and cold caches ---- */
 
 /* Runs `kbsearch --db DB QUERY` with its output thrown away; the wall time
- * from fork to reaping, and the child's peak RSS from wait4(). */
-static int run_process(const char *cli, const char *db, const char *query, double *ms, long *rss_kb)
+ * from fork to reaping, and the child's CPU time and peak RSS from wait4(). */
+static int run_process(const char *cli, const char *db, const char *query, double *ms,
+                       double *cpu_ms, long *rss_kb)
 {
     fflush(NULL);
     double t0 = now_seconds();
@@ -1401,6 +1402,8 @@ static int run_process(const char *cli, const char *db, const char *query, doubl
     while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
         ;
     *ms = (now_seconds() - t0) * 1000.0;
+    *cpu_ms = (double)ru.ru_utime.tv_sec * 1e3 + (double)ru.ru_utime.tv_usec / 1e3 +
+              (double)ru.ru_stime.tv_sec * 1e3 + (double)ru.ru_stime.tv_usec / 1e3;
     *rss_kb = ru.ru_maxrss;
     /* 1 is "nothing found", a normal answer. */
     return WIFEXITED(status) && WEXITSTATUS(status) <= 1 ? 0 : -1;
@@ -1467,10 +1470,10 @@ static const struct query *nth_mixed(struct qset sets[C_COUNT], size_t k)
     return NULL;
 }
 
-static void print_process_stats(const char *label, const double *ms, const long *rss, size_t n,
-                                size_t failed)
+static void print_process_stats(const char *label, const double *ms, const double *cpu,
+                                const long *rss, size_t n, size_t failed)
 {
-    struct stats s = compute_stats(ms, n);
+    struct stats s = compute_stats(ms, n), u = compute_stats(cpu, n);
     long rmax = 0;
     double *r = xmalloc((n ? n : 1) * sizeof *r);
     for (size_t i = 0; i < n; i++) {
@@ -1479,8 +1482,9 @@ static void print_process_stats(const char *label, const double *ms, const long 
     }
     struct stats rs = compute_stats(r, n);
     printf("process %s n=%zu failed=%zu p50_ms=%.2f p90_ms=%.2f max_ms=%.2f mean_ms=%.2f "
-           "rss_p50_mib=%.1f rss_max_mib=%.1f\n",
-           label, s.n, failed, s.p50, s.p90, s.max, s.mean, rs.p50, (double)rmax / 1024.0);
+           "cpu_p50_ms=%.2f cpu_p90_ms=%.2f rss_p50_mib=%.1f rss_max_mib=%.1f\n",
+           label, s.n, failed, s.p50, s.p90, s.max, s.mean, u.p50, u.p90, rs.p50,
+           (double)rmax / 1024.0);
     free(r);
 }
 
@@ -1495,19 +1499,20 @@ static void processes(const struct config *cfg, struct qset sets[C_COUNT], int c
         if ((qs[n] = nth_mixed(sets, k)) != NULL)
             n++;
     double *ms = xmalloc((n ? n : 1) * sizeof *ms);
+    double *cpu = xmalloc((n ? n : 1) * sizeof *cpu);
     long *rss = xmalloc((n ? n : 1) * sizeof *rss);
     printf("\n# whole process: %s --db IDX --color=never -- QUERY (open, search, print %d "
            "results with snippets to /dev/null), queries taken in turn from each class\n",
            cfg->cli, TOP);
     for (size_t i = 0; i < n; i++)
-        run_process(cfg->cli, db, qs[i]->kbs, &ms[i], &rss[i]);
+        run_process(cfg->cli, db, qs[i]->kbs, &ms[i], &cpu[i], &rss[i]);
     size_t failed = 0;
     for (size_t i = 0; i < n; i++)
-        if (run_process(cfg->cli, db, qs[i]->kbs, &ms[i], &rss[i]) != 0) {
+        if (run_process(cfg->cli, db, qs[i]->kbs, &ms[i], &cpu[i], &rss[i]) != 0) {
             failed++;
-            ms[i] = NAN;
+            ms[i] = cpu[i] = NAN;
         }
-    print_process_stats("warm", ms, rss, n, failed);
+    print_process_stats("warm", ms, cpu, rss, n, failed);
     if (cold_ok && cfg->cold > 0) {
         size_t m = n < cfg->cold ? n : cfg->cold;
         failed = 0;
@@ -1516,14 +1521,15 @@ static void processes(const struct config *cfg, struct qset sets[C_COUNT], int c
                 evict_index(cfg, E_KBS);
             else
                 drop_caches();
-            if (run_process(cfg->cli, db, qs[i]->kbs, &ms[i], &rss[i]) != 0) {
+            if (run_process(cfg->cli, db, qs[i]->kbs, &ms[i], &cpu[i], &rss[i]) != 0) {
                 failed++;
-                ms[i] = NAN;
+                ms[i] = cpu[i] = NAN;
             }
         }
-        print_process_stats("cold", ms, rss, m, failed);
+        print_process_stats("cold", ms, cpu, rss, m, failed);
     }
     free(ms);
+    free(cpu);
     free(rss);
     free(qs);
     free(db);
