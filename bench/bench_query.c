@@ -73,6 +73,7 @@ struct config {
     size_t process;
     double loop_seconds;
     int rebuild;
+    int keep_index; /* reuse kbsearch's index built by another library */
 };
 
 struct filelist {
@@ -418,18 +419,52 @@ static char *ready_path(const struct config *cfg, int e)
     return join_path(cfg->work, name);
 }
 
-/* What an index was built from: the same stamp means the same documents, so
- * the index can be reused. The kbsearch version is in it because a new
- * version may index differently. */
-static void make_stamp(const struct config *cfg, const struct filelist *fl, char *out, size_t len)
+/* The libkbsearch this process runs with, by content: a library built from
+ * other sources may index differently (or in a format it alone reads). The
+ * path comes from /proc/self/maps; "static" when it is linked in. */
+static uint64_t library_hash(void)
+{
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char *line = NULL, *path = NULL;
+    size_t cap = 0;
+    while (maps != NULL && path == NULL && getline(&line, &cap, maps) > 0) {
+        char *p = strchr(line, '/');
+        if (p != NULL && strstr(p, "/libkbsearch") != NULL) {
+            p[strcspn(p, "\n")] = '\0';
+            path = xstrdup(p);
+        }
+    }
+    free(line);
+    if (maps != NULL)
+        fclose(maps);
+    uint64_t h = 0;
+    if (path != NULL) {
+        char *buf = NULL;
+        size_t bcap = 0, len = slurp(path, &buf, &bcap);
+        h = fnv1a(buf, len, 0xcbf29ce484222325ULL);
+        free(buf);
+        free(path);
+    }
+    return h;
+}
+
+/* What an index was built from. The first line, the same for the three, is
+ * the documents and how they are laid out; kbsearch's adds the library. The
+ * same stamp lets an index be reused. */
+static void make_stamp(const struct config *cfg, const struct filelist *fl, int e, char *out,
+                       size_t len)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < fl->n; i++)
         h = fnv1a(fl->paths[i], strlen(fl->paths[i]) + 1, h);
-    snprintf(out, len, "layout=%d files=%zu list=%016" PRIx64 " dir=%s kbsearch=%s\n",
-             LAYOUT_VERSION, fl->n, h, cfg->dir, kbs_version_string());
+    int n = snprintf(out, len, "layout=%d files=%zu list=%016" PRIx64 " dir=%s\n", LAYOUT_VERSION,
+                     fl->n, h, cfg->dir);
+    if (e == E_KBS && n > 0 && (size_t)n < len)
+        snprintf(out + n, len - (size_t)n, "kbsearch=%s library=%016" PRIx64 "\n",
+                 kbs_version_string(), library_hash());
 }
 
+/* With --keep-index only the documents must match. */
 static int is_ready(const struct config *cfg, int e, const char *stamp)
 {
     char *rp = ready_path(cfg, e), *ip = engine_path(cfg, e);
@@ -440,8 +475,9 @@ static int is_ready(const struct config *cfg, int e, const char *stamp)
         got[n] = '\0';
         fclose(f);
     }
+    size_t cmp = cfg->keep_index ? strcspn(stamp, "\n") + 1 : strlen(stamp) + 1;
     struct stat st;
-    int ok = f != NULL && strcmp(got, stamp) == 0 && lstat(ip, &st) == 0;
+    int ok = f != NULL && strncmp(got, stamp, cmp) == 0 && lstat(ip, &st) == 0;
     free(rp);
     free(ip);
     return ok;
@@ -587,13 +623,14 @@ static void ensure_indexes(const struct config *cfg, const struct filelist *fl)
 {
     if (mkdir(cfg->work, 0777) != 0 && errno != EEXIST)
         die("cannot create %s: %s", cfg->work, strerror(errno));
-    char stamp[1024];
-    make_stamp(cfg, fl, stamp, sizeof stamp);
     /* FTS5 is always there: the words' document frequencies come from it. */
-    for (int e = 0; e < E_COUNT; e++)
+    for (int e = 0; e < E_COUNT; e++) {
+        char stamp[1024];
+        make_stamp(cfg, fl, e, stamp, sizeof stamp);
         if ((cfg->engines & (1u << e)) || e == E_FTS)
             if (cfg->rebuild || !is_ready(cfg, e, stamp))
                 build_index(cfg, fl, e, stamp);
+    }
 }
 
 /* ---- opening them for searching ---- */
@@ -615,9 +652,8 @@ static void open_engine(const struct config *cfg, int e, struct engines *en)
         char *msg = NULL;
         int rc = kbs_db_open(path, KBS_OPEN_READ, &en->kbs, &msg);
         if (rc != KBS_OK)
-            die("kbs_db_open %s: %s: %s (run again with --rebuild if the index is from an "
-                "older kbsearch)",
-                path, kbs_strerror(rc), msg ? msg : "");
+            die("kbs_db_open %s: %s: %s (run again without --keep-index, or with --rebuild)", path,
+                kbs_strerror(rc), msg ? msg : "");
     } else if (e == E_FTS) {
         if (sqlite3_open_v2(path, &en->fts, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
             die("sqlite3_open %s: %s", path, en->fts ? sqlite3_errmsg(en->fts) : "out of memory");
@@ -1639,6 +1675,8 @@ static void usage(FILE *f)
                "  --cold-method M    drop (drop_caches, the default) or fadvise (this\n"
                "                     index's files only)\n"
                "  --rebuild          build the indexes again even if they look current\n"
+               "  --keep-index       reuse the kbsearch index even if it was built by another\n"
+               "                     libkbsearch (normally it is built again)\n"
                "  --save-queries F   write the query set, in each engine's syntax, to F\n"
                "  --loop CLASS[+snip] only run CLASS repeatedly (for perf), --loop-seconds\n"
                "                     S each engine (default 20)\n"
@@ -1689,6 +1727,10 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         }
         if (strcmp(a, "--rebuild") == 0) {
             cfg->rebuild = 1;
+            continue;
+        }
+        if (strcmp(a, "--keep-index") == 0) {
+            cfg->keep_index = 1;
             continue;
         }
         if (i + 1 >= argc) {
