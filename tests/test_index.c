@@ -1,4 +1,4 @@
-/* test_index.c - what index.c does beyond the public contract that test_api
+/* test_index.c - what index.c and build.c do beyond the public contract that test_api
  * covers: the parallel build (worker processes, scratch databases, the merge
  * and the swap) must give the index a sequential run gives, keep ids, survive
  * an interruption; and the store's compression dictionary. The knobs that

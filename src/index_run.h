@@ -1,0 +1,69 @@
+/* index_run.h - one run of kbs_index_dir(), shared by index.c (the run and
+ * the sequential path) and build.c (the parallel build of many new files).
+ * Not installed. */
+#ifndef KBS_INDEX_RUN_H
+#define KBS_INDEX_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db_internal.h"
+
+struct file_entry {
+    char *path; /* absolute */
+    uint64_t size;
+    int64_t mtime_ns;
+};
+
+struct file_list {
+    struct file_entry *v; /* sorted by path */
+    size_t n, cap;
+};
+
+/* What the index held for a file before this run. */
+struct prior {
+    uint32_t docid;  /* 0: nothing */
+    uint64_t old[3]; /* size, mtime, hash, as its SLOT_STATE says */
+};
+
+struct run {
+    kbs_db *db;
+    const kbs_index_options *opts;
+    kbs_index_report rep;
+    kbs_index_event ev;
+    double last_progress;
+    int stop;
+    uint32_t batch;         /* documents per commit */
+    uint64_t pending_bytes; /* text indexed since the last commit */
+    uint64_t last_len;      /* bytes of the file just indexed */
+    /* In a worker process of a parallel build, events go to sink instead of
+     * the caller's callback (NULL elsewhere), naming the file by cur, its
+     * index in the list; and the running totals are kept back in kept_*. */
+    void (*sink)(struct run *r, int kind, int status, const char *msg);
+    int sink_fd;
+    size_t cur;
+    int64_t kept_text, kept_store;
+};
+
+/* Reports an event (the callback, or the sink); a callback asking to stop
+ * sets r->stop. */
+void run_emit(struct run *r, int kind, const char *path, int status, const char *msg);
+/* Counts and reports a file that is not indexed. */
+void run_skip(struct run *r, const char *path, int status, const char *msg);
+/* A PROGRESS event now and then (at most every 0.1 s), or now if last. */
+void run_progress(struct run *r, int last);
+/* Commits the batch. */
+int run_commit(struct run *r);
+/* Looks at one file: unchanged, new, changed, or not indexable, and indexes
+ * it if it must. A new one goes under docid if that is not 0. */
+int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, uint32_t docid);
+
+/* ---- build.c ---- */
+
+/* Whether nnew new files of new_bytes are worth a parallel build. */
+int build_wanted(struct run *r, size_t nnew, uint64_t new_bytes);
+/* Indexes the new files todo[0..ntodo) (indexes into files, in path order)
+ * in worker processes and merges their work into the index. */
+int build_parallel(struct run *r, const struct file_list *files, const size_t *todo, size_t ntodo);
+
+#endif
