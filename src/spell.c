@@ -39,7 +39,8 @@ struct spell_collector {
     size_t cap; /* power of two; kept at most half full */
     size_t n;   /* slots in use */
     size_t counting;
-    buf arena; /* the words, back to back */
+    size_t due; /* words seen SPELL_MIN_SEEN times, not handed over yet */
+    buf arena;  /* the words, back to back */
 };
 
 int spell_collector_new(spell_collector **out)
@@ -87,7 +88,7 @@ static int feedable(const char *w, size_t len)
 static void clear(spell_collector *c)
 {
     memset(c->slots, 0, c->cap * sizeof *c->slots);
-    c->n = c->counting = 0;
+    c->n = c->counting = c->due = 0;
     buf_reset(&c->arena);
 }
 
@@ -123,6 +124,7 @@ static int give(spell_collector *c, xs_db *db)
         s->state = WS_GIVEN;
         c->counting--;
     }
+    c->due = 0;
     return st;
 }
 
@@ -136,8 +138,8 @@ int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, u
     for (; c->slots[i].hash; i = (i + 1) & (c->cap - 1)) {
         struct slot *s = &c->slots[i];
         if (s->hash == h && s->len == len && memcmp(c->arena.data + s->off, word, len) == 0) {
-            if (s->state == WS_COUNTING && s->count < UINT32_MAX)
-                s->count++;
+            if (s->state == WS_COUNTING && s->count < UINT32_MAX && ++s->count == SPELL_MIN_SEEN)
+                c->due++;
             return KBS_OK;
         }
     }
@@ -168,9 +170,9 @@ int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, u
     return KBS_OK;
 }
 
-int spell_flush(spell_collector *c, xs_db *db)
+int spell_flush(spell_collector *c, xs_db *db, int lazy)
 {
-    if (!c)
+    if (!c || (lazy && c->due <= SPELL_LAZY_WORDS))
         return KBS_OK;
     int st = give(c, db);
     /* Words seen once wait for a second sighting in a later batch; all are

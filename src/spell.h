@@ -4,12 +4,14 @@
  * The index holds stems, which are no use as suggestions ("secur"), so the
  * surface words of titles and bodies also go to Xapian's spelling table,
  * which finds the words a few edits away from a misspelling. Feeding it is
- * costly (each new word updates a list per letter trigram, and each update
- * rewrites that list), so a collector counts the words in memory while
- * articles are indexed, and at each commit hands Xapian the words it has seen
- * at least SPELL_MIN_SEEN times, each word once per collector: a word seen
+ * costly: each new word updates a list per letter trigram, and each commit
+ * rewrites every list it touched, whole. So a collector counts the words in
+ * memory while articles are indexed, and hands Xapian the words it has seen
+ * at least SPELL_MIN_SEEN times, each word once per collector (a word seen
  * once in the whole run is most likely a typo or a stray name, and
- * re-sending a known word would only refine its count.
+ * re-sending a known word would only refine its count); and the batch
+ * commits in the middle of a run leave the words to a later commit, so that
+ * the lists are rewritten about once per run rather than once per batch.
  *
  * At query time a word that the index barely knows is replaced by the
  * spelling table's nearest word, if that word's stem is much more common.
@@ -30,6 +32,10 @@
 /* Sightings (in titles and bodies, since the collector was made) before a
  * word is handed to the spelling table. */
 #define SPELL_MIN_SEEN 2
+/* Words a lazy flush lets wait: past it they go to Xapian anyway. It bounds
+ * what a crash in the middle of a run can lose (only suggestions: the words
+ * of articles already committed that were not handed over yet). */
+#define SPELL_LAZY_WORDS 65536
 
 /* At most this many query words are looked up, so a query of any length
  * costs a bounded number of index reads. */
@@ -49,10 +55,11 @@ void spell_collector_free(spell_collector *c);
 int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, unsigned flags);
 
 /* Hands the words seen SPELL_MIN_SEEN times to db's spelling table (to be
- * committed with the documents). Words seen fewer times are kept for later
- * batches. c may be NULL (a reader). Returns KBS_OK or a shim status; on
- * failure the collector is emptied (a retry must not count a word twice). */
-int spell_flush(spell_collector *c, xs_db *db);
+ * committed with the documents); with lazy non-zero, only once more than
+ * SPELL_LAZY_WORDS of them wait. Words seen fewer times are kept for later.
+ * c may be NULL (a reader). Returns KBS_OK or a shim status; on failure the
+ * collector is emptied (a retry must not count a word twice). */
+int spell_flush(spell_collector *c, xs_db *db, int lazy);
 
 /* Distinct words counted and not handed over yet. */
 size_t spell_pending(const spell_collector *c);

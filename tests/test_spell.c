@@ -339,6 +339,59 @@ Test(spell, index_feeds_words_seen_twice)
     free_env(&e);
 }
 
+/* A lazy flush (a batch commit in the middle of a run) lets the words wait;
+ * a forced one hands them over. */
+Test(spell, lazy_flush_waits)
+{
+    struct env e = make_env(0);
+    spell_collector *col = NULL;
+    cr_assert_eq(spell_collector_new(&col), KBS_OK);
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(spell_collect(col, e.db->xdb, "lighthouse", 10, 0), KBS_OK);
+    cr_assert_eq(spell_flush(col, e.db->xdb, 1), KBS_OK);
+    cr_expect_eq(spell_pending(col), 1u);
+    cr_assert_eq(spell_flush(col, e.db->xdb, 0), KBS_OK);
+    cr_expect_eq(spell_pending(col), 0u);
+    cr_assert_eq(kbs_db_commit(e.db), KBS_OK);
+    char *s = suggestion(e.db, "lighthose");
+    cr_expect_str_eq(s, "lighthouse");
+    free(s);
+    spell_collector_free(col);
+    free_env(&e);
+}
+
+/* A folder indexed in many batches: the words are in the table when the run
+ * returns, with the handle still open. */
+Test(spell, index_dir_hands_over_at_the_end)
+{
+    struct env e = make_env(0);
+    char *dir = tu_path(e.tmp, "articles");
+    for (size_t i = 0; i < sizeof ARTICLES / sizeof *ARTICLES; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%zu.txt", i);
+        char *p = tu_path(dir, name);
+        tu_write(p, ARTICLES[i], strlen(ARTICLES[i]));
+        free(p);
+    }
+    kbs_index_options o;
+    kbs_index_options_init(&o);
+    o.batch_docs = 1;
+    kbs_index_report rep;
+    cr_assert_eq(kbs_index_dir(e.db, dir, &o, &rep), KBS_OK, "%s", kbs_db_errmsg(e.db));
+    cr_assert_eq(rep.added, sizeof ARTICLES / sizeof *ARTICLES);
+    cr_expect_eq(spell_pending(e.db->spell) > 0, 1); /* "wales", seen once */
+    char *s = suggestion(e.db, "cooperaton");
+    cr_expect_str_eq(s, "cooperation");
+    free(s);
+    kbs_db *r = open_db(e.path, KBS_OPEN_READ);
+    char *got = correct(r, "securty");
+    cr_expect_str_eq(got, "security");
+    free(got);
+    kbs_db_close(r);
+    free(dir);
+    free_env(&e);
+}
+
 /* ---- the shim's spelling calls -------------------------------------------------- */
 
 Test(spell, shim_arguments_and_readers)
