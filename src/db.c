@@ -177,7 +177,7 @@ int db_commit(kbs_db *db)
     int st = add_meta_delta(db, META_TEXT_BYTES, db->text_bytes_delta);
     if (st == KBS_OK)
         st = add_meta_delta(db, META_STORE_BYTES, db->store_bytes_delta);
-    if (st == KBS_OK && (st = spell_flush(db->spell, db->xdb)) != KBS_OK)
+    if (st == KBS_OK && (st = spell_flush(db->spell, db->xdb, db->spell_lazy)) != KBS_OK)
         return db_fail_shim(db, st, "adding words to the spelling table");
     if (st != KBS_OK)
         return st;

@@ -26,6 +26,7 @@ struct kbs_db {
     stemmer *stem;
     docstore *store;
     spell_collector *spell;   /* words of the uncommitted articles; NULL for readers */
+    int spell_lazy;           /* a batch commit in a run: the spelling table may wait */
     uint32_t pending;         /* documents changed since the last commit */
     int64_t text_bytes_delta; /* running totals not yet written to metadata */
     int64_t store_bytes_delta;

@@ -632,8 +632,13 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
     else
         r->rep.added++;
     run_emit(r, upd ? KBS_EVENT_UPDATED : KBS_EVENT_ADDED, f->path, KBS_OK, NULL);
-    if (db->pending >= r->batch || r->pending_bytes >= BATCH_MAX_BYTES)
-        return run_commit(r);
+    if (db->pending >= r->batch || r->pending_bytes >= BATCH_MAX_BYTES) {
+        /* More batches follow: the spelling table waits for the run's end. */
+        db->spell_lazy = 1;
+        st = run_commit(r);
+        db->spell_lazy = 0;
+        return st;
+    }
     return KBS_OK;
 }
 
