@@ -15,8 +15,9 @@
 
 /* ---- the collector ------------------------------------------------------------ */
 
-/* Distinct words remembered, about 6 MB. Past it the collector hands over
- * what is due and starts afresh. The 2,225 BBC articles have 27,500. */
+/* Distinct words remembered (with the table kept half empty, about 16 MB).
+ * Past it the collector hands over what is due and starts afresh. The 2,225
+ * BBC articles have 27,500. */
 #define COLLECT_MAX_WORDS (1u << 18)
 
 /* What the collector knows of a word. */
