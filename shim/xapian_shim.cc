@@ -130,10 +130,14 @@ int map_exception(char *buf, size_t cap, caught kind, const std::exception *se) 
      * DatabaseError). strerror() gives the same text Xapian used, since
      * both ask this process's C library. */
     const char *syserr = xe->get_error_string();
-    if (syserr) {
-        for (int e : {ENOSPC, EDQUOT, EFBIG, EIO})
-            if (std::strcmp(syserr, std::strerror(e)) == 0)
-                status = KBS_EIO;
+    for (int e : {ENOSPC, EDQUOT, EFBIG, EIO}) {
+        const char *text = std::strerror(e);
+        /* The cause may also sit inside the message of an error about the
+         * consequences ("Modifications failed (... (No space left on
+         * device))"); get_msg() hands back a member, so nothing is copied. */
+        if ((syserr && std::strcmp(syserr, text) == 0) ||
+            xe->get_msg().find(text) != std::string::npos)
+            status = KBS_EIO;
     }
 
     /* The object outlives the inner handlers: the caller's handler is still

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -78,10 +80,26 @@ int db_fail(kbs_db *db, int status, const char *fmt, ...)
     return status;
 }
 
+/* Whether a writer's failure may come from a full disk or a file size limit
+ * that the backend did not name: a scratch build (DB_DANGEROUS) reports a
+ * write that failed only as the cancel() Xapian then cannot do. */
+static int may_be_out_of_space(const kbs_db *db)
+{
+    if (!db->writable)
+        return 0;
+    struct statvfs vfs;
+    if (statvfs(db->path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < 1024 * 1024)
+        return 1;
+    struct rlimit rl;
+    return getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+}
+
 int db_fail_shim(kbs_db *db, int status, const char *what)
 {
     /* The shim reports a full disk or a file-size limit as KBS_EIO; Xapian's
      * own words for it ("Error writing block") do not say what to do. */
+    if (status == KBS_EBACKEND && may_be_out_of_space(db))
+        status = KBS_EIO;
     if (status == KBS_EIO)
         return db_fail(db, status,
                        "%s: %s — the disk that holds the index at %s is full (or a file size "
