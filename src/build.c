@@ -477,8 +477,11 @@ int build_parallel(struct run *r, const struct file_list *files, const size_t *t
         if (buf_failed(&path))
             st = db_fail(db, KBS_ENOMEM, "out of memory");
         else if ((st = xs_compact_merge(srcs, ns, path.data, err, sizeof err)) != KBS_OK)
-            st =
-                db_fail(db, st, "merging the new articles into the index at %s: %s", db->path, err);
+            st = db_fail(db, st, "merging the new articles into the index at %s: %s%s", db->path,
+                         err,
+                         st == KBS_EIO ? " — the disk that holds it is full (or a file size limit "
+                                         "was reached): free some space on it"
+                                       : "");
     }
     for (size_t i = 0; owned && i < ns; i++)
         free(owned[i]);
