@@ -29,8 +29,10 @@
 #define BM25_K1 1.5
 #define BM25_B 0.45
 #define TITLE_WEIGHT 1.5
-/* Fewer hits than this, and a spelling suggestion is looked for. */
-#define SUGGEST_BELOW 3
+/* Fewer hits than this, and a spelling suggestion is looked for. Only an
+ * empty result (or one that fell back to any word): a correctly spelled rare
+ * word must not pay for a lookup it never needs (it cost 35% of such queries). */
+#define SUGGEST_BELOW 1
 
 struct hit_data {
     kbs_hit hit;
@@ -330,7 +332,11 @@ static int phrase_cb(void *ctx, const token *tok)
 {
     struct phrase_scan *ps = ctx;
     size_t n = ps->ph->nwords;
-    snprintf(ps->ring[ps->seen % 8], sizeof ps->ring[0], "%.*s", (int)tok->len, tok->text);
+    /* Tokens are at most TOK_MAX_BYTES long (tokenize.h), so they fit. */
+    char *slot = ps->ring[ps->seen % 8];
+    size_t n0 = tok->len < TOK_MAX_BYTES ? tok->len : TOK_MAX_BYTES;
+    memcpy(slot, tok->text, n0);
+    slot[n0] = '\0';
     ps->seen++;
     if (ps->seen < n)
         return 0;
