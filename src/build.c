@@ -121,6 +121,14 @@ static unsigned worker_count(const kbs_db *db)
 
 /* Many new files, and (merging rewrites the whole index) a good share of
  * what the index holds already. */
+void build_remove_leftovers(kbs_db *db)
+{
+    buf tmp = BUF_INIT;
+    if (db_sibling_path(db, BUILD_MARK, &tmp) != KBS_OK)
+        db_clear_error(db); /* only wasted space is at stake */
+    buf_free(&tmp);
+}
+
 int build_wanted(struct run *r, size_t nnew, uint64_t new_bytes)
 {
     kbs_db *db = r->db;

@@ -916,6 +916,7 @@ int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
     r.opts = &o;
     r.batch = o.batch_docs;
     double t0 = now_seconds();
+    build_remove_leftovers(db);
     struct file_list files = {NULL, 0, 0};
     struct prior *pri = NULL;
     size_t *todo = NULL;

@@ -60,6 +60,9 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
 
 /* ---- build.c ---- */
 
+/* Removes what a parallel build of this index that was killed left beside
+ * it (a scratch folder that may be large). Needs the writer lock. */
+void build_remove_leftovers(kbs_db *db);
 /* Whether nnew new files of new_bytes are worth a parallel build. */
 int build_wanted(struct run *r, size_t nnew, uint64_t new_bytes);
 /* Indexes the new files todo[0..ntodo) (indexes into files, in path order)
