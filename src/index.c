@@ -536,6 +536,8 @@ static int read_file(const char *path, uint64_t size, char **out, size_t *len, c
                      size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return KBS_ENOTFOUND;
     if (fd < 0) {
         snprintf(err, errlen, "cannot open it: %s; check its permissions", strerror(errno));
         return KBS_EIO;
@@ -598,6 +600,10 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
     int st = read_file(f->path, f->size, &data, &len, err, sizeof err);
     if (st == KBS_ENOMEM)
         return db_fail(db, st, "out of memory reading %s", f->path);
+    /* Deleted between the walk and now: not a problem of the file's; the
+     * next run, which will not find it, removes its article. */
+    if (st == KBS_ENOTFOUND)
+        return KBS_OK;
     if (st != KBS_OK) {
         snprintf(msg, sizeof msg, "%s%s", err, keep);
         run_skip(r, f->path, st, msg);

@@ -210,7 +210,8 @@ static int build_highlights(kbs_db *db, const query_plan *plan, uint32_t limit,
         hl_free(h);
         return db_fail(db, KBS_ENOMEM, "out of memory");
     }
-    qsort(h->stems, h->n, sizeof *h->stems, cmp_strp);
+    if (h->n > 1) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(h->stems, h->n, sizeof *h->stems, cmp_strp);
     size_t k = 0;
     for (size_t i = 0; i < h->n; i++) {
         if (k && strcmp(h->stems[k - 1], h->stems[i]) == 0)
