@@ -30,7 +30,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define LOCK_NAME "kbsearch.lock" /* as db.c names it */
 #define TMP_MARK ".compact-"
 
 /* linux/fs.h has it, but pulls in much of the kernel's headers for one bit. */

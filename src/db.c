@@ -18,7 +18,6 @@
 #include "schema.h"
 #include "utf8.h"
 
-#define LOCK_NAME "kbsearch.lock"
 
 unsigned kbs_version_number(void)
 {

@@ -18,6 +18,9 @@
  * 4% smaller than level 3 and still packs at ~30 MB/s. */
 #define STORE_LEVEL 5
 
+/* The writer lock's file inside an index folder (it holds the writer's pid). */
+#define LOCK_NAME "kbsearch.lock"
+
 struct kbs_db {
     xs_db *xdb;
     char *path; /* the index folder */
