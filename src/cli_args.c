@@ -347,6 +347,15 @@ static int parse_limit(const char *s, uint32_t *out)
 }
 
 /* 0 to CLI_OFFSET_MAX, digits only, for the same reasons as parse_limit(). */
+/* The index of arg among names, or -1. */
+static int choose(const char *arg, const char *const names[], int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(arg, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 static int parse_offset(const char *s, uint32_t *out)
 {
     uint32_t v = 0;
@@ -555,38 +564,36 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
             }
             given |= GIVEN_MAX_FILE_SIZE;
             break;
-        case OPT_COLOR:
-            if (!optarg || strcmp(optarg, "always") == 0)
-                a.color = CLI_COLOR_ALWAYS;
-            else if (strcmp(optarg, "never") == 0)
-                a.color = CLI_COLOR_NEVER;
-            else if (strcmp(optarg, "auto") == 0)
-                a.color = CLI_COLOR_AUTO;
-            else {
+        case OPT_COLOR: {
+            static const char *const names[] = {"auto", "always", "never"};
+            static const int values[] = {CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER};
+            int i = optarg ? choose(optarg, names, 3) : 1;
+            if (i < 0) {
                 free(pos);
                 return cli_usage_error(
                     err, -1, "--color takes 'auto', 'always' or 'never', not '%s'", optarg);
             }
+            a.color = values[i];
             given |= GIVEN_COLOR;
             break;
+        }
         case OPT_ANY:
             a.match_any = 1;
             given |= GIVEN_ANY;
             break;
-        case OPT_SORT:
-            if (strcmp(optarg, "relevance") == 0)
-                a.sort = KBS_SORT_RELEVANCE;
-            else if (strcmp(optarg, "newest") == 0)
-                a.sort = KBS_SORT_NEWEST;
-            else if (strcmp(optarg, "oldest") == 0)
-                a.sort = KBS_SORT_OLDEST;
-            else {
+        case OPT_SORT: {
+            static const char *const names[] = {"relevance", "newest", "oldest"};
+            static const int values[] = {KBS_SORT_RELEVANCE, KBS_SORT_NEWEST, KBS_SORT_OLDEST};
+            int i = choose(optarg, names, 3);
+            if (i < 0) {
                 free(pos);
                 return cli_usage_error(
                     err, -1, "--sort takes 'relevance', 'newest' or 'oldest', not '%s'", optarg);
             }
+            a.sort = values[i];
             given |= GIVEN_SORT;
             break;
+        }
         case OPT_OFFSET:
             if (parse_offset(optarg, &a.offset) != 0) {
                 free(pos);
