@@ -30,8 +30,8 @@ typedef struct article {
     int layout;
     art_span category; /* "Economy" */
     art_span title;
-    art_span photo;  /* the credit after "Photo : ", e.g. "YONHAP News" */
-    art_span byline; /* the reporter ("Kim Soyon"), or the author line */
+    art_span photo;   /* the credit after "Photo : ", e.g. "YONHAP News" */
+    art_span byline;  /* the reporter ("Kim Soyon"), or the author line */
     char written[20]; /* ISO 8601 "YYYY-MM-DDTHH:MM:SS", or "" */
     char updated[20];
     art_span *paras; /* body paragraphs in order: no chrome, no "Anchor:" labels, no byline */

@@ -18,7 +18,6 @@
 #include "schema.h"
 #include "utf8.h"
 
-
 unsigned kbs_version_number(void)
 {
     return KBS_VERSION_NUMBER;

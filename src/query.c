@@ -1664,8 +1664,7 @@ static xs_query *build_words(struct parser *p, const struct node *n)
         return field_words(p, n, "");
     default: {
         xs_query *body = field_words(p, n, "");
-        xs_query *title =
-            body ? scaled(p, field_words(p, n, PFX_TITLE), title_factor(p, n)) : NULL;
+        xs_query *title = body ? scaled(p, field_words(p, n, PFX_TITLE), title_factor(p, n)) : NULL;
         if (!title) {
             xs_query_free(body);
             return NULL;

@@ -27,12 +27,12 @@ typedef struct snippet_request {
 } snippet_request;
 
 typedef struct snippet_result {
-    buf text;       /* the snippet, plain UTF-8: whitespace runs folded to one space,
-                       "…" (U+2026) where text was cut away before or after */
+    buf text;        /* the snippet, plain UTF-8: whitespace runs folded to one space,
+                        "…" (U+2026) where text was cut away before or after */
     kbs_span *spans; /* highlighted words, byte offsets into text.data, in order,
                         never overlapping; free() */
     size_t nspans;
-    int matched;     /* non-zero if some body word matched (else the lead is shown) */
+    int matched; /* non-zero if some body word matched (else the lead is shown) */
 } snippet_result;
 
 /* Picks the passage of at most max_chars characters holding the most distinct

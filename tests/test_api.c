@@ -538,7 +538,7 @@ Test(api, misuse_nulls)
     kbs_results_free(r);
     /* Odd queries never crash. */
     const char *odd[] = {"\"", "\"\"\"", "the", "to be or not to be", "\x01\x02\xff\xfe",
-                         "*", "((((((", "-", "a-b-c-d-e-f-g"};
+                         "*",  "((((((", "-",   "a-b-c-d-e-f-g"};
     for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
         r = NULL;
         int st = kbs_search(db, odd[i], strlen(odd[i]), NULL, &r);
