@@ -20,28 +20,27 @@
  * BBC articles have 27,500. */
 #define COLLECT_MAX_WORDS (1u << 18)
 
-/* What the collector knows of a word. */
-enum word_state {
-    WS_COUNTING, /* seen `count` times, not handed to Xapian yet */
-    WS_GIVEN,    /* handed to Xapian by this collector: later sightings are ignored */
-    WS_REJECTED  /* never fed (a stop word, an apostrophe) */
-};
-
+/* A word the collector knows. Once handed over, a word is handed over again
+ * only when it has been seen as many times again (its count doubled): the
+ * table's count stays within half of the truth, which is what Xapian needs to
+ * choose between two words as close to a misspelling, at a cost of a few
+ * hand-overs per word however many batches and chunks a run has. */
 struct slot {
-    uint64_t hash; /* 0: empty (a real hash of 0 is stored as 1) */
-    uint32_t off;  /* the word in the arena */
-    uint32_t count;
+    uint64_t hash;  /* 0: empty (a real hash of 0 is stored as 1) */
+    uint32_t off;   /* the word in the arena */
+    uint32_t count; /* sightings not handed over yet */
+    uint32_t given; /* sightings handed over so far */
     uint8_t len;
-    uint8_t state; /* enum word_state */
+    uint8_t rejected; /* never fed (a stop word, an apostrophe) */
 };
 
 struct spell_collector {
     struct slot *slots;
-    size_t cap; /* power of two; kept at most half full */
-    size_t n;   /* slots in use */
-    size_t counting;
-    size_t due; /* words seen SPELL_MIN_SEEN times, not handed over yet */
-    buf arena;  /* the words, back to back */
+    size_t cap;      /* power of two; kept at most half full */
+    size_t n;        /* slots in use */
+    size_t counting; /* words never handed over */
+    size_t due;      /* words a flush would hand over */
+    buf arena;       /* the words, back to back */
 };
 
 int spell_collector_new(spell_collector **out)
@@ -113,17 +112,23 @@ static int grow(spell_collector *c)
     return KBS_OK;
 }
 
-/* Hands over the words seen SPELL_MIN_SEEN times or more. */
+static int is_due(const struct slot *s)
+{
+    return !s->rejected && s->count >= (s->given ? s->given : SPELL_MIN_SEEN);
+}
+
+/* Hands over the words that are due. */
 static int give(spell_collector *c, xs_db *db)
 {
     int st = KBS_OK;
     for (size_t i = 0; i < c->cap && st == KBS_OK; i++) {
         struct slot *s = &c->slots[i];
-        if (!s->hash || s->state != WS_COUNTING || s->count < SPELL_MIN_SEEN)
+        if (!s->hash || !is_due(s))
             continue;
         st = xs_db_add_spelling(db, c->arena.data + s->off, s->len, s->count);
-        s->state = WS_GIVEN;
-        c->counting--;
+        c->counting -= s->given == 0;
+        s->given = s->given > UINT32_MAX - s->count ? UINT32_MAX : s->given + s->count;
+        s->count = 0;
     }
     c->due = 0;
     return st;
@@ -139,8 +144,10 @@ int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, u
     for (; c->slots[i].hash; i = (i + 1) & (c->cap - 1)) {
         struct slot *s = &c->slots[i];
         if (s->hash == h && s->len == len && memcmp(c->arena.data + s->off, word, len) == 0) {
-            if (s->state == WS_COUNTING && s->count < UINT32_MAX && ++s->count == SPELL_MIN_SEEN)
-                c->due++;
+            if (!s->rejected && s->count < UINT32_MAX) {
+                s->count++;
+                c->due += s->count == (s->given ? s->given : SPELL_MIN_SEEN);
+            }
             return KBS_OK;
         }
     }
@@ -165,8 +172,9 @@ int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, u
     s->off = (uint32_t)off;
     s->len = (uint8_t)len;
     s->count = 1;
-    s->state = feedable(word, len) ? WS_COUNTING : WS_REJECTED;
-    c->counting += s->state == WS_COUNTING;
+    s->given = 0;
+    s->rejected = !feedable(word, len);
+    c->counting += !s->rejected;
     c->n++;
     return KBS_OK;
 }

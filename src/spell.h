@@ -7,9 +7,9 @@
  * costly: each new word updates a list per letter trigram, and each commit
  * rewrites every list it touched, whole. So a collector counts the words in
  * memory while articles are indexed, and hands Xapian the words it has seen
- * at least SPELL_MIN_SEEN times, each word once per collector (a word seen
- * once in the whole run is most likely a typo or a stray name, and
- * re-sending a known word would only refine its count); and the batch
+ * at least SPELL_MIN_SEEN times (a word seen once in the whole run is most
+ * likely a typo or a stray name), and a word already handed over only once
+ * its count has doubled (enough to rank two candidates); and the batch
  * commits in the middle of a run leave the words to a later commit, so that
  * the lists are rewritten about once per run rather than once per batch.
  *
@@ -54,9 +54,10 @@ void spell_collector_free(spell_collector *c);
  * or a shim status. */
 int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, unsigned flags);
 
-/* Hands the words seen SPELL_MIN_SEEN times to db's spelling table (to be
- * committed with the documents); with lazy non-zero, only once more than
- * SPELL_LAZY_WORDS of them wait. Words seen fewer times are kept for later.
+/* Hands the words that are due (seen SPELL_MIN_SEEN times, or as many times
+ * again as when last handed over) to db's spelling table, to be committed
+ * with the documents; with lazy non-zero, only once more than
+ * SPELL_LAZY_WORDS of them wait. The other words are kept for later.
  * c may be NULL (a reader). Returns KBS_OK or a shim status; on failure the
  * collector is emptied (a retry must not count a word twice). */
 int spell_flush(spell_collector *c, xs_db *db, int lazy);

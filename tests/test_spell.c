@@ -360,6 +360,38 @@ Test(spell, lazy_flush_waits)
     free_env(&e);
 }
 
+/* A word handed over is handed over again once its count has doubled, so
+ * that Xapian's choice between two words as close follows the counts. */
+Test(spell, counts_are_refreshed)
+{
+    struct env e = make_env(0);
+    spell_collector *col = NULL;
+    cr_assert_eq(spell_collector_new(&col), KBS_OK);
+    const struct {
+        const char *word;
+        int times;
+        const char *expected; /* for "tral", one insertion from both */
+    } steps[] = {
+        /* 1 */ {"trial", 2, "trail"}, /* with trail x3 below */
+        /* 2 */ {"trial", 1, "trail"}, /* 3 seen, 2 handed over: not due yet */
+        /* 3 */ {"trial", 1, "trial"}, /* 4 seen: handed over again */
+    };
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(spell_collect(col, e.db->xdb, "trail", 5, 0), KBS_OK);
+    for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+        for (int i = 0; i < steps[k].times; i++)
+            cr_assert_eq(spell_collect(col, e.db->xdb, steps[k].word, strlen(steps[k].word), 0),
+                         KBS_OK);
+        cr_assert_eq(spell_flush(col, e.db->xdb, 0), KBS_OK);
+        cr_assert_eq(kbs_db_commit(e.db), KBS_OK);
+        char *s = suggestion(e.db, "tral");
+        cr_expect(s && strcmp(s, steps[k].expected) == 0, "step %zu: %s", k + 1, s ? s : "(null)");
+        free(s);
+    }
+    spell_collector_free(col);
+    free_env(&e);
+}
+
 /* A folder indexed in many batches: the words are in the table when the run
  * returns, with the handle still open. */
 Test(spell, index_dir_hands_over_at_the_end)
