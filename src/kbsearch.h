@@ -181,6 +181,14 @@ KBS_API void kbs_index_options_init(kbs_index_options *opts);
  * Files that cannot be indexed are reported as SKIPPED events and counted;
  * they do not fail the run.
  *
+ * A run that brings many new files (2,000 or more, and at least a quarter of
+ * what the index holds) forks up to two worker processes that index them into
+ * scratch databases beside the index; the result is merged by Xapian's
+ * compaction and swapped in atomically. It then needs free disk space beside
+ * the index for the scratch build and the merged copy. The callback runs only
+ * in the calling process, and the events of the new files come after the
+ * others. Article ids are those a sequential run would give.
+ *
  * Returns KBS_OK, KBS_EINVAL, KBS_EREADONLY, KBS_ENOTFOUND (no such folder),
  * KBS_EIO, KBS_ENOMEM, KBS_EBACKEND.
  */
