@@ -12,13 +12,17 @@
 #include "testutil.h"
 #include "tokenize.h"
 
-/* Invented articles, plain layout (title, blank line, paragraphs). "secur"
- * is in four of them, "cooper" in three, "year" and "sale" in four bodies,
- * "korea" in two, "wale" in one. */
+/* Invented articles, plain layout (title, blank line, paragraphs). Each
+ * word the corrections below rely on ("security", "cooperation", "korea",
+ * "year", "sales") is seen at least five times, so that it is in the
+ * spelling table whatever SPELL_MIN_SEEN is up to 5. As stems in articles
+ * (the larger of body and title): "secur" 3, "cooper" 3, "year" 5, "sale" 4,
+ * "korea" 2, "wale" 1. */
 static const char *const ARTICLES[] = {
     "Security talks open in the capital\n\n"
     "Ministers from five countries met this year to discuss maritime security and "
-    "closer cooperation on fishing rights.\n",
+    "closer cooperation on fishing rights; security and cooperation at sea were the "
+    "themes.\n",
 
     "Port security tightened after alarm\n\n"
     "Inspectors checked every container twice this year, and retail sales at the "
@@ -26,14 +30,16 @@ static const char *const ARTICLES[] = {
 
     "North Korea tests a new engine\n\n"
     "Analysts said the security of the region depends on cooperation between North "
-    "Korea and its neighbours; the test came late in the year.\n",
+    "Korea and its neighbours; the test came late in the year, and South Korea "
+    "raised its guard.\n",
 
     "Security experts praise cooperation\n\n"
     "A panel of engineers in South Korea said that sales of secure routers grew this "
-    "year.\n",
+    "year, and Korea expects more cooperation.\n",
 
     "Car sales slow in the spring\n\n"
-    "Dealers reported weaker sales of small cars and blamed rising interest rates.\n",
+    "Dealers reported weaker sales of small cars this year and blamed rising interest "
+    "rates.\n",
 
     "Rugby tour of Wales announced\n\n"
     "The touring side will play four matches; ticket sales open on Monday.\n",
@@ -286,25 +292,34 @@ static void index_one(kbs_db *db, const char *key, const char *art)
     cr_assert_eq(st, KBS_OK, "%s: %s", key, kbs_db_errmsg(db));
 }
 
-/* Indexing feeds words seen twice in titles and bodies, not bylines; a word
- * seen once waits for a second sighting, also across commits. */
-Test(spell, index_feeds_words_seen_twice)
+/* An article in the KBS layout whose body says `word` n times, with a
+ * byline (bylines are not fed). */
+static char *article_with(const char *title, const char *word, int n)
+{
+    buf b = BUF_INIT;
+    buf_printf(&b, "Politics\n\n%s\n\nWritten: 2021-03-04 10:00:00\n\nAnchor:", title);
+    for (int i = 0; i < n; i++)
+        buf_printf(&b, " The %s met again.", word);
+    buf_append_str(&b, "\nZyxwvut Qponmlk, KBS World Radio News\n");
+    cr_assert(!buf_failed(&b));
+    return buf_detach(&b, NULL);
+}
+
+/* Indexing feeds the words of titles and bodies seen SPELL_MIN_SEEN times,
+ * not bylines; a word seen fewer times waits for more sightings, also
+ * across commits. */
+Test(spell, index_feeds_words_seen_enough)
 {
     struct env e = make_env(0);
-    const char *a = "Politics\n\nHarbour Board Reshuffle\n\n"
-                    "Written: 2021-03-04 10:00:00\n\n"
-                    "Anchor: The harbour board named a new chairperson after the reshuffle; "
-                    "the chairperson starts next week.\n"
-                    "Zyxwvut Qponmlk, KBS World Radio News\n";
-    const char *b = "Politics\n\nFerry Timetable Changes\n\n"
-                    "Written: 2021-03-05 10:00:00\n\n"
-                    "Anchor: Ferry crossings to the islands will run hourly, the harbour "
-                    "authority said.\n"
-                    "Zyxwvut Qponmlk, KBS World Radio News\n";
-    const char *c = "Economy\n\nPort Fees Rise\n\n"
-                    "Written: 2021-03-06 10:00:00\n\n"
-                    "Anchor: The authority raised fees for cargo ships.\n";
-    index_one(e.db, "/a.txt", a);
+    char *a = article_with("Harbour Board Reshuffle", "chairperson", SPELL_MIN_SEEN);
+    char *b = article_with("Ferry Timetable Changes", "authority", SPELL_MIN_SEEN - 1);
+    char *c = article_with("Port Fees Rise", "authority", 1);
+    /* Enough bylines to count, were they fed. */
+    for (int i = 0; i < SPELL_MIN_SEEN; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "/a%d.txt", i);
+        index_one(e.db, key, a);
+    }
     index_one(e.db, "/b.txt", b);
     cr_expect_gt(spell_pending(e.db->spell), 0u);
     cr_assert_eq(kbs_db_commit(e.db), KBS_OK, "%s", kbs_db_errmsg(e.db));
@@ -312,12 +327,11 @@ Test(spell, index_feeds_words_seen_twice)
     const struct {
         const char *typo, *expected;
     } cases[] = {
-        /* 1 */ {"reshufle", "reshuffle"},     /* title and body */
-        /* 2 */ {"chairpersn", "chairperson"}, /* body, twice */
-        /* 3 */ {"harbur", "harbour"},         /* two articles */
-        /* 4 */ {"zyxwvvt", NULL},             /* bylines are not fed */
-        /* 5 */ {"authorty", NULL},            /* seen once so far */
-        /* 6 */ {"timetabel", NULL},
+        /* 1 */ {"reshufle", "reshuffle"},     /* title, once per article */
+        /* 2 */ {"chairpersn", "chairperson"}, /* body */
+        /* 3 */ {"zyxwvvt", NULL},             /* bylines are not fed */
+        /* 4 */ {"authorty", NULL},            /* not seen enough yet */
+        /* 5 */ {"timetabel", NULL},           /* seen once */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *s = suggestion(e.db, cases[i].typo);
@@ -328,14 +342,17 @@ Test(spell, index_feeds_words_seen_twice)
             cr_expect_null(s, "case %zu: %s -> %s", i + 1, cases[i].typo, s);
         free(s);
     }
-    /* Words seen once are still held; a second sighting in a later batch
-     * hands them over. */
+    /* The words not seen enough are still held; one more sighting in a later
+     * batch hands "authority" over. */
     cr_expect_gt(spell_pending(e.db->spell), 0u);
     index_one(e.db, "/c.txt", c);
     cr_assert_eq(kbs_db_commit(e.db), KBS_OK, "%s", kbs_db_errmsg(e.db));
     char *s = suggestion(e.db, "authorty");
     cr_expect_str_eq(s, "authority");
     free(s);
+    free(a);
+    free(b);
+    free(c);
     free_env(&e);
 }
 
@@ -346,7 +363,7 @@ Test(spell, lazy_flush_waits)
     struct env e = make_env(0);
     spell_collector *col = NULL;
     cr_assert_eq(spell_collector_new(&col), KBS_OK);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < SPELL_MIN_SEEN; i++)
         cr_assert_eq(spell_collect(col, e.db->xdb, "lighthouse", 10, 0), KBS_OK);
     cr_assert_eq(spell_flush(col, e.db->xdb, 1), KBS_OK);
     cr_expect_eq(spell_pending(col), 1u);
@@ -367,16 +384,17 @@ Test(spell, counts_are_refreshed)
     struct env e = make_env(0);
     spell_collector *col = NULL;
     cr_assert_eq(spell_collector_new(&col), KBS_OK);
+    const int m = SPELL_MIN_SEEN;
     const struct {
         const char *word;
         int times;
         const char *expected; /* for "tral", one insertion from both */
     } steps[] = {
-        /* 1 */ {"trial", 2, "trail"}, /* with trail x3 below */
-        /* 2 */ {"trial", 1, "trail"}, /* 3 seen, 2 handed over: not due yet */
-        /* 3 */ {"trial", 1, "trial"}, /* 4 seen: handed over again */
+        /* 1 */ {"trial", m, "trail"},     /* with trail x(m + 1) below */
+        /* 2 */ {"trial", m - 1, "trail"}, /* 2m - 1 seen, m handed over: not due yet */
+        /* 3 */ {"trial", 1, "trial"},     /* 2m seen: handed over again */
     };
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < m + 1; i++)
         cr_assert_eq(spell_collect(col, e.db->xdb, "trail", 5, 0), KBS_OK);
     for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
         for (int i = 0; i < steps[k].times; i++)
