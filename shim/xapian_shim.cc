@@ -863,6 +863,13 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
                                    rev ? std::string() : std::string(1, '\xff'));
                 enq.set_sort_by_key_then_relevance(&keymaker, false);
             }
+            if (params->collapse)
+                enq.set_collapse_key(params->collapse_slot);
+            std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+            for (size_t i = 0; i < params->nspy_slots; i++) {
+                spies.emplace_back(new Xapian::ValueCountMatchSpy(params->spy_slots[i]));
+                enq.add_matchspy(spies.back().get());
+            }
             CDecider decider(params->decider, params->decider_ctx);
             Xapian::MSet mset = enq.get_mset(params->offset, params->limit, params->check_at_least,
                                              nullptr, params->decider ? &decider : nullptr);
@@ -871,6 +878,19 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
                  ++it, ++n) {
                 matches[n].docid = *it;
                 matches[n].weight = it.get_weight();
+                matches[n].collapsed = it.get_collapse_count();
+            }
+            if (params->spy_cb) {
+                for (size_t i = 0; i < spies.size(); i++) {
+                    for (Xapian::TermIterator v = spies[i]->values_begin();
+                         v != spies[i]->values_end(); ++v) {
+                        const std::string &val = *v;
+                        if (!val.empty() &&
+                            params->spy_cb(params->spy_ctx, params->spy_slots[i], val.data(),
+                                           val.size(), v.get_termfreq()) != 0)
+                            break;
+                    }
+                }
             }
             r.estimated = mset.get_matches_estimated();
             r.lower = mset.get_matches_lower_bound();

@@ -230,11 +230,25 @@ typedef struct xs_search_params {
     int sort_reverse;        /* with sort_slot: non-zero for descending */
     xs_decider_fn decider;   /* NULL, or a filter on candidates (slow: data is read) */
     void *decider_ctx;
+    /* Non-zero: at most one match per distinct non-empty value of slot
+     * collapse_slot (Xapian's collapse key); documents without the value are
+     * never collapsed. */
+    int collapse;
+    unsigned collapse_slot;
+    /* Counts of the values of these slots over every match (Xapian's
+     * ValueCountMatchSpy): after the search, spy_cb is called once per slot
+     * and distinct non-empty value, in ascending order of value. Pair with
+     * check_at_least = UINT32_MAX for counts over the whole match set. */
+    const unsigned *spy_slots;
+    size_t nspy_slots;
+    int (*spy_cb)(void *ctx, unsigned slot, const char *value, size_t len, uint64_t count);
+    void *spy_ctx;
 } xs_search_params;
 
 typedef struct xs_match {
     uint32_t docid;
     double weight;
+    uint32_t collapsed; /* with collapse: matches hidden behind this one (a lower bound) */
 } xs_match;
 
 typedef struct xs_search_result {

@@ -230,6 +230,15 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
         st = xs_doc_set_value(doc, SLOT_WRITTEN, art.written, strlen(art.written));
     if (st == KBS_OK && art.updated[0])
         st = xs_doc_set_value(doc, SLOT_UPDATED, art.updated, strlen(art.updated));
+    if (st == KBS_OK && art.written[0])
+        st = xs_doc_set_value(doc, SLOT_MONTH, art.written, 7);
+    if (st == KBS_OK && art.category.len) {
+        buf cat = BUF_INIT;
+        append_field(&cat, text, art.category, 100);
+        st =
+            buf_failed(&cat) ? KBS_ENOMEM : xs_doc_set_value(doc, SLOT_CATEGORY, cat.data, cat.len);
+        buf_free(&cat);
+    }
     if (st == KBS_OK) {
         art_span keysp = {0, keylen};
         append_field(&meta, key, keysp, 4096);

@@ -244,6 +244,13 @@ typedef struct kbs_search_options {
     double title_weight;    /* how much a match in the title counts against one in the body;
                                < 0 means the default */
     uint32_t max_expansion; /* most terms a prefix (secur*) expands to; 0 means the default */
+    uint32_t fragments;     /* most passages per snippet, joined by " … " in document
+                               order, snippet_len characters in all; 0 means the default (2) */
+    int all_versions;       /* non-zero: every version of a story is a hit of its own;
+                               by default near-duplicates (the same story updated or
+                               re-filed) show as one hit with kbs_hit.versions */
+    int facets;             /* non-zero: count the whole match set by category and by
+                               month (kbs_results_facet()); costs a pass over every match */
 } kbs_search_options;
 
 /* Fills *opts with the defaults. Always use it before setting fields. */
@@ -296,8 +303,13 @@ typedef struct kbs_hit {
     const char *written;   /* ISO 8601 "YYYY-MM-DDTHH:MM:SS", or "" */
     const char *updated;   /* likewise */
     const char *snippet;   /* plain text; "" when snippets were off */
-    const kbs_span *spans; /* the highlighted parts of snippet, in order */
+    const kbs_span *spans; /* the highlighted parts of snippet, in order; a matched
+                              phrase is one span */
     size_t nspans;
+    uint32_t versions;   /* other versions of this story among the matches, not shown as
+                            hits of their own ("+N versions"); 0 with all_versions */
+    int snippet_is_lead; /* non-zero when no body word matched (only the title or
+                            metadata did) and the snippet is the article's lead */
 } kbs_hit;
 
 /* Number of hits held (at most the limit). 0 for NULL. */
@@ -331,6 +343,47 @@ KBS_API const char *kbs_results_notes(const kbs_results *results);
 KBS_API const char *kbs_results_query(const kbs_results *results);
 KBS_API const char *kbs_results_explain(const kbs_results *results, size_t i);
 KBS_API void kbs_results_free(kbs_results *results);
+
+/* Facets: counts over the whole match set (kbs_search_options.facets). */
+enum kbs_facet_kind {
+    KBS_FACET_CATEGORY = 0, /* by category as displayed; most frequent first, ties by name */
+    KBS_FACET_MONTH = 1,    /* by "YYYY-MM" of the written date; oldest first; months
+                               without a match inside the span are listed with 0 */
+    KBS_FACET_YEAR = 2      /* by "YYYY"; oldest first, empty years inside the span with 0 */
+};
+
+typedef struct kbs_facet {
+    const char *value; /* valid until kbs_results_free() */
+    uint64_t count;    /* matching articles (each version of a story counts) */
+} kbs_facet;
+
+/* Number of values of facet `kind` (0 when facets were not asked, for NULL
+ * or an unknown kind). Undated or uncategorised matches are not counted. */
+KBS_API size_t kbs_results_facet_count(const kbs_results *results, int kind);
+/* Fills *out with value i of facet `kind`. KBS_OK or KBS_EINVAL. */
+KBS_API int kbs_results_facet(const kbs_results *results, int kind, size_t i, kbs_facet *out);
+
+/*
+ * Articles most like article `docid`: relevance feedback on its most telling
+ * terms (Xapian's expand set from the article alone), run as an any-word query
+ * ranked by BM25. The article itself and its near-duplicates (its story) are
+ * never among the hits. `opts` works as for kbs_search (limit, offset,
+ * snippets, sort, all_versions, facets; match is ignored).
+ * kbs_results_query() gives the terms used.
+ * Returns KBS_OK, KBS_EINVAL, KBS_ENOTFOUND (no such article), KBS_ENOMEM,
+ * KBS_ECORRUPT, KBS_EBACKEND.
+ */
+KBS_API int kbs_similar(kbs_db *db, uint32_t docid, const kbs_search_options *opts,
+                        kbs_results **results_out);
+
+/*
+ * The other versions of the story article `docid` belongs to (its
+ * near-duplicates, found at index time), newest first, the article itself
+ * excluded; a search result with no other version gives 0 hits.
+ * Returns KBS_OK, KBS_EINVAL, KBS_ENOTFOUND, KBS_ENOMEM, KBS_EBACKEND.
+ */
+KBS_API int kbs_versions(kbs_db *db, uint32_t docid, const kbs_search_options *opts,
+                         kbs_results **results_out);
 
 /* ---------------------------------------------------------------------- */
 /* Articles and the store of originals                                     */

@@ -8,7 +8,9 @@
 #define KBS_SCHEMA_H
 
 /* Bumped whenever the layout below changes incompatibly; checked at open. */
-#define SCHEMA_FORMAT "2" /* 2: records may need the store's dictionary (META_ZDICT) */
+/* 2: records may need the store's dictionary (META_ZDICT); 3: facet slots,
+ * story (near-duplicate) slot and terms. */
+#define SCHEMA_FORMAT "3"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"
@@ -27,6 +29,10 @@
 #define PFX_DAY "D"       /* written date YYYYMMDD, boolean */
 #define PFX_MONTH "M"     /* YYYYMM */
 #define PFX_YEAR "Y"      /* YYYY */
+/* Near-duplicate candidates: min-hashes of the article's sentences, boolean
+ * ("XD" + 8 hex digits), so that articles sharing most sentences meet in a
+ * posting list at index time (see dedup.h). */
+#define PFX_DEDUP "XD"
 
 /* Value slots. */
 #define SLOT_WRITTEN 0 /* "YYYY-MM-DDTHH:MM:SS": sorts and ranges as a string */
@@ -35,6 +41,14 @@
                           category, written, updated, byline */
 #define SLOT_STATE 2   /* change detection: "size mtime_ns hash" (hex) */
 #define SLOT_UPDATED 3 /* like SLOT_WRITTEN, for the Updated: timestamp */
+/* Facets count these over the whole match set, so they are short values of
+ * their own rather than fields of SLOT_META. */
+#define SLOT_CATEGORY 4 /* the category as displayed, "" if none */
+#define SLOT_MONTH 5    /* "YYYY-MM" of the written date, absent if undated */
+/* The story an article belongs to: the id term of the first article of a
+ * group of near-duplicates, absent for an article with none. Search collapses
+ * on it (one hit per story, "+N versions"). */
+#define SLOT_STORY 6
 
 #define FIELD_SEP '\x1f'
 enum meta_field { MF_PATH, MF_TITLE, MF_CATEGORY, MF_WRITTEN, MF_UPDATED, MF_BYLINE, MF_COUNT };
