@@ -971,6 +971,125 @@ int xs_db_replace_docid(xs_db *db, uint32_t docid, xs_doc *doc) noexcept
     XS_CATCH_WRITE(db)
 }
 
+int xs_db_set_doc_value(xs_db *db, uint32_t docid, unsigned slot, const char *val,
+                        size_t len) noexcept
+{
+    if (!db || !docid || (!val && len) || slot == Xapian::BAD_VALUENO)
+        return KBS_EINVAL;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        /* Nothing may open another document of this database between the
+         * two calls: the replace recognises the document it handed out
+         * last, and then rewrites only what changed (the values). */
+        Xapian::Document d = db->wdb->get_document(docid);
+        if (len)
+            d.add_value(slot, std::string(val, len));
+        else
+            d.remove_value(slot);
+        db->wdb->replace_document(docid, d);
+        return KBS_OK;
+    } catch (const Xapian::DocNotFoundError &) {
+        return set_error(db->err, sizeof db->err, KBS_ENOTFOUND, "no such document");
+    }
+    XS_CATCH_WRITE(db)
+}
+
+int xs_db_postlist(xs_db *db, const char *term, size_t len, xs_docid_cb cb, void *ctx) noexcept
+{
+    if (!db || !term || !len || !cb)
+        return KBS_EINVAL;
+    try {
+        std::string t(term, len);
+        /* Like xs_db_alldocs: a retry resumes after the last id delivered. */
+        Xapian::docid last = 0;
+        read_retrying(db, [&] {
+            Xapian::PostingIterator it = db->db->postlist_begin(t);
+            Xapian::PostingIterator end = db->db->postlist_end(t);
+            if (last)
+                it.skip_to(last + 1);
+            for (; it != end; ++it) {
+                last = *it;
+                if (cb(ctx, last) != 0)
+                    break;
+            }
+        });
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_values(xs_db *db, unsigned slot, xs_value_cb cb, void *ctx) noexcept
+{
+    if (!db || !cb || slot == Xapian::BAD_VALUENO)
+        return KBS_EINVAL;
+    try {
+        Xapian::docid last = 0;
+        read_retrying(db, [&] {
+            Xapian::ValueIterator it = db->db->valuestream_begin(slot);
+            Xapian::ValueIterator end = db->db->valuestream_end(slot);
+            if (last)
+                it.skip_to(last + 1);
+            for (; it != end; ++it) {
+                last = it.get_docid();
+                std::string v = *it;
+                if (cb(ctx, last, v.data(), v.size()) != 0)
+                    break;
+            }
+        });
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+namespace
+{
+/* Hands Xapian's expand decider over to a C filter. */
+class CTermFilter : public Xapian::ExpandDecider
+{
+  public:
+    CTermFilter(xs_term_filter fn, void *ctx) : fn_(fn), ctx_(ctx)
+    {
+    }
+    bool operator()(const std::string &term) const override
+    {
+        return fn_(ctx_, term.data(), term.size()) != 0;
+    }
+
+  private:
+    xs_term_filter fn_;
+    void *ctx_;
+};
+} // namespace
+
+int xs_db_expand(xs_db *db, const uint32_t *docids, size_t n, uint32_t max_terms,
+                 xs_term_filter accept, void *accept_ctx, xs_weighted_term_cb cb,
+                 void *ctx) noexcept
+{
+    if (!db || !docids || !n || !cb)
+        return KBS_EINVAL;
+    try {
+        std::vector<std::pair<std::string, double>> terms;
+        read_retrying(db, [&] {
+            terms.clear();
+            Xapian::Enquire enq(*db->db);
+            Xapian::RSet rset;
+            for (size_t i = 0; i < n; i++)
+                rset.add_document(docids[i]);
+            CTermFilter filter(accept, accept_ctx);
+            Xapian::ESet eset = enq.get_eset(max_terms, rset, 0, accept ? &filter : nullptr);
+            for (Xapian::ESetIterator it = eset.begin(); it != eset.end(); ++it)
+                terms.emplace_back(*it, it.get_weight());
+        });
+        for (const auto &t : terms)
+            if (cb(ctx, t.first.data(), t.first.size(), t.second) != 0)
+                break;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
 int xs_db_check(const char *path, uint64_t *errors, char **report, char *err,
                 size_t errlen) noexcept
 {

@@ -278,6 +278,32 @@ int xs_db_doc_terms(xs_db *db, uint32_t docid, const char *prefix, size_t plen, 
 /* Replaces document docid with doc as it is (no id term needed, unlike
  * xs_db_replace): for repairs, and for tests that need a damaged index. */
 int xs_db_replace_docid(xs_db *db, uint32_t docid, xs_doc *doc) XS_NOEXCEPT;
+/* Sets (len > 0) or removes (len 0) the value in slot of the stored
+ * document docid, leaving everything else as it is: Xapian 1.4 then
+ * rewrites the document's values only, not its terms, postings or data
+ * (the document is read and replaced on the same handle, which its
+ * "modify shortcut" recognises). KBS_ENOTFOUND if there is no such
+ * document. A write: KBS_EREADONLY on a reader. */
+int xs_db_set_doc_value(xs_db *db, uint32_t docid, unsigned slot, const char *val,
+                        size_t len) XS_NOEXCEPT;
+/* Calls cb for every document that holds term, in ascending docid order.
+ * cb returns non-zero to stop early (still KBS_OK). */
+int xs_db_postlist(xs_db *db, const char *term, size_t len, xs_docid_cb cb, void *ctx) XS_NOEXCEPT;
+/* Calls cb for every document with a value in slot (Xapian's value
+ * stream), in ascending docid order, with the value (valid only during the
+ * call). cb returns non-zero to stop early. */
+typedef int (*xs_value_cb)(void *ctx, uint32_t docid, const char *val, size_t len);
+int xs_db_values(xs_db *db, unsigned slot, xs_value_cb cb, void *ctx) XS_NOEXCEPT;
+/* Relevance feedback: the max_terms terms that best tell the documents
+ * docids[0..n) (the relevance set) from the rest of the database (Xapian's
+ * Enquire::get_eset), best first, passed to cb with their expand weight.
+ * accept (may be NULL) says which terms may be used: a non-zero return
+ * keeps the term. */
+typedef int (*xs_term_filter)(void *ctx, const char *term, size_t len);
+typedef int (*xs_weighted_term_cb)(void *ctx, const char *term, size_t len, double weight);
+int xs_db_expand(xs_db *db, const uint32_t *docids, size_t n, uint32_t max_terms,
+                 xs_term_filter accept, void *accept_ctx, xs_weighted_term_cb cb,
+                 void *ctx) XS_NOEXCEPT;
 /* Xapian's own consistency check (Xapian::Database::check) of the glass
  * database in folder path, as last committed: *errors receives the number of
  * errors it found, and *report (if report is not NULL; malloc'd,

@@ -17,6 +17,7 @@
  * "<index>.build-<pid>" beside it that the next run removes. Workers die
  * with the parent (PR_SET_PDEATHSIG) and hold none of its locks. */
 #include "index_run.h"
+#include "dedup.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -185,6 +186,7 @@ static void worker_main(struct run *r, const struct par *p, int fd)
     close_inherited(fd);
     kbs_db *db = r->db;
     r->sink = worker_sink;
+    dedup_disable(db); /* the parent groups the new articles after the merge */
     r->sink_fd = fd;
     r->batch = SCRATCH_BATCH_DOCS;
     r->pending_bytes = 0;
@@ -499,6 +501,7 @@ int build_parallel(struct run *r, const struct file_list *files, const size_t *t
         (st = db_install_copy(db, path.data, count + (uint32_t)g.added)) == KBS_OK) {
         db->text_bytes_delta += g.text;
         db->store_bytes_delta += g.store;
+        st = dedup_note_range(db, p.first_docid, p.first_docid + (uint32_t)ntodo - 1);
     }
 
 out:

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "dedup.h"
 #include "schema.h"
 #include "utf8.h"
 
@@ -193,6 +194,9 @@ int db_commit(kbs_db *db)
     int st = add_meta_delta(db, META_TEXT_BYTES, db->text_bytes_delta);
     if (st == KBS_OK)
         st = add_meta_delta(db, META_STORE_BYTES, db->store_bytes_delta);
+    /* The stories are committed with the articles they group. */
+    if (st == KBS_OK)
+        st = dedup_pass(db);
     if (st == KBS_OK && (st = spell_flush(db->spell, db->xdb, db->spell_lazy)) != KBS_OK)
         return db_fail_shim(db, st, "adding words to the spelling table");
     if (st != KBS_OK)
@@ -359,6 +363,7 @@ static void db_destroy(kbs_db *db)
     stemmer_free(db->stem);
     docstore_free(db->store);
     spell_collector_free(db->spell);
+    dedup_forget(db);
     free(db->path);
     free(db);
 }

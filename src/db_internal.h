@@ -39,6 +39,8 @@ struct kbs_db {
     uint32_t parallel_chunk_files; /* new files per scratch database */
     unsigned workers;              /* worker processes */
     size_t error_offset;           /* of the last KBS_EQUERY, else (size_t)-1 */
+    struct dedup_notes *dedup;     /* what the next dedup_pass() looks at (dedup.c) */
+    int dedup_off;                 /* a parallel build's worker: no grouping here */
     char errmsg[1024];
 };
 

@@ -16,6 +16,7 @@
 #include <zdict.h>
 
 #include "article.h"
+#include "dedup.h"
 #include "schema.h"
 #include "tokenize.h"
 #include "utf8.h"
@@ -225,6 +226,8 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
         buf_free(&cat);
     }
     if (st == KBS_OK)
+        st = dedup_add_terms(doc, text, &art);
+    if (st == KBS_OK)
         st = add_date_terms(doc, art.written);
     if (st == KBS_OK && art.written[0])
         st = xs_doc_set_value(doc, SLOT_WRITTEN, art.written, strlen(art.written));
@@ -317,9 +320,13 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
     uint32_t old = 0;
     int64_t old_text = 0, old_store = 0;
     int st = at.known_new ? KBS_ENOTFOUND : xs_db_find(db->xdb, idterm.data, idterm.len, &old);
-    if (st == KBS_OK)
+    if (st == KBS_OK) {
         old_sizes(db, old, &old_text, &old_store);
-    else if (st != KBS_ENOTFOUND) {
+        if ((st = dedup_note_old(db, old)) != KBS_OK) {
+            buf_free(&idterm);
+            return st;
+        }
+    } else if (st != KBS_ENOTFOUND) {
         buf_free(&idterm);
         return db_fail_shim(db, st, "looking up an article");
     }
@@ -344,6 +351,8 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
     }
     xs_doc_free(doc);
     buf_free(&idterm);
+    if (st == KBS_OK)
+        st = dedup_note_new(db, docid);
     if (st != KBS_OK)
         return st;
     db->text_bytes_delta += (int64_t)len - old_text;
@@ -394,7 +403,9 @@ int kbs_delete(kbs_db *db, const char *path)
     if (st == KBS_OK) {
         int64_t t, s;
         old_sizes(db, docid, &t, &s);
-        st = xs_db_delete(db->xdb, idterm.data, idterm.len);
+        st = dedup_note_old(db, docid);
+        if (st == KBS_OK)
+            st = xs_db_delete(db->xdb, idterm.data, idterm.len);
         if (st == KBS_OK) {
             db->text_bytes_delta -= t;
             db->store_bytes_delta -= s;
@@ -888,7 +899,9 @@ static int remove_stale(struct run *r, const char *root, struct file_list *files
         }
         int64_t tb, sb;
         old_sizes(db, docid, &tb, &sb);
-        st = xs_db_delete(db->xdb, s.stale[i], strlen(s.stale[i]));
+        st = docid ? dedup_note_old(db, docid) : KBS_OK;
+        if (st == KBS_OK)
+            st = xs_db_delete(db->xdb, s.stale[i], strlen(s.stale[i]));
         if (st == KBS_OK) {
             db->text_bytes_delta -= tb;
             db->store_bytes_delta -= sb;

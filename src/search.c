@@ -8,6 +8,7 @@
 
 #include "article.h"
 #include "query.h"
+#include "search_run.h"
 #include "schema.h"
 #include "snippet.h"
 #include "spell.h"
@@ -290,6 +291,7 @@ static int fill_hit(kbs_db *db, const xs_match *m, uint32_t rank, const struct h
     h->hit.id = m->docid;
     h->hit.rank = rank;
     h->hit.score = m->weight;
+    h->hit.versions = m->collapsed;
     h->hit.snippet = "";
     h->hit.spans = no_spans;
     h->hit.nspans = 0;
@@ -408,6 +410,9 @@ static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, struc
     p.check_at_least = o->exact_count ? UINT32_MAX : 0;
     p.sort_slot = o->sort == KBS_SORT_RELEVANCE ? -1 : SLOT_WRITTEN;
     p.sort_reverse = o->sort == KBS_SORT_NEWEST;
+    /* One hit per story (dedup.h); articles without one never collapse. */
+    p.collapse = !o->all_versions;
+    p.collapse_slot = SLOT_STORY;
     if (pc && pc->plan->nphrases) {
         p.decider = exact_phrases;
         p.decider_ctx = pc;
@@ -420,6 +425,14 @@ static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, struc
                        "a stored article could not be read while checking a phrase; run "
                        "'kbsearch index' on its folder again");
     return KBS_OK;
+}
+
+/* Collapsing scales Xapian's estimate by the share of versions among the
+ * matches it saw, which stays an estimate even when every match was seen;
+ * its lower bound then counts every story (and article without one). */
+static uint64_t total_of(const kbs_search_options *o, const xs_search_result *res)
+{
+    return o->exact_count && !o->all_versions ? res->lower : res->estimated;
 }
 
 /* ---- explaining a score ------------------------------------------------------
@@ -607,7 +620,7 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
         if (!r->hits)
             st = db_fail(db, KBS_ENOMEM, "out of memory");
     }
-    r->total = res.estimated;
+    r->total = total_of(&o, &res);
     for (size_t i = 0; st == KBS_OK && i < res.n; i++) {
         st = fill_hit(db, &matches[i], (uint32_t)(o.offset + i + 1), &hl, &o, &r->hits[i]);
         r->n = i + 1;
@@ -632,5 +645,76 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
         return st;
     }
     *results_out = r;
+    return KBS_OK;
+}
+
+int search_run_query(kbs_db *db, const xs_query *q, const char *const *stems, size_t nstems,
+                     const char *described, const kbs_search_options *opts, kbs_results **out)
+{
+    kbs_search_options o;
+    kbs_search_options_init(&o);
+    if (opts)
+        o = *opts;
+    if (o.limit == 0)
+        o.limit = DEFAULT_LIMIT;
+    if (o.limit > MAX_LIMIT)
+        o.limit = MAX_LIMIT;
+    if (!(o.bm25_k1 >= 0))
+        o.bm25_k1 = BM25_K1;
+    if (!(o.bm25_b >= 0))
+        o.bm25_b = BM25_B;
+    if (o.bm25_b > 1)
+        return db_fail(db, KBS_EINVAL, "BM25 b must be between 0 and 1");
+    if (o.sort < KBS_SORT_RELEVANCE || o.sort > KBS_SORT_OLDEST)
+        return db_fail(db, KBS_EINVAL, "unknown sort order %d", o.sort);
+    o.explain = 0;
+
+    kbs_results *r = calloc(1, sizeof *r);
+    xs_match *matches = calloc(o.limit, sizeof *matches);
+    struct highlights hl;
+    memset(&hl, 0, sizeof hl);
+    int st = r && matches ? KBS_OK : db_fail(db, KBS_ENOMEM, "out of memory");
+    xs_search_result res;
+    memset(&res, 0, sizeof res);
+    if (st == KBS_OK)
+        st = run(db, q, &o, NULL, matches, &res);
+    for (size_t i = 0; st == KBS_OK && i < nstems && !o.no_snippets; i++)
+        if (hl_add(&hl, stems[i], strlen(stems[i])) != 0)
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+    if (st == KBS_OK && hl.n > 1) {
+        qsort(hl.stems, hl.n, sizeof *hl.stems, cmp_strp);
+        size_t k = 0;
+        for (size_t i = 0; i < hl.n; i++) {
+            if (k && strcmp(hl.stems[k - 1], hl.stems[i]) == 0)
+                free(hl.stems[i]);
+            else
+                hl.stems[k++] = hl.stems[i];
+        }
+        hl.n = k;
+    }
+    if (st == KBS_OK && res.n) {
+        r->hits = calloc(res.n, sizeof *r->hits);
+        if (!r->hits)
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+    }
+    if (r)
+        r->total = total_of(&o, &res);
+    for (size_t i = 0; st == KBS_OK && i < res.n; i++) {
+        st = fill_hit(db, &matches[i], (uint32_t)(o.offset + i + 1), &hl, &o, &r->hits[i]);
+        r->n = i + 1;
+    }
+    if (st == KBS_OK) {
+        r->notes = strdup("");
+        r->described = strdup(described ? described : "");
+        if (!r->notes || !r->described)
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+    }
+    hl_free(&hl);
+    free(matches);
+    if (st != KBS_OK) {
+        kbs_results_free(r);
+        return st;
+    }
+    *out = r;
     return KBS_OK;
 }
