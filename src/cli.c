@@ -630,6 +630,7 @@ static int cmd_search(const cli_args *a, const char *dbdir)
     so.bm25_k1 = a->bm25_k1;
     so.bm25_b = a->bm25_b;
     so.title_weight = a->title_weight;
+    so.all_versions = a->all_versions;
     kbs_results *res = NULL;
     int st = kbs_search(db, query, strlen(query), &so, &res);
     if (st != KBS_OK) {
@@ -783,6 +784,118 @@ static int cmd_show(const cli_args *a, const char *dbdir)
     kbs_free(data);
     kbs_db_close(db);
     free(path);
+    return rc;
+}
+
+/* --- similar, versions ------------------------------------------------------ */
+
+/* The id of the article ID|PATH names in db, as show finds it; prints why
+ * not when there is none. */
+static int find_article(kbs_db *db, const char *dbdir, const char *arg, uint32_t *id)
+{
+    int too_big = 0;
+    if (parse_id(arg, id, &too_big) == 0) {
+        char *data = NULL;
+        size_t len = 0;
+        int st = too_big ? KBS_ENOTFOUND : kbs_show(db, *id, &data, &len);
+        kbs_free(data);
+        if (st == KBS_ENOTFOUND)
+            return fail("no article with id %s in the index at %s", arg, dbdir);
+        if (st != KBS_OK)
+            return fail("cannot read article %s from the index at %s: %s", arg, dbdir,
+                        *kbs_db_errmsg(db) ? kbs_db_errmsg(db) : kbs_strerror(st));
+        return CLI_EXIT_OK;
+    }
+    char *path = NULL;
+    int rc = absolute_path(arg, &path);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    int st = kbs_lookup(db, path, id);
+    if (st == KBS_ENOTFOUND)
+        rc = fail("no article indexed from %s in the index at %s", path, dbdir);
+    else if (st != KBS_OK)
+        rc = fail("cannot look up %s in the index at %s: %s", path, dbdir,
+                  *kbs_db_errmsg(db) ? kbs_db_errmsg(db) : kbs_strerror(st));
+    free(path);
+    return rc;
+}
+
+/* kbsearch similar ID|PATH and kbsearch versions ID|PATH: a list of
+ * articles around one article, drawn as search draws hits. */
+static int cmd_related(const cli_args *a, const char *dbdir)
+{
+    const char *name = cli_cmd_name(a->cmd);
+    if (a->nwords != 1)
+        return cli_usage_error(stderr, a->cmd, "%s takes one article's id or path, not %zu", name,
+                               a->nwords);
+    kbs_db *db = NULL;
+    int rc = open_db(dbdir, KBS_OPEN_READ, &db);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    uint32_t id = 0;
+    rc = find_article(db, dbdir, a->words[0], &id);
+    kbs_results *res = NULL;
+    if (rc == CLI_EXIT_OK) {
+        kbs_search_options so;
+        kbs_search_options_init(&so);
+        so.limit = a->limit;
+        so.offset = a->offset;
+        so.sort = a->sort;
+        so.all_versions = a->all_versions;
+        int st = a->cmd == CLI_CMD_SIMILAR ? kbs_similar(db, id, &so, &res)
+                                           : kbs_versions(db, id, &so, &res);
+        if (st != KBS_OK)
+            rc = fail("cannot list the articles %s article %u in the index at %s: %s",
+                      a->cmd == CLI_CMD_SIMILAR ? "like" : "that are versions of", (unsigned)id,
+                      dbdir, *kbs_db_errmsg(db) ? kbs_db_errmsg(db) : kbs_strerror(st));
+    }
+    kbs_db_close(db);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    size_t n = kbs_results_count(res);
+    if (n == 0) {
+        if (a->json && cli_render_total_json(stdout, 0, NULL) != 0)
+            rc = fail_nomem();
+        else if (a->cmd == CLI_CMD_SIMILAR)
+            fprintf(stderr, "No article like article %u.\n", (unsigned)id);
+        else
+            fprintf(stderr, "Article %u has no other version%s.\n", (unsigned)id,
+                    a->offset ? " past those skipped" : "");
+        kbs_results_free(res);
+        return rc == CLI_EXIT_OK ? CLI_EXIT_NOTHING : rc;
+    }
+    char *cwd = NULL;
+    cli_render r = {stdout, 0, 0, NULL, 1};
+    if (!a->json) {
+        cwd = current_dir();
+        r.color = want_color(a->color, STDOUT_FILENO);
+        r.width = wrap_width();
+        r.cwd = cwd;
+        kbs_hit last;
+        if (kbs_results_get(res, n - 1, &last) == KBS_OK)
+            r.rank_width = digits(last.rank);
+        if (a->cmd == CLI_CMD_SIMILAR) {
+            const char *words = kbs_results_query(res);
+            printf("Articles like article %u, by its words: ", (unsigned)id);
+            cli_put_text(stdout, words, strlen(words));
+            fputs("\n\n", stdout);
+        }
+    }
+    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
+        kbs_hit hit;
+        if (kbs_results_get(res, i, &hit) != KBS_OK)
+            continue;
+        if (a->json) {
+            if (cli_render_hit_json(stdout, res, i, 0) != 0)
+                rc = fail_nomem();
+        } else {
+            if (i > 0)
+                fputc('\n', stdout);
+            cli_render_hit(&r, &hit);
+        }
+    }
+    free(cwd);
+    kbs_results_free(res);
     return rc;
 }
 
@@ -985,7 +1098,7 @@ static int cmd_help(const cli_args *a)
     if (cmd < 0 || a->nwords > 1)
         return cli_usage_error(stderr, -1,
                                "no command '%s' — the commands are search, index, show, stats, "
-                               "check, compact and help",
+                               "check, compact, similar, versions and help",
                                a->words[a->nwords > 1 && cmd >= 0 ? 1 : 0]);
     cli_help(stdout, cmd);
     return CLI_EXIT_OK;
@@ -1026,6 +1139,10 @@ static int run(const cli_args *a)
         break;
     case CLI_CMD_COMPACT:
         rc = cmd_compact(a, dbdir);
+        break;
+    case CLI_CMD_SIMILAR:
+    case CLI_CMD_VERSIONS:
+        rc = cmd_related(a, dbdir);
         break;
     default:
         rc = cmd_search(a, dbdir);

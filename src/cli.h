@@ -29,6 +29,8 @@ enum cli_cmd {
     CLI_CMD_STATS,
     CLI_CMD_CHECK,
     CLI_CMD_COMPACT,
+    CLI_CMD_SIMILAR,
+    CLI_CMD_VERSIONS,
     CLI_CMD_HELP,
     CLI_NCMDS
 };
@@ -60,6 +62,7 @@ typedef struct cli_args {
     int explain;             /* --explain */
     double bm25_k1, bm25_b;  /* --bm25 K1,B, or -1 each for the library's defaults */
     double title_weight;     /* --title-weight, or -1 for the library's default */
+    int all_versions;        /* --all-versions: every version of a story is a hit */
     const char **words;      /* the arguments after the command name (pointers into argv) */
     size_t nwords;
 } cli_args;

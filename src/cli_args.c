@@ -20,7 +20,8 @@ enum {
     OPT_COUNT,
     OPT_EXPLAIN,
     OPT_BM25,
-    OPT_TITLE_WEIGHT
+    OPT_TITLE_WEIGHT,
+    OPT_ALL_VERSIONS
 };
 
 /* Which options a command accepts, so that a misplaced one is reported
@@ -37,9 +38,12 @@ enum {
 #define GIVEN_EXPLAIN 512u
 #define GIVEN_BM25 1024u
 #define GIVEN_TITLE_WEIGHT 2048u
+#define GIVEN_ALL_VERSIONS 4096u
 #define GIVEN_SEARCH                                                                               \
     (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_ANY | GIVEN_SORT | GIVEN_OFFSET |   \
-     GIVEN_COUNT | GIVEN_EXPLAIN | GIVEN_BM25 | GIVEN_TITLE_WEIGHT)
+     GIVEN_COUNT | GIVEN_EXPLAIN | GIVEN_BM25 | GIVEN_TITLE_WEIGHT | GIVEN_ALL_VERSIONS)
+/* similar and versions list articles as search does. */
+#define GIVEN_LIST (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_OFFSET)
 /* --count prints a number, not a list: what shapes the list would be ignored. */
 #define GIVEN_LIST_ONLY (GIVEN_LIMIT | GIVEN_OFFSET | GIVEN_SORT | GIVEN_EXPLAIN)
 
@@ -88,6 +92,7 @@ static const char SEARCH_HELP[] =
     "                            exact (no fallback to any of the words)\n"
     "      --explain             show how the query was read and, under each\n"
     "                            hit, what each word added to its score\n"
+    "      --all-versions        each version of a story as a hit of its own\n"
     "      --bm25 K1,B           tune the ranking: K1 (0 or more) is how fast\n"
     "                            repeats of a word stop counting, B (0 to 1) how\n"
     "                            much long articles are held back; --explain\n"
@@ -98,11 +103,11 @@ static const char SEARCH_HELP[] =
     "                            id, rank, path (absolute), title, category,\n"
     "                            written, updated, score, snippet, highlights\n"
     "                            ([start, length] byte ranges of the snippet),\n"
-    "                            match (\"all\", or \"any\" for a fallback), and\n"
-    "                            suggestion when there is one; with --explain\n"
-    "                            also query and explain. With --count, or when\n"
-    "                            nothing is found, one object {\"total\":N} (and\n"
-    "                            suggestion when there is one)\n"
+    "                            match (\"all\", or \"any\" for a fallback),\n"
+    "                            versions and suggestion when there are some;\n"
+    "                            with --explain also query and explain. With\n"
+    "                            --count, or when nothing is found, one object\n"
+    "                            {\"total\":N} (and suggestion when there is one)\n"
     "      --color[=WHEN]        highlight matches: auto (on a terminal, unless\n"
     "                            NO_COLOR is set; the default), always or never\n"
     "      --db DIR              search the index in DIR (see 'kbsearch --help')\n"
@@ -227,11 +232,61 @@ static const char COMPACT_HELP[] =
     "Exit status: 0 compacted, 2 no index, another process updating it, or\n"
     "failure.\n";
 
+static const char SIMILAR_HELP[] =
+    "Usage: kbsearch similar [OPTIONS] ID|PATH\n"
+    "\n"
+    "Shows the articles most like an indexed one, named by its id or its\n"
+    "file's path as search prints them: the words that most set it apart\n"
+    "from the rest of the archive are searched for (any of them, ranked as a\n"
+    "search), and shown first with their matches highlighted. The article\n"
+    "itself and its other versions (the same story updated or re-filed) are\n"
+    "left out.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --limit N             show at most N articles (default 10)\n"
+    "      --offset N            skip the N best first\n"
+    "      --sort ORDER          relevance (the default), newest or oldest\n"
+    "      --all-versions        show every version of a story as its own hit\n"
+    "      --json                one JSON object per line and per hit, as for\n"
+    "                            search\n"
+    "      --color[=WHEN]        auto (the default), always or never\n"
+    "      --db DIR              use the index in DIR (see 'kbsearch --help')\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Examples:\n"
+    "  kbsearch similar 12\n"
+    "  kbsearch similar corpus/society/20230810_typhoon-khanun-landfall.txt\n"
+    "\n"
+    "Exit status: 0 found, 1 nothing like it, 2 no such article or failure.\n";
+
+static const char VERSIONS_HELP[] =
+    "Usage: kbsearch versions [OPTIONS] ID|PATH\n"
+    "\n"
+    "Lists the other versions of an article's story, newest first: the\n"
+    "articles found, when they were indexed, to share most of its sentences\n"
+    "(an update of it, or the same story filed again). A search shows a\n"
+    "story once, with \"+N versions\" after its title.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --limit N             show at most N versions (default 10)\n"
+    "      --offset N            skip the N newest first\n"
+    "      --json                one JSON object per line and per version\n"
+    "      --color[=WHEN]        auto (the default), always or never\n"
+    "      --db DIR              use the index in DIR (see 'kbsearch --help')\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Example:\n"
+    "  kbsearch versions 55\n"
+    "\n"
+    "Exit status: 0 listed, 1 the article has no other version, 2 no such\n"
+    "article or failure.\n";
+
 static const char HELP_HELP[] =
     "Usage: kbsearch help [COMMAND]\n"
     "\n"
     "Shows the help of the program, or of COMMAND: search, index, show, stats,\n"
-    "check, compact or help. 'kbsearch COMMAND --help' does the same.\n"
+    "check, compact, similar, versions or help. 'kbsearch COMMAND --help' does\n"
+    "the same.\n"
     "\n"
     "Example:\n"
     "  kbsearch help index\n"
@@ -245,6 +300,8 @@ static const char PROGRAM_HELP[] =
     "       kbsearch stats [OPTIONS]\n"
     "       kbsearch check [OPTIONS]\n"
     "       kbsearch compact [OPTIONS]\n"
+    "       kbsearch similar [OPTIONS] ID|PATH\n"
+    "       kbsearch versions [OPTIONS] ID|PATH\n"
     "       kbsearch help [COMMAND]\n"
     "\n"
     "Searches an offline archive of news articles. Index a folder of articles\n"
@@ -259,6 +316,8 @@ static const char PROGRAM_HELP[] =
     "  stats                     describe the index: articles, sizes, dates\n"
     "  check                     verify the index and list what is wrong\n"
     "  compact                   rewrite the index in its smallest form\n"
+    "  similar ID|PATH           show the articles most like an article\n"
+    "  versions ID|PATH          list the other versions of an article's story\n"
     "  help [COMMAND]            show this help, or the help of COMMAND\n"
     "\n"
     "Options may come before or after the command and its arguments; '--'\n"
@@ -269,7 +328,8 @@ static const char PROGRAM_HELP[] =
     "  -n, --limit N             search: show at most N results (default 10)\n"
     "      --json                search, stats: print JSON, one object a line\n"
     "      --color[=WHEN]        search: highlight matches: auto, always, never\n"
-    "      --offset, --sort, --any, --count, --explain, --bm25, --title-weight\n"
+    "      --offset, --sort, --any, --count, --explain, --bm25, --title-weight,\n"
+    "      --all-versions\n"
     "                            search: see 'kbsearch search --help'\n"
     "      --max-file-size SIZE  index: skip larger files (default 16M)\n"
     "  -h, --help                show help ('kbsearch COMMAND --help' for one\n"
@@ -291,6 +351,8 @@ static const cmd_info CMDS[CLI_NCMDS] = {
     [CLI_CMD_STATS] = {"stats", GIVEN_DB | GIVEN_JSON, STATS_HELP},
     [CLI_CMD_CHECK] = {"check", GIVEN_DB, CHECK_HELP},
     [CLI_CMD_COMPACT] = {"compact", GIVEN_DB, COMPACT_HELP},
+    [CLI_CMD_SIMILAR] = {"similar", GIVEN_LIST | GIVEN_SORT | GIVEN_ALL_VERSIONS, SIMILAR_HELP},
+    [CLI_CMD_VERSIONS] = {"versions", GIVEN_LIST, VERSIONS_HELP},
     [CLI_CMD_HELP] = {"help", 0, HELP_HELP},
 };
 
@@ -479,8 +541,8 @@ static const char *option_value_name(int opt)
 static const char *given_name(unsigned bit)
 {
     static const char *const names[] = {
-        "--db",   "--json",   "--limit", "--color",   "--max-file-size", "--any",
-        "--sort", "--offset", "--count", "--explain", "--bm25",          "--title-weight"};
+        "--db",     "--json",  "--limit",   "--color", "--max-file-size", "--any",         "--sort",
+        "--offset", "--count", "--explain", "--bm25",  "--title-weight",  "--all-versions"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (bit == 1u << i)
             return names[i];
@@ -505,6 +567,7 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
         {"explain", no_argument, NULL, OPT_EXPLAIN},
         {"bm25", required_argument, NULL, OPT_BM25},
         {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
+        {"all-versions", no_argument, NULL, OPT_ALL_VERSIONS},
         {NULL, 0, NULL, 0},
     };
     cli_args a = {0};
@@ -630,6 +693,10 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
                                        CLI_TITLE_WEIGHT_MAX, optarg);
             }
             given |= GIVEN_TITLE_WEIGHT;
+            break;
+        case OPT_ALL_VERSIONS:
+            a.all_versions = 1;
+            given |= GIVEN_ALL_VERSIONS;
             break;
         case 'h':
             a.help = 1;

@@ -241,6 +241,9 @@ void cli_render_hit(const cli_render *r, const kbs_hit *hit)
         fputs("(untitled)", f);
     if (r->color)
         fputs(SGR_RESET, f);
+    /* The other versions of the story, not shown (kbsearch versions ID). */
+    if (hit->versions)
+        fprintf(f, "  +%u version%s", (unsigned)hit->versions, hit->versions == 1 ? "" : "s");
     fputc('\n', f);
 
     fprintf(f, "%*s", (int)indent, "");
@@ -371,6 +374,9 @@ int cli_render_hit_json(FILE *out, const kbs_results *res, size_t i, int explain
     }
     bad =
         bad || add(obj, "match", json_object_new_string(kbs_results_fallback(res) ? "any" : "all"));
+    /* Only when there are some, as for a suggestion. */
+    if (!bad && hit->versions)
+        bad = add(obj, "versions", json_object_new_int64(hit->versions));
     /* Only when there is one, so that the common line stays as it was. */
     if (!bad && suggestion)
         bad = add(obj, "suggestion", json_text(suggestion));
