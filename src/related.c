@@ -13,6 +13,8 @@
 /* Terms of the article a similar-articles query is made of: enough to find
  * articles on its subject, few enough that each says something. */
 #define SIMILAR_TERMS 20
+/* Candidates asked of the expand set, of which SIMILAR_TERMS are kept. */
+#define SIMILAR_CANDIDATES (3 * SIMILAR_TERMS)
 
 /* What a query about article docid needs to know of it. */
 struct origin {
@@ -62,7 +64,7 @@ static int self_query(const struct origin *o, xs_query **out)
 }
 
 struct eterms {
-    char *v[SIMILAR_TERMS];
+    char *v[SIMILAR_CANDIDATES];
     size_t n;
     int oom;
 };
@@ -82,12 +84,53 @@ static int eterm_cb(void *ctx, const char *term, size_t len, double weight)
 {
     (void)weight;
     struct eterms *e = ctx;
-    if (e->n == SIMILAR_TERMS)
+    if (e->n == SIMILAR_CANDIDATES)
         return 1;
     if (!(e->v[e->n] = strndup(term, len)))
         return e->oom = 1;
     e->n++;
     return 0;
+}
+
+/* How many articles the story of o has (1 for an article without one). */
+static int story_size(kbs_db *db, const struct origin *o, uint32_t *out)
+{
+    *out = 1;
+    if (!o->story[0])
+        return KBS_OK;
+    xs_query *q = NULL;
+    int st = xs_query_value_range(SLOT_STORY, o->story, o->story, &q);
+    xs_search_params p;
+    memset(&p, 0, sizeof p);
+    p.k1 = 1;
+    p.b = 0.5;
+    p.check_at_least = UINT32_MAX;
+    p.sort_slot = -1;
+    xs_search_result res;
+    if (st == KBS_OK && (st = xs_db_search(db->xdb, q, &p, NULL, &res)) == KBS_OK && res.lower > 1)
+        *out = res.lower > UINT32_MAX ? UINT32_MAX : (uint32_t)res.lower;
+    xs_query_free(q);
+    return st;
+}
+
+/* Keeps the first SIMILAR_TERMS terms that some article outside the story
+ * holds: the expand set favours the words the story alone uses (its names,
+ * its rare words), and in a small archive those find nothing else. */
+static int keep_shared_terms(kbs_db *db, struct eterms *e, uint32_t size)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        uint32_t tf = 0;
+        int st = xs_db_termfreq(db->xdb, e->v[i], strlen(e->v[i]), &tf);
+        if (st != KBS_OK)
+            return st;
+        if (tf > size && k < SIMILAR_TERMS)
+            e->v[k++] = e->v[i];
+        else
+            free(e->v[i]);
+    }
+    e->n = k;
+    return KBS_OK;
 }
 
 int kbs_similar(kbs_db *db, uint32_t docid, const kbs_search_options *opts,
@@ -105,7 +148,10 @@ int kbs_similar(kbs_db *db, uint32_t docid, const kbs_search_options *opts,
     if (st == KBS_OK) {
         /* The article alone as the relevance set: its terms that are common
          * in it and rare elsewhere, best first. */
-        st = xs_db_expand(db->xdb, &docid, 1, SIMILAR_TERMS, plain_term, NULL, eterm_cb, &e);
+        uint32_t size = 1;
+        st = xs_db_expand(db->xdb, &docid, 1, SIMILAR_CANDIDATES, plain_term, NULL, eterm_cb, &e);
+        if (st == KBS_OK && !e.oom && (st = story_size(db, &org, &size)) == KBS_OK)
+            st = keep_shared_terms(db, &e, size);
         if (st != KBS_OK)
             st = db_fail_shim(db, st, "choosing the article's terms");
         else if (e.oom)

@@ -801,7 +801,7 @@ Test(cli, usage_errors)
         /* 23 */
         {{"help", "nope", NULL},
          "kbsearch: no command 'nope' — the commands are search, index, show, stats, "
-         "check, compact and help",
+         "check, compact, similar, versions and help",
          "Try 'kbsearch --help'."},
         /* 24 */
         {{"search", "--max-file-size", "1M", "news", NULL},
@@ -1516,4 +1516,187 @@ Test(cli, did_you_mean)
     rc = run((const char *[]){"--db", db, "--json", "typhoon", NULL}, &out, &err);
     cr_assert_eq(rc, 0, "%s", err);
     cr_assert_null(strstr(out, "\"suggestion\""), "%s", out);
+}
+
+/* ---- stories: one hit per story, versions, similar articles ------------------- */
+
+/* tests/fixtures/stories (see tests/test_dedup.c) in TMP/news, indexed into
+ * TMP/index, with TMP the current folder. */
+static void write_stories(const char *tmp)
+{
+    static const char *const names[] = {
+        "20230427_hanbit-q1.txt",      "20240425_hanbit-q1.txt",
+        "20240504_bread-festival.txt", "20240510_port-strike-update.txt",
+        "20240510_port-strike.txt",    "20240511_port-strike-refiled.txt",
+        "20240514_port-cranes.txt",
+    };
+    char *src = kpath(KBS_FIXTURES, "stories");
+    char *news = kpath(tmp, "news");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t len;
+        char *data = kread(kpath(src, names[i]), &len);
+        cr_assert_not_null(data, "%s", names[i]);
+        tu_write(kpath(news, names[i]), data, len);
+    }
+    cr_assert_eq(chdir(tmp), 0);
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "index", "news", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+}
+
+static const char STRIKE_LEAD[] =
+    "   Dock workers at Seomun Port walked off the job on Friday morning, halting the loading of "
+    "container ships at the country's third largest harbor. The union said its members would "
+    "stay out until the port …\n";
+
+Test(cli, golden_one_hit_per_story)
+{
+    write_stories(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "--color=never", "seomun", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    char *want = kalloc(2048);
+    snprintf(want, 2048,
+             "1. Dock Workers Strike at Seomun Port  +2 versions\n"
+             "   Economy · 2024-05-10 · news/20240510_port-strike.txt · id 5\n"
+             "%s"
+             "\n"
+             "2. Seomun Port to Bring in Remote Controlled Cranes\n"
+             "   Economy · 2024-05-14 · news/20240514_port-cranes.txt · id 7\n"
+             "   Seomun Port will bring in remote controlled cranes at its new container terminal "
+             "next year, the port authority said on Tuesday. Operators will work from a tower two "
+             "kilometers away, watching the ships …\n",
+             STRIKE_LEAD);
+    cr_assert_str_eq(out, want);
+    cr_assert_str_empty(err);
+
+    /* --all-versions: each its own hit, and no "+N versions". */
+    rc = run((const char *[]){"--db", "index", "--all-versions", "seomun", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_eq(count_hits(out), 4, "%s", out);
+    cr_expect_null(strstr(out, "version"), "%s", out);
+
+    /* --json: "versions" on the story's hit only. */
+    rc = run((const char *[]){"--db", "index", "--json", "seomun", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    json_object *objs[4];
+    size_t n = json_lines(out, objs, 4);
+    cr_assert_eq(n, 2, "%s", out);
+    json_object *v = NULL;
+    cr_expect(json_object_object_get_ex(objs[0], "versions", &v) && json_object_get_int64(v) == 2,
+              "%s", out);
+    cr_expect_not(json_object_object_get_ex(objs[1], "versions", &v), "%s", out);
+    put_all(objs, n);
+}
+
+Test(cli, golden_versions)
+{
+    write_stories(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "--color=never", "versions",
+                                  "news/20240510_port-strike.txt", NULL},
+                 &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    char *want = kalloc(2048);
+    snprintf(want, 2048,
+             "1. Dock Workers Strike at Seomun Port\n"
+             "   Society · 2024-05-11 · news/20240511_port-strike-refiled.txt · id 6\n"
+             "%s"
+             "\n"
+             "2. Seomun Port Strike Strands Fourteen Ships\n"
+             "   Economy · 2024-05-10 · news/20240510_port-strike-update.txt · id 4\n"
+             "%s",
+             STRIKE_LEAD, STRIKE_LEAD);
+    cr_assert_str_eq(out, want);
+    cr_assert_str_empty(err);
+
+    /* By id, the same. */
+    char *by_id;
+    rc = run((const char *[]){"--db", "index", "--color=never", "versions", "5", NULL}, &by_id,
+             &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_str_eq(by_id, out);
+
+    /* An article with no other version: nothing, exit 1. */
+    rc = run((const char *[]){"--db", "index", "versions", "7", NULL}, &out, &err);
+    cr_expect_eq(rc, 1);
+    cr_expect_str_empty(out);
+    cr_expect_str_eq(err, "Article 7 has no other version.\n");
+    rc = run((const char *[]){"--db", "index", "--json", "versions", "7", NULL}, &out, &err);
+    cr_expect_eq(rc, 1);
+    cr_expect_str_eq(out, "{\"total\":0}\n");
+}
+
+Test(cli, golden_similar)
+{
+    write_stories(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "--color=never", "similar",
+                                  "news/20240510_port-strike.txt", "-n", "1", NULL},
+                 &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "Articles like article 5, by its words: port worker union ship author "
+                          "wait vessel seomun next largest job harbor gate dock day crane cost "
+                          "contain\n"
+                          "\n"
+                          "1. Seomun Port to Bring in Remote Controlled Cranes\n"
+                          "   Economy · 2024-05-14 · news/20240514_port-cranes.txt · id 7\n"
+                          "   … ships through cameras and sensors. The dock workers union said "
+                          "the plan must not cost any jobs, and asked for training for the crane "
+                          "operators who now work in the cabins. The authority said no worker "
+                          "…\n");
+    cr_assert_str_empty(err);
+
+    /* Never the article or its versions. */
+    rc = run((const char *[]){"--db", "index", "--json", "similar", "4", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    json_object *objs[8];
+    size_t n = json_lines(out, objs, 8);
+    cr_assert_gt(n, 0, "%s", out);
+    for (size_t i = 0; i < n; i++) {
+        json_object *id = field(objs[i], "id", json_type_int);
+        int64_t v = json_object_get_int64(id);
+        cr_expect(v != 4 && v != 5 && v != 6, "hit %zu is a version: %s", i + 1, out);
+    }
+    put_all(objs, n);
+}
+
+Test(cli, related_usage_errors)
+{
+    write_stories(tu_tmpdir());
+    static const struct {
+        const char *argv[6];
+        const char *err;
+    } cases[] = {
+        {{"similar", NULL},
+         "kbsearch: similar takes one article's id or path, not 0\n"
+         "Try 'kbsearch similar --help'.\n"},
+        {{"versions", "1", "2", NULL},
+         "kbsearch: versions takes one article's id or path, not 2\n"
+         "Try 'kbsearch versions --help'.\n"},
+        {{"versions", "999", NULL}, "kbsearch: no article with id 999 in the index at index\n"},
+        {{"similar", "--any", "1", NULL},
+         "kbsearch: --any does not apply to 'similar'\n"
+         "Try 'kbsearch similar --help'.\n"},
+        {{"versions", "--all-versions", "1", NULL},
+         "kbsearch: --all-versions does not apply to 'versions'\n"
+         "Try 'kbsearch versions --help'.\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[10] = {"--db", "index"};
+        size_t n = 2;
+        for (size_t k = 0; cases[i].argv[k]; k++)
+            argv[n++] = cases[i].argv[k];
+        char *out, *err;
+        int rc = run(argv, &out, &err);
+        cr_expect_eq(rc, 2, "case %zu: exit %d", i + 1, rc);
+        cr_expect_str_empty(out, "case %zu", i + 1);
+        cr_expect_str_eq(err, cases[i].err, "case %zu", i + 1);
+    }
+    /* Their help. */
+    char *out, *err;
+    cr_assert_eq(run((const char *[]){"help", "similar", NULL}, &out, &err), 0);
+    cr_expect(strstr(out, "Usage: kbsearch similar [OPTIONS] ID|PATH\n") == out, "%s", out);
+    cr_assert_eq(run((const char *[]){"versions", "--help", NULL}, &out, &err), 0);
+    cr_expect(strstr(out, "Usage: kbsearch versions [OPTIONS] ID|PATH\n") == out, "%s", out);
 }
