@@ -521,6 +521,32 @@ int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
     XS_CATCH_DB(db)
 }
 
+int xs_db_hit_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t *len) noexcept
+{
+    if (!db || !val || !len || docid == 0 || slot == Xapian::BAD_VALUENO)
+        return KBS_EINVAL;
+    try {
+        std::string v;
+        read_retrying(
+            db, [&] { v = db->db->get_document(docid, Xapian::DOC_ASSUME_VALID).get_value(slot); });
+        return copy_out(v, val, len, db->err, sizeof db->err);
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_hit_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
+{
+    if (!db || !data || !len || docid == 0)
+        return KBS_EINVAL;
+    try {
+        std::string d;
+        read_retrying(
+            db, [&] { d = db->db->get_document(docid, Xapian::DOC_ASSUME_VALID).get_data(); });
+        return copy_out(d, data, len, db->err, sizeof db->err);
+    }
+    XS_CATCH_DB(db)
+}
+
 int xs_db_allterms(xs_db *db, const char *prefix, size_t plen, xs_term_cb cb, void *ctx) noexcept
 {
     if (!db || (!prefix && plen) || !cb)

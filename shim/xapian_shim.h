@@ -128,6 +128,13 @@ int xs_db_get_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t
 /* The document's data, likewise. */
 int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) XS_NOEXCEPT;
 
+/* As xs_db_get_value and xs_db_get_data, for a document a search on this
+ * handle has just returned: its existence is not checked again, which saves
+ * a B-tree lookup (a block read) per hit. Should the document not exist
+ * after all, its value reads as "" and its data fails with KBS_ENOTFOUND. */
+int xs_db_hit_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t *len) XS_NOEXCEPT;
+int xs_db_hit_data(xs_db *db, uint32_t docid, char **data, size_t *len) XS_NOEXCEPT;
+
 /* Calls cb for every term starting with prefix (NULL with plen 0: every
  * term), in sorted order, with its term frequency. cb returns non-zero to
  * stop early (still KBS_OK). term is valid only during the call. */

@@ -229,7 +229,7 @@ static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl,
 {
     char *rec = NULL;
     size_t rlen = 0;
-    int st = xs_db_get_data(db->xdb, docid, &rec, &rlen);
+    int st = xs_db_hit_data(db->xdb, docid, &rec, &rlen);
     if (st != KBS_OK)
         return db_fail_shim(db, st, "reading a stored article");
     buf orig = BUF_INIT;
@@ -296,7 +296,7 @@ static int fill_hit(kbs_db *db, const xs_match *m, uint32_t rank, const struct h
     h->hit.spans = no_spans;
     h->hit.nspans = 0;
     size_t vl = 0;
-    int st = xs_db_get_value(db->xdb, m->docid, SLOT_META, &h->meta, &vl);
+    int st = xs_db_hit_value(db->xdb, m->docid, SLOT_META, &h->meta, &vl);
     if (st != KBS_OK)
         return db_fail_shim(db, st, "reading an article's fields");
     const char *f[MF_COUNT];
