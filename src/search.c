@@ -396,6 +396,104 @@ static int exact_phrases(void *ctx, uint32_t docid, const char *data, size_t len
     return ok;
 }
 
+/* Left to the matcher, exact_phrases would run on every candidate it weighs,
+ * reading and decompressing the stored original of each. A page needs only
+ * its own hits checked: the candidates (the stems' matches) are taken in rank
+ * order and checked until the page is full, more being asked for when too
+ * many fail ("quarterly profit" must skip past the "quarterly profits").
+ * The ranking is the same as the matcher's with the check, since checking
+ * changes no weight. The total is exact when every candidate was checked,
+ * else the stems' estimate scaled by the share that passed, as Xapian scales
+ * it for a decider. Exact counts (and deep pages) still let the matcher check
+ * every match. (With collapsing, only a story's best version is checked: its
+ * versions share their text.) */
+#define PHRASE_PAGE_MAX 1000
+#define PHRASE_FIRST_BATCH 32
+
+/* Checks candidates from *checked on, appending those that pass to acc[*nacc]
+ * until want have passed. Returns a shim status. */
+static int check_candidates(kbs_db *db, struct phrase_check *pc, const xs_match *cand, size_t n,
+                            size_t *checked, xs_match *acc, size_t *nacc, size_t want)
+{
+    for (; *checked < n && *nacc < want; (*checked)++) {
+        char *rec = NULL;
+        size_t rlen = 0;
+        int st = xs_db_hit_data(db->xdb, cand[*checked].docid, &rec, &rlen);
+        if (st != KBS_OK)
+            return st;
+        if (exact_phrases(pc, cand[*checked].docid, rec, rlen))
+            acc[(*nacc)++] = cand[*checked];
+        free(rec);
+    }
+    return KBS_OK;
+}
+
+/* The matcher checks every candidate. Also when memory runs short: it needs
+ * none of ours. */
+static int check_all(kbs_db *db, const xs_query *q, xs_search_params *p, struct phrase_check *pc,
+                     xs_match *matches, xs_search_result *res)
+{
+    p->decider = exact_phrases;
+    p->decider_ctx = pc;
+    return xs_db_search(db->xdb, q, p, matches, res);
+}
+
+static int search_phrases(kbs_db *db, const xs_query *q, xs_search_params *p,
+                          struct phrase_check *pc, xs_match *matches, xs_search_result *res)
+{
+    uint64_t want = (uint64_t)p->offset + p->limit;
+    if (p->check_at_least != 0 || want > PHRASE_PAGE_MAX)
+        return check_all(db, q, p, pc, matches, res);
+    xs_match *acc = calloc((size_t)want, sizeof *acc), *cand = NULL;
+    if (!acc)
+        return check_all(db, q, p, pc, matches, res);
+    xs_search_params page = *p;
+    page.offset = 0;
+    xs_search_result r;
+    memset(&r, 0, sizeof r);
+    size_t checked = 0, nacc = 0,
+           cap = want * 2 > PHRASE_FIRST_BATCH ? want * 2 : PHRASE_FIRST_BATCH;
+    int st = KBS_OK;
+    for (;;) {
+        xs_match *c = realloc(cand, cap * sizeof *c);
+        if (!c) {
+            st = KBS_ENOMEM;
+            break;
+        }
+        cand = c;
+        page.limit = (uint32_t)cap;
+        st = xs_db_search(db->xdb, q, &page, cand, &r);
+        if (st == KBS_OK)
+            st = check_candidates(db, pc, cand, r.n, &checked, acc, &nacc, (size_t)want);
+        /* Done when the page is full or every match has been seen. */
+        if (st != KBS_OK || nacc == want || r.n < cap || cap > UINT32_MAX / 4)
+            break;
+        cap *= 4;
+    }
+    free(cand);
+    if (st == KBS_ENOMEM) {
+        free(acc);
+        return check_all(db, q, p, pc, matches, res);
+    }
+    if (st == KBS_OK) {
+        size_t n = nacc > p->offset ? nacc - p->offset : 0;
+        if (n)
+            memcpy(matches, acc + p->offset, n * sizeof *matches);
+        *res = r;
+        res->n = n;
+        if (checked == r.n && r.n < cap) { /* every match checked */
+            res->estimated = res->lower = res->upper = nacc;
+        } else {
+            double share = checked ? (double)nacc / (double)checked : 1.0;
+            uint64_t est = (uint64_t)((double)r.estimated * share + 0.5);
+            res->estimated = est < nacc ? nacc : est > r.upper ? r.upper : est;
+            res->lower = nacc;
+        }
+    }
+    free(acc);
+    return st;
+}
+
 /* ---- running -------------------------------------------------------------- */
 
 static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, struct phrase_check *pc,
@@ -413,11 +511,8 @@ static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, struc
     /* One hit per story (dedup.h); articles without one never collapse. */
     p.collapse = !o->all_versions;
     p.collapse_slot = SLOT_STORY;
-    if (pc && pc->plan->nphrases) {
-        p.decider = exact_phrases;
-        p.decider_ctx = pc;
-    }
-    int st = xs_db_search(db->xdb, q, &p, matches, res);
+    int st = pc && pc->plan->nphrases ? search_phrases(db, q, &p, pc, matches, res)
+                                      : xs_db_search(db->xdb, q, &p, matches, res);
     if (st != KBS_OK)
         return db_fail_shim(db, st, "searching");
     if (pc && pc->failed)
