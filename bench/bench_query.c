@@ -73,7 +73,9 @@ struct config {
     size_t process;
     double loop_seconds;
     int rebuild;
-    int keep_index; /* reuse kbsearch's index built by another library */
+    int keep_index;   /* reuse kbsearch's index built by another library */
+    unsigned classes; /* --classes: bit per class to time; 0 for all */
+    int no_snip;      /* --no-snippets: leave out the +snip rows */
 };
 
 struct filelist {
@@ -1196,7 +1198,7 @@ static void warm_up(const struct config *cfg, struct engines *en, struct qset se
 {
     char err[512];
     struct outcome o;
-    for (int snip = 0; snip < 2; snip++)
+    for (int snip = 0; snip < 2 - cfg->no_snip; snip++)
         for (int c = 0; c < C_COUNT; c++)
             for (size_t i = 0; i < sets[c].n; i++)
                 for (int e = 0; e < E_COUNT; e++)
@@ -1210,7 +1212,7 @@ static void time_all(const struct config *cfg, struct engines *en, struct qset s
     char err[512];
     for (int snip = 0; snip < 2; snip++)
         for (int c = 0; c < C_COUNT; c++) {
-            size_t n = sets[c].n;
+            size_t n = snip && cfg->no_snip ? 0 : sets[c].n;
             for (int e = 0; e < E_COUNT; e++) {
                 t[e][c][snip].ms = xmalloc((n ? n : 1) * sizeof(double));
                 t[e][c][snip].cpu = xmalloc((n ? n : 1) * sizeof(double));
@@ -1251,7 +1253,7 @@ static void print_machine_lines(const struct config *cfg, struct timing t[E_COUN
     for (int snip = 0; snip < 2; snip++)
         for (int c = 0; c < C_COUNT; c++)
             for (int e = 0; e < E_COUNT; e++) {
-                if (!(cfg->engines & (1u << e)))
+                if (!(cfg->engines & (1u << e)) || t[e][c][snip].n == 0)
                     continue;
                 struct timing *tm = &t[e][c][snip];
                 struct stats s = compute_stats(tm->ms, tm->n);
@@ -1288,6 +1290,8 @@ static void print_table(const struct config *cfg, struct timing t[E_COUNT][C_COU
     for (int snip = 0; snip < 2; snip++)
         for (int c = 0; c < C_COUNT; c++) {
             struct stats s[E_COUNT], u[E_COUNT];
+            if (t[E_FTS][c][snip].n == 0) /* a class left out (--classes, --no-snippets) */
+                continue;
             row_name(c, snip, name, sizeof name);
             for (int e = 0; e < E_COUNT; e++) {
                 memset(&s[e], 0, sizeof s[e]);
@@ -1646,14 +1650,19 @@ static void loop(const struct config *cfg, struct engines *en, struct qset sets[
         if (!(cfg->engines & (1u << e)))
             continue;
         size_t runs = 0, failed = 0;
-        double t0 = now_seconds(), t = 0;
+        double t0 = now_seconds(), c0 = cpu_seconds(), t = 0;
         while ((t = now_seconds() - t0) < cfg->loop_seconds)
             for (size_t i = 0; i < sets[c].n; i++, runs++) {
                 struct outcome o;
                 failed += run_one(en, e, &sets[c].q[i], snip, &o, err, sizeof err) != 0;
             }
-        printf("loop class=%s engine=%s runs=%zu failed=%zu seconds=%.2f mean_ms=%.4f\n", cfg->loop,
-               engine_names[e], runs, failed, t, runs ? t * 1000.0 / (double)runs : 0);
+        /* CPU time too: on a busy machine it says more than the wall clock
+         * when two builds are compared (A/B runs alternated). */
+        double cpu = cpu_seconds() - c0;
+        printf("loop class=%s engine=%s runs=%zu failed=%zu seconds=%.2f mean_ms=%.4f "
+               "cpu_mean_ms=%.4f\n",
+               cfg->loop, engine_names[e], runs, failed, t, runs ? t * 1000.0 / (double)runs : 0,
+               runs ? cpu * 1000.0 / (double)runs : 0);
     }
 }
 
@@ -1669,6 +1678,9 @@ static void usage(FILE *f)
                "  --queries N        queries per class (default 300)\n"
                "  --seed S           the query set's seed (default 1)\n"
                "  --engines LIST     comma-separated subset of kbsearch,fts5,xapian\n"
+               "  --classes LIST     time only these classes (comma-separated: term-rare,\n"
+               "                     term-medium, term-common, and, or, phrase, prefix, date)\n"
+               "  --no-snippets      leave out the +snip rows\n"
                "  --cli PATH         the kbsearch program, for the whole-process runs\n"
                "  --process N        whole-process runs (default 50; 0: none)\n"
                "  --cold N           cold-cache queries per class (default 30; 0: none)\n"
@@ -1711,6 +1723,27 @@ static unsigned parse_engines(const char *s)
     return bits;
 }
 
+/* "and,phrase": a bit per class named. */
+static unsigned parse_classes(const char *v)
+{
+    unsigned bits = 0;
+    while (*v) {
+        size_t len = strcspn(v, ",");
+        int c = 0;
+        while (c < C_COUNT && (strlen(class_names[c]) != len || memcmp(class_names[c], v, len)))
+            c++;
+        if (c == C_COUNT)
+            die("--classes: unknown class '%.*s' (term-rare, term-medium, term-common, and, or, "
+                "phrase, prefix, date)",
+                (int)len, v);
+        bits |= 1u << c;
+        v += len + (v[len] == ',');
+    }
+    if (!bits)
+        die("--classes: no class");
+    return bits;
+}
+
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
     cfg->engines = 7u;
@@ -1731,6 +1764,10 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         }
         if (strcmp(a, "--keep-index") == 0) {
             cfg->keep_index = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-snippets") == 0) {
+            cfg->no_snip = 1;
             continue;
         }
         if (i + 1 >= argc) {
@@ -1765,6 +1802,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
             cfg->process = parse_count(a, v, 100000);
         else if (strcmp(a, "--engines") == 0)
             cfg->engines = parse_engines(v);
+        else if (strcmp(a, "--classes") == 0)
+            cfg->classes = parse_classes(v);
         else if (strcmp(a, "--cold-method") == 0) {
             if (strcmp(v, "drop") == 0)
                 cfg->cold_fadvise = 0;
@@ -1814,6 +1853,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "bench_query: drew the query set in %.1f s\n", now_seconds() - t0);
     if (cfg.save_queries != NULL)
         save_queries(cfg.save_queries, sets);
+    for (int c = 0; c < C_COUNT; c++)
+        if (cfg.classes && !(cfg.classes & (1u << c)))
+            sets[c].n = 0; /* not timed, not compared; freed with the rest */
 
     if (cfg.loop != NULL) {
         loop(&cfg, &en, sets);
