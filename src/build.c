@@ -112,8 +112,11 @@ struct par {
     pid_t parent;
 };
 
-static unsigned worker_count(const kbs_db *db)
+unsigned build_workers(const struct run *r)
 {
+    const kbs_db *db = r->db;
+    if (r->opts->workers)
+        return r->opts->workers > MAX_WORKERS ? MAX_WORKERS : r->opts->workers;
     if (db->workers)
         return db->workers > MAX_WORKERS ? MAX_WORKERS : db->workers;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -389,7 +392,7 @@ int build_parallel(struct run *r, const struct file_list *files, const size_t *t
     p.first_docid = last + 1;
     p.build = build.data;
     p.parent = getpid();
-    unsigned nw = worker_count(db);
+    unsigned nw = build_workers(r);
     size_t chunk = db->parallel_chunk_files ? db->parallel_chunk_files : ntodo / (4 * nw);
     if (!db->parallel_chunk_files)
         chunk = chunk < CHUNK_MIN_FILES   ? CHUNK_MIN_FILES

@@ -396,6 +396,8 @@ static int cmd_index(const cli_args *a, const char *dbdir)
     opts.callback_ctx = &ui;
     if (a->max_file_bytes)
         opts.max_file_bytes = a->max_file_bytes;
+    opts.workers = a->workers;
+    opts.max_memory_mb = a->max_memory_mb;
     kbs_index_report report;
     memset(&report, 0, sizeof report);
     int ist = kbs_index_dir(db, root, &opts, &report);

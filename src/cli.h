@@ -44,6 +44,11 @@ enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 #define CLI_OFFSET_MAX 1000000000u
 /* A title weight past this is a typo rather than a ranking choice. */
 #define CLI_TITLE_WEIGHT_MAX 100.0
+/* The library uses at most 4 worker processes; more would be a typo. */
+#define CLI_WORKERS_MAX 4u
+/* The library's floor, and a terabyte as a bound on typos. */
+#define CLI_MEMORY_MIN_MB 64u
+#define CLI_MEMORY_MAX_MB 1048576u
 
 typedef struct cli_args {
     int cmd;                 /* enum cli_cmd */
@@ -52,6 +57,8 @@ typedef struct cli_args {
     int json;                /* --json */
     uint32_t limit;          /* --limit, or CLI_LIMIT_DEFAULT */
     uint64_t max_file_bytes; /* --max-file-size, or 0 for the library's default */
+    uint32_t workers;        /* --workers, or 0 for the library's default */
+    uint32_t max_memory_mb;  /* --max-memory, or 0 for the library's default */
     int color;               /* enum cli_color */
     int help;                /* --help / -h */
     int version;             /* --version */

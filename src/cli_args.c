@@ -21,7 +21,9 @@ enum {
     OPT_EXPLAIN,
     OPT_BM25,
     OPT_TITLE_WEIGHT,
-    OPT_ALL_VERSIONS
+    OPT_ALL_VERSIONS,
+    OPT_WORKERS,
+    OPT_MAX_MEMORY
 };
 
 /* Which options a command accepts, so that a misplaced one is reported
@@ -39,6 +41,8 @@ enum {
 #define GIVEN_BM25 1024u
 #define GIVEN_TITLE_WEIGHT 2048u
 #define GIVEN_ALL_VERSIONS 4096u
+#define GIVEN_WORKERS 8192u
+#define GIVEN_MAX_MEMORY 16384u
 #define GIVEN_SEARCH                                                                               \
     (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_ANY | GIVEN_SORT | GIVEN_OFFSET |   \
      GIVEN_COUNT | GIVEN_EXPLAIN | GIVEN_BM25 | GIVEN_TITLE_WEIGHT | GIVEN_ALL_VERSIONS)
@@ -147,11 +151,18 @@ static const char INDEX_HELP[] =
     "      --max-file-size SIZE  skip files larger than SIZE bytes; K, M or G\n"
     "                            after the number mean KiB, MiB or GiB\n"
     "                            (default 16M)\n"
+    "      --workers N           a run with many new files (a first index) is\n"
+    "                            split between N processes, 1 to 4 (default:\n"
+    "                            one per core)\n"
+    "      --max-memory MB       hold at most about MB MiB for indexing, all\n"
+    "                            processes together (default 512, at least 64);\n"
+    "                            less memory means more, smaller commits\n"
     "  -h, --help                show this help\n"
     "\n"
     "Examples:\n"
     "  kbsearch index ~/news/kbs-world\n"
     "  kbsearch index --max-file-size 64M ~/news/long-reads\n"
+    "  kbsearch index --workers 1 --max-memory 128 ~/news\n"
     "\n"
     "Exit status: 0 every file indexed, 2 a file skipped or the run failed,\n"
     "130 interrupted.\n";
@@ -332,6 +343,8 @@ static const char PROGRAM_HELP[] =
     "      --all-versions\n"
     "                            search: see 'kbsearch search --help'\n"
     "      --max-file-size SIZE  index: skip larger files (default 16M)\n"
+    "      --workers, --max-memory\n"
+    "                            index: see 'kbsearch index --help'\n"
     "  -h, --help                show help ('kbsearch COMMAND --help' for one\n"
     "                            command's)\n"
     "      --version             print the version of kbsearch\n"
@@ -346,7 +359,8 @@ static const char PROGRAM_HELP[] =
 
 static const cmd_info CMDS[CLI_NCMDS] = {
     [CLI_CMD_SEARCH] = {"search", GIVEN_SEARCH, SEARCH_HELP},
-    [CLI_CMD_INDEX] = {"index", GIVEN_DB | GIVEN_MAX_FILE_SIZE, INDEX_HELP},
+    [CLI_CMD_INDEX] = {"index", GIVEN_DB | GIVEN_MAX_FILE_SIZE | GIVEN_WORKERS | GIVEN_MAX_MEMORY,
+                       INDEX_HELP},
     [CLI_CMD_SHOW] = {"show", GIVEN_DB, SHOW_HELP},
     [CLI_CMD_STATS] = {"stats", GIVEN_DB | GIVEN_JSON, STATS_HELP},
     [CLI_CMD_CHECK] = {"check", GIVEN_DB, CHECK_HELP},
@@ -405,6 +419,25 @@ static int parse_limit(const char *s, uint32_t *out)
     if (v == 0)
         return -1;
     *out = v;
+    return 0;
+}
+
+/* lo to hi, digits only. */
+static int parse_bounded(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0')
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > hi)
+            return -1;
+    }
+    if (v < lo)
+        return -1;
+    *out = (uint32_t)v;
     return 0;
 }
 
@@ -525,6 +558,10 @@ static const char *option_value_name(int opt)
         return "the number of results";
     case OPT_MAX_FILE_SIZE:
         return "a size such as 32M";
+    case OPT_WORKERS:
+        return "a number of processes from 1 to 4";
+    case OPT_MAX_MEMORY:
+        return "a number of MiB such as 512";
     case OPT_OFFSET:
         return "the number of results to skip";
     case OPT_SORT:
@@ -541,8 +578,9 @@ static const char *option_value_name(int opt)
 static const char *given_name(unsigned bit)
 {
     static const char *const names[] = {
-        "--db",     "--json",  "--limit",   "--color", "--max-file-size", "--any",         "--sort",
-        "--offset", "--count", "--explain", "--bm25",  "--title-weight",  "--all-versions"};
+        "--db",   "--json",         "--limit",        "--color",   "--max-file-size",
+        "--any",  "--sort",         "--offset",       "--count",   "--explain",
+        "--bm25", "--title-weight", "--all-versions", "--workers", "--max-memory"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (bit == 1u << i)
             return names[i];
@@ -568,6 +606,8 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
         {"bm25", required_argument, NULL, OPT_BM25},
         {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
         {"all-versions", no_argument, NULL, OPT_ALL_VERSIONS},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
         {NULL, 0, NULL, 0},
     };
     cli_args a = {0};
@@ -626,6 +666,27 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
                                        optarg);
             }
             given |= GIVEN_MAX_FILE_SIZE;
+            break;
+        case OPT_WORKERS:
+            if (parse_bounded(optarg, 1, CLI_WORKERS_MAX, &a.workers) != 0) {
+                free(pos);
+                return cli_usage_error(err, -1,
+                                       "--workers needs a number of processes from 1 to %u, "
+                                       "not '%s'",
+                                       CLI_WORKERS_MAX, optarg);
+            }
+            given |= GIVEN_WORKERS;
+            break;
+        case OPT_MAX_MEMORY:
+            if (parse_bounded(optarg, CLI_MEMORY_MIN_MB, CLI_MEMORY_MAX_MB, &a.max_memory_mb) !=
+                0) {
+                free(pos);
+                return cli_usage_error(err, -1,
+                                       "--max-memory needs a number of MiB from %u to %u "
+                                       "(such as 512), not '%s'",
+                                       CLI_MEMORY_MIN_MB, CLI_MEMORY_MAX_MB, optarg);
+            }
+            given |= GIVEN_MAX_MEMORY;
             break;
         case OPT_COLOR: {
             static const char *const names[] = {"auto", "always", "never"};

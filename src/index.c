@@ -23,11 +23,18 @@
 
 #define DEFAULT_MAX_FILE_BYTES (16u * 1024 * 1024)
 #define DEFAULT_BATCH_DOCS 1000
-/* A batch is also committed once it holds this much text, so that memory
- * stays bounded whatever the articles' sizes: Xapian's inverter takes about
- * ten times the text, so a process stays well under 300 MB (and a parallel
- * build, a parent and two workers, under 1 GB). */
-#define BATCH_MAX_BYTES (16u * 1024 * 1024)
+/* A batch is also committed once it holds a process's share of the memory
+ * budget (kbs_index_options.max_memory_mb), so that memory stays bounded
+ * whatever the articles' sizes and the corpus's. Xapian's inverter takes
+ * about ten times the text it holds; what a process holds whatever its
+ * batch (code, the stemmer's cache, the spelling collector's table of up to
+ * 2^19 slots and its words, zstd's contexts and dictionary) was measured at
+ * 30-45 MiB. */
+#define DEFAULT_MAX_MEMORY_MB 512
+#define MIN_MAX_MEMORY_MB 64
+#define PROCESS_FIXED_MB 48
+#define INVERTER_BYTES_PER_TEXT_BYTE 10
+#define MIN_BATCH_BYTES (1u << 20)
 #define MAX_STORED_TITLE 400
 
 void kbs_index_options_init(kbs_index_options *opts)
@@ -658,7 +665,7 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
     else
         r->rep.added++;
     run_emit(r, upd ? KBS_EVENT_UPDATED : KBS_EVENT_ADDED, f->path, KBS_OK, NULL);
-    if (db->pending >= r->batch || r->pending_bytes >= BATCH_MAX_BYTES) {
+    if (db->pending >= r->batch || r->pending_bytes >= r->batch_bytes) {
         /* More batches follow: the spelling table waits for the run's end. */
         db->spell_lazy = 1;
         st = run_commit(r);
@@ -923,6 +930,17 @@ static int remove_stale(struct run *r, const char *root, struct file_list *files
     return st;
 }
 
+/* The text a process may buffer before it commits: its share of the
+ * budget (the caller and every worker it may start count alike), less what
+ * it holds anyway, over what the inverter takes per byte of text. */
+static uint64_t batch_bytes(const struct run *r)
+{
+    uint64_t share = (uint64_t)r->opts->max_memory_mb / (build_workers(r) + 1);
+    uint64_t room = share > PROCESS_FIXED_MB ? share - PROCESS_FIXED_MB : 0;
+    uint64_t b = room * 1024 * 1024 / INVERTER_BYTES_PER_TEXT_BYTE;
+    return b < MIN_BATCH_BYTES ? MIN_BATCH_BYTES : b;
+}
+
 int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
                   kbs_index_report *report)
 {
@@ -942,6 +960,12 @@ int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
         o.max_file_bytes = DEFAULT_MAX_FILE_BYTES;
     if (o.batch_docs == 0)
         o.batch_docs = DEFAULT_BATCH_DOCS;
+    if (o.max_memory_mb == 0)
+        o.max_memory_mb = DEFAULT_MAX_MEMORY_MB;
+    if (o.max_memory_mb < MIN_MAX_MEMORY_MB)
+        return db_fail(db, KBS_EINVAL,
+                       "a memory budget of %u MiB is too small to index with: give at least %u",
+                       (unsigned)o.max_memory_mb, MIN_MAX_MEMORY_MB);
 
     char root[PATH_MAX];
     if (!realpath(dir, root))
@@ -957,6 +981,7 @@ int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
     r.db = db;
     r.opts = &o;
     r.batch = o.batch_docs;
+    r.batch_bytes = batch_bytes(&r);
     double t0 = now_seconds();
     build_remove_leftovers(db);
     struct file_list files = {NULL, 0, 0};

@@ -35,6 +35,7 @@ struct run {
     int stop;
     uint32_t batch;         /* documents per commit */
     uint64_t pending_bytes; /* text indexed since the last commit */
+    uint64_t batch_bytes;   /* commit once pending_bytes reaches it (the memory budget) */
     uint64_t last_len;      /* bytes of the file just indexed */
     /* In a worker process of a parallel build, events go to sink instead of
      * the caller's callback (NULL elsewhere), naming the file by cur, its
@@ -63,6 +64,8 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
 /* Removes what a parallel build of this index that was killed left beside
  * it (a scratch folder that may be large). Needs the writer lock. */
 void build_remove_leftovers(kbs_db *db);
+/* Worker processes a parallel build of this run would start. */
+unsigned build_workers(const struct run *r);
 /* Whether nnew new files of new_bytes are worth a parallel build. */
 int build_wanted(struct run *r, size_t nnew, uint64_t new_bytes);
 /* Indexes the new files todo[0..ntodo) (indexes into files, in path order)

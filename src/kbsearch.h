@@ -165,6 +165,20 @@ typedef struct kbs_index_options {
     void *callback_ctx;
     uint64_t max_file_bytes; /* larger files are skipped; 0 means the default (16 MiB) */
     uint32_t batch_docs;     /* documents per commit; 0 means the default (1000) */
+    /* Worker processes of a parallel build (see kbs_index_dir); 0 means one
+     * per core. At most 4 are used. */
+    uint32_t workers;
+    /* The most memory, in MiB, that the run's processes (the caller and its
+     * workers together) should hold for indexing; 0 means the default (512).
+     * At least 64 (KBS_EINVAL below). How it is kept: each process commits
+     * its batch once the text it has buffered reaches its share of the
+     * budget (Xapian's in-memory inverter takes about ten times the text);
+     * what does not depend on the batch (the program and its libraries, the
+     * stemmer's and the spelling collector's tables, about 50 MiB a process)
+     * is counted first. Not counted: the list of the folder's files, about
+     * 200 bytes per file (20 MiB for 100,000 files). Smaller budgets mean
+     * more, smaller commits: slower, never wrong. */
+    uint32_t max_memory_mb;
 } kbs_index_options;
 
 /* Fills *opts with the defaults. Always use it before setting fields. */

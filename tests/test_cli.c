@@ -916,6 +916,18 @@ Test(cli, usage_errors)
         {{"show", "1", "--title-weight", "3", NULL},
          "kbsearch: --title-weight does not apply to 'show'",
          "Try 'kbsearch show --help'."},
+        /* 50 */
+        {{"index", "a", "--workers", "0", NULL},
+         "kbsearch: --workers needs a number of processes from 1 to 4, not '0'",
+         "Try 'kbsearch --help'."},
+        /* 51 */
+        {{"index", "a", "--max-memory", "63", NULL},
+         "kbsearch: --max-memory needs a number of MiB from 64 to 1048576 (such as 512), not '63'",
+         "Try 'kbsearch --help'."},
+        /* 52 */
+        {{"--workers", "2", "news", NULL},
+         "kbsearch: --workers does not apply to 'search'",
+         "Try 'kbsearch search --help'."},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const usage_case *c = &cases[i];

@@ -238,6 +238,38 @@ Test(index, parallel_build_equals_sequential, .timeout = 120)
     free(par);
 }
 
+/* The run's options: one worker and the smallest memory budget (a batch
+ * committed every MiB of text) give the same index; a budget too small to
+ * work with is refused before anything is done. */
+Test(index, workers_and_memory_budget_options, .timeout = 120)
+{
+    const char *tmp = tu_tmpdir();
+    char *dir = make_corpus(tmp, "articles", 0, 300, 120);
+    char *seq = tu_path(tmp, "seq"), *par = tu_path(tmp, "par");
+    index_dir(seq, dir, SEQUENTIAL);
+
+    kbs_db *db = open_db(par, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    db->parallel_min_files = 1;
+    db->parallel_chunk_files = 37;
+    kbs_index_options o;
+    kbs_index_options_init(&o);
+    o.max_memory_mb = 63;
+    kbs_index_report rep;
+    cr_assert_eq(kbs_index_dir(db, dir, &o, &rep), KBS_EINVAL);
+    cr_expect(strstr(kbs_db_errmsg(db), "at least 64"), "%s", kbs_db_errmsg(db));
+    o.max_memory_mb = 64;
+    o.workers = 1;
+    cr_assert_eq(kbs_index_dir(db, dir, &o, &rep), KBS_OK, "%s", kbs_db_errmsg(db));
+    cr_expect_eq(rep.added, 300);
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    expect_same_answers(seq, par);
+    expect_sound(par);
+    tu_rmtree(tmp);
+    free(dir);
+    free(seq);
+    free(par);
+}
+
 Test(index, parallel_build_into_an_index_keeps_its_ids, .timeout = 120)
 {
     const char *tmp = tu_tmpdir();
