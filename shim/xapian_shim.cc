@@ -431,12 +431,20 @@ int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len) no
     XS_CATCH_NOHANDLE
 }
 
+/* A document's data lives in a value slot (see XS_DATA_SLOT); a database
+ * written before that keeps it as Xapian's document data. */
+static std::string doc_data(const Xapian::Document &doc)
+{
+    std::string v = doc.get_value(XS_DATA_SLOT);
+    return v.empty() ? doc.get_data() : v;
+}
+
 int xs_doc_set_data(xs_doc *doc, const char *data, size_t len) noexcept
 {
     if (!doc || (!data && len))
         return KBS_EINVAL;
     try {
-        doc->doc.set_data(std::string(data ? data : "", len));
+        doc->doc.add_value(XS_DATA_SLOT, std::string(data ? data : "", len));
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -515,7 +523,7 @@ int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
         return KBS_EINVAL;
     try {
         std::string d;
-        read_retrying(db, [&] { d = db->db->get_document(docid).get_data(); });
+        read_retrying(db, [&] { d = doc_data(db->db->get_document(docid)); });
         return copy_out(d, data, len, db->err, sizeof db->err);
     }
     XS_CATCH_DB(db)
@@ -856,7 +864,7 @@ class CDecider : public Xapian::MatchDecider
     }
     bool operator()(const Xapian::Document &doc) const override
     {
-        std::string d = doc.get_data();
+        std::string d = doc_data(doc);
         return fn_(ctx_, doc.get_docid(), d.data(), d.size()) != 0;
     }
 
