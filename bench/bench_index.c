@@ -74,6 +74,11 @@ struct result {
     int64_t free_bytes;  /* SQLite only: free pages in the file; -1 elsewhere */
     long maxrss_kb;
     double cpu_seconds;
+    /* kbsearch only (-1 elsewhere): the same folder indexed again with
+     * nothing changed, then with 1% of its files changed. */
+    double reindex_seconds;
+    double changed_seconds;
+    int64_t changed_files;
     char error[512];
 };
 
@@ -322,6 +327,108 @@ static int warm_page_cache(const struct config *cfg, char *err, size_t errlen)
 
 /* ---- the engines ---- */
 
+/* One timed kbs_index_dir() run over an existing index; *updated gets the
+ * articles it indexed again. -1 on failure (r's error set). */
+static double timed_run(const struct config *cfg, const char *out, struct result *r,
+                        uint64_t *updated)
+{
+    kbs_db *db = NULL;
+    char *msg = NULL;
+    kbs_index_report rep;
+    memset(&rep, 0, sizeof rep);
+    double t0 = now_seconds();
+    int rc = kbs_db_open(out, KBS_OPEN_WRITE, &db, &msg);
+    if (rc != KBS_OK) {
+        set_error(r, "re-index: kbs_db_open %s: %s: %s", out, kbs_strerror(rc), msg ? msg : "");
+        kbs_free(msg);
+        return -1;
+    }
+    rc = kbs_index_dir(db, cfg->dir, NULL, &rep);
+    if (rc != KBS_OK)
+        set_error(r, "re-index: %s: %s", kbs_strerror(rc), kbs_db_errmsg(db));
+    if (kbs_db_close(db) != KBS_OK && rc == KBS_OK) {
+        set_error(r, "re-index: kbs_db_close failed");
+        rc = KBS_EIO;
+    }
+    *updated = rep.updated + rep.added;
+    return rc == KBS_OK ? now_seconds() - t0 : -1;
+}
+
+/* The hidden name beside path that keeps its original while a changed
+ * version stands in for it (kbs_index_dir skips names starting with '.'). */
+static char *orig_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+    char *p = malloc(strlen(path) + 16);
+    if (p)
+        sprintf(p, "%.*s.kbs-orig-%s", (int)dir, path, path + dir);
+    return p;
+}
+
+/* Re-indexing: with nothing changed, then with every 100th file changed.
+ * A file is changed by renaming a new file over it (its original kept under
+ * a hidden name, and put back after): the data folder holds hard links to
+ * the unpacked corpus, which must never be written through. */
+static void reindex(const struct config *cfg, const char *out, struct result *r)
+{
+    uint64_t n = 0;
+    r->reindex_seconds = timed_run(cfg, out, r, &n);
+    if (r->reindex_seconds < 0)
+        return;
+    struct filelist fl = {0};
+    char err[512];
+    if (walk_dir(cfg->dir, &fl, err, sizeof err) != 0) {
+        set_error(r, "re-index: %s", err);
+        filelist_free(&fl);
+        return;
+    }
+    qsort(fl.paths, fl.n, sizeof *fl.paths, cmp_paths);
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    for (size_t i = 0; i < fl.n && r->ok; i += 100) {
+        char *orig = orig_name(fl.paths[i]);
+        char *tmp = orig ? malloc(strlen(orig) + 5) : NULL;
+        if (!tmp) {
+            set_error(r, "out of memory");
+            free(orig);
+            break;
+        }
+        sprintf(tmp, "%s.new", orig);
+        FILE *f = NULL;
+        if (read_file(fl.paths[i], &buf, &cap, &len, err, sizeof err) != 0)
+            set_error(r, "re-index: %s", err);
+        else if (link(fl.paths[i], orig) != 0)
+            set_error(r, "re-index: link %s: %s", orig, strerror(errno));
+        else if (!(f = fopen(tmp, "wb")))
+            set_error(r, "re-index: %s: %s", tmp, strerror(errno));
+        if (f) {
+            /* A correction at the end, as an updated story would have. */
+            static const char more[] = "\n\nThis story was updated to correct a figure.\n";
+            int bad = fwrite(buf, 1, len, f) != len || fputs(more, f) < 0;
+            bad |= fclose(f) != 0;
+            if (bad || rename(tmp, fl.paths[i]) != 0)
+                set_error(r, "re-index: cannot change %s: %s", fl.paths[i], strerror(errno));
+        }
+        free(tmp);
+        free(orig);
+    }
+    if (r->ok) {
+        uint64_t upd = 0;
+        r->changed_seconds = timed_run(cfg, out, r, &upd);
+        r->changed_files = (int64_t)upd;
+    }
+    /* Put every original back, whatever happened. */
+    for (size_t i = 0; i < fl.n; i += 100) {
+        char *orig = orig_name(fl.paths[i]);
+        if (orig && access(orig, F_OK) == 0 && rename(orig, fl.paths[i]) != 0 && r->ok)
+            set_error(r, "re-index: cannot put back %s: %s", fl.paths[i], strerror(errno));
+        free(orig);
+    }
+    free(buf);
+    filelist_free(&fl);
+}
+
 static void run_kbsearch(const struct config *cfg, const char *out, struct result *r)
 {
     if (cfg->dir == NULL) {
@@ -369,6 +476,7 @@ static void run_kbsearch(const struct config *cfg, const char *out, struct resul
     kbs_db_close(db);
     r->store_bytes = (int64_t)st.store_bytes;
     r->ok = 1;
+    reindex(cfg, out, r);
 }
 
 static int sql_exec(sqlite3 *db, const char *sql, struct result *r)
@@ -560,6 +668,8 @@ static void run_engine(const struct config *cfg, int engine, struct result *r)
     r->engine = engine;
     r->store_bytes = -1;
     r->free_bytes = -1;
+    r->reindex_seconds = r->changed_seconds = -1;
+    r->changed_files = -1;
     int dir_engine = engine == ENG_FTS5_OPTIMIZE ? ENG_FTS5 : engine;
     char *out = join_path(cfg->out, engine_names[dir_engine]);
     struct stat st;
@@ -612,14 +722,15 @@ static void format_line(const struct result *r, char *line, size_t len)
         snprintf(line, len, "engine=%s error=%s\n", engine_names[r->engine], r->error);
         return;
     }
-    snprintf(
-        line, len,
-        "engine=%s docs=%" PRIu64 " bytes=%" PRIu64 " skipped=%" PRIu64
-        " seconds=%.6f cpu_seconds=%.6f mb_per_s=%.3f docs_per_s=%.1f"
-        " disk_bytes=%" PRIu64 " store_bytes=%" PRId64 " free_bytes=%" PRId64 " maxrss_kb=%ld\n",
-        engine_names[r->engine], r->docs, r->bytes, r->skipped, r->seconds, r->cpu_seconds,
-        per_second((double)r->bytes / MIB, r->seconds), per_second((double)r->docs, r->seconds),
-        r->disk_bytes, r->store_bytes, r->free_bytes, r->maxrss_kb);
+    snprintf(line, len,
+             "engine=%s docs=%" PRIu64 " bytes=%" PRIu64 " skipped=%" PRIu64
+             " seconds=%.6f cpu_seconds=%.6f mb_per_s=%.3f docs_per_s=%.1f"
+             " disk_bytes=%" PRIu64 " store_bytes=%" PRId64 " free_bytes=%" PRId64 " maxrss_kb=%ld"
+             " reindex_seconds=%.6f changed_seconds=%.6f changed_files=%" PRId64 "\n",
+             engine_names[r->engine], r->docs, r->bytes, r->skipped, r->seconds, r->cpu_seconds,
+             per_second((double)r->bytes / MIB, r->seconds),
+             per_second((double)r->docs, r->seconds), r->disk_bytes, r->store_bytes, r->free_bytes,
+             r->maxrss_kb, r->reindex_seconds, r->changed_seconds, r->changed_files);
 }
 
 static const char *field(const char *line, const char *key)
@@ -659,6 +770,12 @@ static void parse_line(const char *line, struct result *r)
     r->store_bytes = v ? strtoll(v, NULL, 10) : -1;
     v = field(line, "free_bytes");
     r->free_bytes = v ? strtoll(v, NULL, 10) : -1;
+    v = field(line, "reindex_seconds");
+    r->reindex_seconds = v ? strtod(v, NULL) : -1;
+    v = field(line, "changed_seconds");
+    r->changed_seconds = v ? strtod(v, NULL) : -1;
+    v = field(line, "changed_files");
+    r->changed_files = v ? strtoll(v, NULL, 10) : -1;
 }
 
 /* ---- one child per engine ---- */
@@ -810,6 +927,130 @@ static void print_ratio(const char *name, const struct result *k, const struct r
            ratio(ksize, osize));
 }
 
+/* ---- sizes per component ---- */
+
+#define MAX_PARTS 16
+struct parts {
+    char name[MAX_PARTS][32];
+    uint64_t bytes[MAX_PARTS];
+    int n;
+};
+
+static void parts_add(struct parts *p, const char *name, uint64_t bytes)
+{
+    for (int i = 0; i < p->n; i++)
+        if (strcmp(p->name[i], name) == 0) {
+            p->bytes[i] += bytes;
+            return;
+        }
+    if (p->n == MAX_PARTS)
+        return;
+    snprintf(p->name[p->n], sizeof p->name[0], "%s", name);
+    p->bytes[p->n++] = bytes;
+}
+
+/* A glass database's tables ("position" for position.glass); other files
+ * (the lock, iamglass, ...) as "other". */
+static int glass_parts(const char *dir, struct parts *p)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *path = join_path(dir, e->d_name);
+        struct stat st;
+        if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            const char *dot = strstr(e->d_name, ".glass");
+            char name[32];
+            if (dot && dot[6] == '\0' && (size_t)(dot - e->d_name) < sizeof name) {
+                snprintf(name, sizeof name, "%.*s", (int)(dot - e->d_name), e->d_name);
+                parts_add(p, name, (uint64_t)st.st_size);
+            } else {
+                parts_add(p, "other", (uint64_t)st.st_size);
+            }
+        }
+        free(path);
+    }
+    closedir(d);
+    return 0;
+}
+
+/* FTS5's tables and indexes, from SQLite's dbstat: "docs_content" holds the
+ * text, "docs_data" the index's segments; free pages apart. */
+static int sqlite_parts(const char *file, struct parts *p)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_stmt *q = NULL;
+    int rc =
+        sqlite3_prepare_v2(db, "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name", -1, &q, NULL);
+    while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        parts_add(p, (const char *)sqlite3_column_text(q, 0), (uint64_t)sqlite3_column_int64(q, 1));
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc == SQLITE_OK &&
+        sqlite3_prepare_v2(db,
+                           "SELECT freelist_count * page_size FROM pragma_freelist_count, "
+                           "pragma_page_size",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) > 0)
+        parts_add(p, "free pages", (uint64_t)sqlite3_column_int64(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* One line per engine: each component in MiB and as a fraction of the text,
+ * then the store (the originals as the engine keeps them), the index (all
+ * the rest) and the total. */
+static void print_components(const struct config *cfg, const struct result *res, const int *ran)
+{
+    static const int engines[] = {ENG_KBSEARCH, ENG_FTS5, ENG_XAPIAN};
+    int header = 0;
+    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
+        int e = engines[i];
+        const struct result *r = &res[e];
+        if (!ran[e] || !r->ok || r->bytes == 0)
+            continue;
+        /* FTS5 after its optimize step, when that ran: its file is the same. */
+        char *out = join_path(cfg->out, engine_names[e]);
+        struct parts p;
+        memset(&p, 0, sizeof p);
+        int rc = out ? (e == ENG_FTS5 ? sqlite_parts(out, &p) : glass_parts(out, &p)) : -1;
+        free(out);
+        if (rc != 0)
+            continue;
+        uint64_t total = 0, store = 0;
+        for (int j = 0; j < p.n; j++) {
+            total += p.bytes[j];
+            if (e == ENG_FTS5 ? !strcmp(p.name[j], "docs_content") : !strcmp(p.name[j], "docdata"))
+                store = p.bytes[j];
+        }
+        /* kbsearch's records are counted by the library (wherever they live). */
+        if (e == ENG_KBSEARCH && r->store_bytes >= 0)
+            store = (uint64_t)r->store_bytes;
+        if (!header) {
+            printf("# sizes per component, MiB (fraction of the text); store = the originals "
+                   "as kept, index = the rest:\n");
+            header = 1;
+        }
+        double text = (double)r->bytes;
+        printf("# %-8s", engine_names[e]);
+        for (int j = 0; j < p.n; j++)
+            printf(" %s %.2f (%.3f) |", p.name[j], (double)p.bytes[j] / MIB,
+                   (double)p.bytes[j] / text);
+        printf(" store %.2f (%.3f) | index %.2f (%.3f) | total %.2f (%.3f)\n", (double)store / MIB,
+               (double)store / text, (double)(total - store) / MIB, (double)(total - store) / text,
+               (double)total / MIB, (double)total / text);
+    }
+}
+
 static void print_table(const struct config *cfg, const struct result *res, const int *ran,
                         const char *cache_note)
 {
@@ -865,6 +1106,12 @@ static void print_table(const struct config *cfg, const struct result *res, cons
     }
     if (k && k->ok && k->skipped > 0)
         printf("# WARNING: kbsearch skipped %" PRIu64 " files\n", k->skipped);
+    if (k && k->ok && k->reindex_seconds >= 0)
+        printf("# kbsearch re-index: nothing changed %.2f s (%.1f%% of the first run); "
+               "%" PRId64 " files changed (1%%) %.2f s (%.1f%%)\n",
+               k->reindex_seconds, 100.0 * ratio(k->reindex_seconds, k->seconds), k->changed_files,
+               k->changed_seconds, 100.0 * ratio(k->changed_seconds, k->seconds));
+    print_components(cfg, res, ran);
 }
 
 /* ---- main ---- */
