@@ -1022,7 +1022,10 @@ static void print_components(const struct config *cfg, const struct result *res,
         char *out = join_path(cfg->out, engine_names[e]);
         struct parts p;
         memset(&p, 0, sizeof p);
-        int rc = out ? (e == ENG_FTS5 ? sqlite_parts(out, &p) : glass_parts(out, &p)) : -1;
+        char *file = out && e == ENG_FTS5 ? fts5_db_path(out) : NULL;
+        int rc = out ? (e == ENG_FTS5 ? (file ? sqlite_parts(file, &p) : -1) : glass_parts(out, &p))
+                     : -1;
+        free(file);
         free(out);
         if (rc != 0)
             continue;
