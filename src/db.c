@@ -340,8 +340,7 @@ static int load_dict(kbs_db *db, char **msg)
     }
     if (!v)
         return KBS_OK;
-    int r = docstore_set_dict(db->store, v, len);
-    free(v);
+    int r = docstore_adopt_dict(db->store, v, len);
     if (r != 0) {
         set_msg(msg,
                 "the compression dictionary of the index at %s is damaged (or memory ran "
@@ -351,6 +350,23 @@ static int load_dict(kbs_db *db, char **msg)
     }
     db->has_dict = 1;
     return KBS_OK;
+}
+
+/* docstore_loader: a reader sets the store's dictionary only when a record
+ * needs it (see docstore_set_loader). */
+static int read_dict(void *ctx, docstore *ds)
+{
+    kbs_db *db = ctx;
+    char *v = NULL;
+    size_t len = 0;
+    int st = xs_db_get_metadata(db->xdb, META_ZDICT, &v, &len);
+    if (st != KBS_OK || !v) {
+        free(v);
+        return st == KBS_ENOMEM ? -1 : -2;
+    }
+    int r = docstore_adopt_dict(ds, v, len);
+    db->has_dict = r == 0;
+    return r;
 }
 
 static void db_destroy(kbs_db *db)
@@ -446,10 +462,13 @@ int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg
         return st;
     }
     if ((st = check_format(db, created, errmsg_out)) != KBS_OK ||
-        (st = load_dict(db, errmsg_out)) != KBS_OK) {
+        (writable && (st = load_dict(db, errmsg_out)) != KBS_OK)) {
         db_destroy(db);
         return st;
     }
+    /* A writer needs the dictionary to pack; a reader may never unpack. */
+    if (!writable)
+        docstore_set_loader(db->store, read_dict, db);
     *db_out = db;
     return KBS_OK;
 }

@@ -36,7 +36,9 @@ struct docstore {
     ZSTD_DDict *ddict; /* NULL while no dictionary is set */
     void *dict;        /* a copy of the dictionary, for building cdict */
     size_t dict_len;
-    unsigned dict_id; /* the dictionary's id, as zstd frames name it */
+    unsigned dict_id;     /* the dictionary's id, as zstd frames name it */
+    docstore_loader load; /* sets the dictionary on first need, or NULL */
+    void *load_ctx;
 };
 
 /* The header is little-endian whatever the host is, so it is written and
@@ -103,21 +105,33 @@ int docstore_set_dict(docstore *ds, const void *dict, size_t len)
 {
     if (!ds || !dict || !len)
         return -1;
-    /* Only a real zstd dictionary has an id; records name it, and without
-     * one a record could not tell which dictionary it needs. */
-    unsigned id = ZSTD_getDictID_fromDict(dict, len);
-    if (id == 0)
-        return -1;
-    /* Only the decompression side is built now: opening an index to search
-     * must not pay for a compression dictionary (~6 ms and 4 MB a process). */
-    ZSTD_DDict *ddict = ZSTD_createDDict(dict, len);
     void *copy = malloc(len);
-    if (!ddict || !copy) {
-        ZSTD_freeDDict(ddict);
+    if (!copy)
+        return -1;
+    memcpy(copy, dict, len);
+    return docstore_adopt_dict(ds, copy, len);
+}
+
+int docstore_adopt_dict(docstore *ds, void *copy, size_t len)
+{
+    if (!ds || !copy || !len) {
         free(copy);
         return -1;
     }
-    memcpy(copy, dict, len);
+    /* Only a real zstd dictionary has an id; records name it, and without
+     * one a record could not tell which dictionary it needs. */
+    unsigned id = ZSTD_getDictID_fromDict(copy, len);
+    if (id == 0) {
+        free(copy);
+        return -2;
+    }
+    /* Only the decompression side is built now: opening an index to search
+     * must not pay for a compression dictionary (~6 ms and 4 MB a process). */
+    ZSTD_DDict *ddict = ZSTD_createDDict(copy, len);
+    if (!ddict) {
+        free(copy);
+        return -1;
+    }
     ZSTD_CCtx_refCDict(ds->cctx, NULL);
     ZSTD_freeCDict(ds->cdict);
     ZSTD_freeDDict(ds->ddict);
@@ -128,6 +142,14 @@ int docstore_set_dict(docstore *ds, const void *dict, size_t len)
     ds->dict_len = len;
     ds->dict_id = id;
     return 0;
+}
+
+void docstore_set_loader(docstore *ds, docstore_loader load, void *ctx)
+{
+    if (!ds)
+        return;
+    ds->load = load;
+    ds->load_ctx = ctx;
 }
 
 /* Builds the compression dictionary on first use. Returns 0 or -1. */
@@ -237,6 +259,12 @@ int docstore_unpack(docstore *ds, const char *rec, size_t len, buf *out)
     int format = (unsigned char)rec[1];
     const unsigned char *payload = (const unsigned char *)rec + DS_HEADER_LEN;
     size_t plen = len - DS_HEADER_LEN;
+    if (format == DS_FORMAT_ZSTD_DICT && ds->load &&
+        (!ds->ddict || ZSTD_getDictID_fromFrame(payload, plen) != ds->dict_id)) {
+        int r = ds->load(ds->load_ctx, ds);
+        if (r != 0)
+            return r;
+    }
     if (format != DS_FORMAT_RAW && !frame_ok(ds, format, payload, plen, n))
         return -2;
 

@@ -404,7 +404,11 @@ Test(docstore, misuse)
     cr_assert_eq(docstore_unpack(NULL, "K", 1, &out), -1);
     cr_assert_eq(docstore_peek(NULL, 14, NULL, NULL), -2);
     cr_assert_eq(docstore_set_dict(ds, NULL, 10), -1);
-    cr_assert_eq(docstore_set_dict(ds, "not a dictionary at all", 23), -1);
+    cr_assert_eq(docstore_set_dict(ds, "not a dictionary at all", 23), -2);
+    cr_assert_eq(docstore_adopt_dict(ds, NULL, 10), -1);
+    cr_assert_eq(docstore_adopt_dict(NULL, strdup("x"), 1), -1); /* freed all the same */
+    cr_assert_eq(docstore_adopt_dict(ds, strdup("not a dictionary"), 16), -2);
+    docstore_set_loader(NULL, NULL, NULL);
     if ((uint64_t)SIZE_MAX > DOCSTORE_MAX_ORIGINAL) {
         /* The length is refused before a byte is read. */
         cr_assert_eq(docstore_pack(ds, "x", DOCSTORE_MAX_ORIGINAL + 1, &out), -1);
@@ -515,4 +519,93 @@ Test(docstore, dictionary_round_trip_and_refusal_without_it)
     docstore_free(plain);
     docstore_free(with);
     docstore_free(wrong);
+}
+
+/* ---- a dictionary set only when a record needs it ---- */
+
+struct loader {
+    const char *dict; /* what it sets, or NULL: there is none */
+    size_t len;
+    int calls;
+};
+
+static int load_dict(void *ctx, docstore *ds)
+{
+    struct loader *l = ctx;
+    l->calls++;
+    if (!l->dict)
+        return -2;
+    char *copy = malloc(l->len);
+    cr_assert(copy);
+    memcpy(copy, l->dict, l->len);
+    return docstore_adopt_dict(ds, copy, l->len);
+}
+
+Test(docstore, dictionary_loaded_on_first_need)
+{
+    char dict[16384], other[16384];
+    size_t dlen = train_dict(dict, sizeof dict, 1000, BOILER_A);
+    size_t olen = train_dict(other, sizeof other, 5000, BOILER_B);
+    docstore *writer = new_store(0), *plain = new_store(0);
+    cr_assert_eq(docstore_set_dict(writer, dict, dlen), 0);
+    size_t len = 0;
+    char *text = article_with(BOILER_A, 4242, &len);
+    buf rec = BUF_INIT, rec0 = BUF_INIT, back = BUF_INIT;
+    cr_assert_eq(docstore_pack(writer, text, len, &rec), 0);
+    cr_assert_eq(rec.data[1], 2, "packed with the dictionary");
+    cr_assert_eq(docstore_pack(plain, text, len, &rec0), 0);
+
+    /* Records without a dictionary never call the loader. */
+    struct loader l = {dict, dlen, 0};
+    docstore *reader = new_store(0);
+    docstore_set_loader(reader, load_dict, &l);
+    cr_assert_eq(docstore_unpack(reader, rec0.data, rec0.len, &back), 0);
+    cr_assert_eq(l.calls, 0);
+    /* The first record that names it loads it, once. */
+    for (int i = 0; i < 3; i++) {
+        back.len = 0;
+        cr_assert_eq(docstore_unpack(reader, rec.data, rec.len, &back), 0);
+        cr_assert_eq(back.len, len);
+        cr_assert_eq(memcmp(back.data, text, len), 0);
+    }
+    cr_assert_eq(l.calls, 1);
+    /* A record naming another dictionary (the index was rebuilt since) loads
+     * again. */
+    docstore *writer2 = new_store(0);
+    cr_assert_eq(docstore_set_dict(writer2, other, olen), 0);
+    size_t len2 = 0;
+    char *text2 = article_with(BOILER_B, 99, &len2);
+    buf rec2 = BUF_INIT;
+    cr_assert_eq(docstore_pack(writer2, text2, len2, &rec2), 0);
+    l.dict = other;
+    l.len = olen;
+    back.len = 0;
+    cr_assert_eq(docstore_unpack(reader, rec2.data, rec2.len, &back), 0);
+    cr_assert_eq(back.len, len2);
+    cr_assert_eq(memcmp(back.data, text2, len2), 0);
+    cr_assert_eq(l.calls, 2);
+    /* The loader cannot give the dictionary a record names: damaged. */
+    cr_assert(unpack_damaged(reader, rec.data, rec.len, text, len, "the loader has another"));
+    cr_assert_eq(l.calls, 3);
+    docstore_free(reader);
+    docstore_free(writer2);
+    buf_free(&rec2);
+    free(text2);
+
+    /* No dictionary to load: the record cannot be read, and says so. */
+    struct loader none = {NULL, 0, 0};
+    reader = new_store(0);
+    docstore_set_loader(reader, load_dict, &none);
+    back.len = 0;
+    cr_assert_eq(docstore_unpack(reader, rec.data, rec.len, &back), -2);
+    cr_assert_eq(back.len, 0);
+    cr_assert_eq(none.calls, 1);
+    docstore_free(reader);
+
+    buf_free(&rec);
+    buf_free(&rec0);
+    buf_free(&back);
+    free(text);
+    docstore_free(writer);
+    docstore_free(plain);
 }
