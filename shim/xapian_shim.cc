@@ -548,8 +548,8 @@ int xs_db_hit_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
         return KBS_EINVAL;
     try {
         std::string d;
-        read_retrying(
-            db, [&] { d = db->db->get_document(docid, Xapian::DOC_ASSUME_VALID).get_data(); });
+        read_retrying(db,
+                      [&] { d = doc_data(db->db->get_document(docid, Xapian::DOC_ASSUME_VALID)); });
         return copy_out(d, data, len, db->err, sizeof db->err);
     }
     XS_CATCH_DB(db)
