@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <sstream>
@@ -551,6 +552,44 @@ int xs_db_hit_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
         read_retrying(db,
                       [&] { d = doc_data(db->db->get_document(docid, Xapian::DOC_ASSUME_VALID)); });
         return copy_out(d, data, len, db->err, sizeof db->err);
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_hit_values(xs_db *db, unsigned slot, const uint32_t *docids, size_t n, char **vals,
+                     size_t *lens) noexcept
+{
+    if (!db || (n && (!docids || !vals || !lens)) || slot == Xapian::BAD_VALUENO)
+        return KBS_EINVAL;
+    try {
+        std::vector<size_t> order(n);
+        for (size_t i = 0; i < n; i++)
+            order[i] = i;
+        std::sort(order.begin(), order.end(),
+                  [&](size_t a, size_t b) { return docids[a] < docids[b]; });
+        std::vector<std::string> got(n);
+        read_retrying(db, [&] {
+            for (std::string &g : got) /* a retry reads a newer revision afresh */
+                g.clear();
+            Xapian::ValueIterator v = db->db->valuestream_begin(slot);
+            Xapian::ValueIterator end = db->db->valuestream_end(slot);
+            for (size_t k = 0; k < n && v != end; k++) {
+                size_t i = order[k];
+                v.skip_to(docids[i]);
+                if (v != end && v.get_docid() == docids[i])
+                    got[i] = *v;
+            }
+        });
+        size_t done = 0;
+        int st = KBS_OK;
+        for (; done < n && st == KBS_OK; done++)
+            st = copy_out(got[done], &vals[done], &lens[done], db->err, sizeof db->err);
+        if (st != KBS_OK) {
+            for (size_t i = 0; i + 1 < done; i++)
+                std::free(vals[i]);
+            return st;
+        }
+        return KBS_OK;
     }
     XS_CATCH_DB(db)
 }

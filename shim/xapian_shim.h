@@ -142,6 +142,13 @@ int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) XS_NOEXC
  * after all, its value reads as "" and its data fails with KBS_ENOTFOUND. */
 int xs_db_hit_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t *len) XS_NOEXCEPT;
 int xs_db_hit_data(xs_db *db, uint32_t docid, char **data, size_t *len) XS_NOEXCEPT;
+/* The values in slot of the documents docids[0..n) (a search's hits; ids
+ * distinct): vals[i] receives a malloc'd copy (NUL-terminated, "" if unset,
+ * caller frees) and lens[i] its length. They are read in ascending id order
+ * through one value stream, so each block is read once and no lookup starts
+ * again from the root. On failure nothing is left allocated. */
+int xs_db_hit_values(xs_db *db, unsigned slot, const uint32_t *docids, size_t n, char **vals,
+                     size_t *lens) XS_NOEXCEPT;
 
 /* Calls cb for every term starting with prefix (NULL with plen 0: every
  * term), in sorted order, with its term frequency. cb returns non-zero to

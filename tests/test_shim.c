@@ -1055,3 +1055,47 @@ Test(shim, merge_refuses_overlapping_ids_and_bad_arguments)
     free(b);
     free(out);
 }
+
+/* A search's hits read at once: any order of ids, each value as
+ * xs_db_get_value reads it, "" where the slot is unset; the data likewise. */
+Test(shim, hit_values_and_data_as_one_by_one)
+{
+    char *path = db_path();
+    xs_db *w = sample_db(path);
+    xs_db_close(w);
+    xs_db *db = open_ok(path, XS_OPEN_READ);
+    static const char *const orders[] = {"abcde", "edcba", "cae", "d", "bdeac"};
+    for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+        size_t n = strlen(orders[o]);
+        uint32_t ids[8];
+        char *vals[8], *one = NULL;
+        size_t lens[8], len = 0;
+        for (size_t i = 0; i < n; i++) {
+            char key[2] = {orders[o][i], '\0'};
+            ids[i] = find_key(db, key);
+        }
+        for (unsigned slot = SLOT_DATE; slot <= 9; slot += 9 - SLOT_DATE) { /* 9: never set */
+            cr_assert_eq(xs_db_hit_values(db, slot, ids, n, vals, lens), KBS_OK);
+            for (size_t i = 0; i < n; i++) {
+                cr_assert_eq(xs_db_get_value(db, ids[i], slot, &one, &len), KBS_OK);
+                cr_expect_eq(lens[i], len);
+                cr_expect_str_eq(vals[i], one, "order %s slot %u id %u", orders[o], slot, ids[i]);
+                free(one);
+                free(vals[i]);
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            char *d1 = NULL, *d2 = NULL;
+            size_t l1 = 0, l2 = 0;
+            cr_assert_eq(xs_db_hit_data(db, ids[i], &d1, &l1), KBS_OK);
+            cr_assert_eq(xs_db_get_data(db, ids[i], &d2, &l2), KBS_OK);
+            cr_expect(l1 == l2 && memcmp(d1, d2, l1) == 0);
+            free(d1);
+            free(d2);
+        }
+    }
+    cr_expect_eq(xs_db_hit_values(db, SLOT_DATE, NULL, 0, NULL, NULL), KBS_OK);
+    cr_expect_eq(xs_db_hit_values(NULL, SLOT_DATE, NULL, 0, NULL, NULL), KBS_EINVAL);
+    xs_db_close(db);
+    free(path);
+}
