@@ -519,9 +519,12 @@ static int add_kid(struct parser *p, struct node *n, struct node *kid)
 static struct node *wrap(struct parser *p, int kind, struct node *kid)
 {
     struct node *n = node_new(p, kind);
-    if (!n || add_kid(p, n, kid) != KBS_OK) {
-        free(n);
+    if (!n) {
         node_free(kid);
+        return NULL;
+    }
+    if (add_kid(p, n, kid) != KBS_OK) { /* it freed kid */
+        free(n);
         return NULL;
     }
     return n;
@@ -1072,9 +1075,12 @@ static struct node *parse_near(struct parser *p, int depth)
     if (p->status != KBS_OK || peek(p)->kind != T_NEAR)
         return first;
     struct node *n = node_new(p, N_NEAR);
-    if (!n || add_kid(p, n, first) != KBS_OK) {
-        if (!n)
-            node_free(first);
+    if (!n) {
+        node_free(first);
+        return NULL;
+    }
+    if (add_kid(p, n, first) != KBS_OK) { /* it freed first */
+        free(n);
         return NULL;
     }
     size_t pos = peek(p)->pos;
