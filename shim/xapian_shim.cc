@@ -200,6 +200,11 @@ int mark_broken(xs_db *db, int status) noexcept
     return status;
 }
 
+int broken_if_writer(xs_db *db, int status) noexcept
+{
+    return db->wdb ? mark_broken(db, status) : status;
+}
+
 } // namespace
 
 /* The handlers every extern "C" function ends its try with. */
@@ -221,8 +226,35 @@ int mark_broken(xs_db *db, int status) noexcept
         return map_exception((BUF), (CAP), caught::unknown, nullptr);                              \
     }
 
-#define XS_CATCH_DB(DB) XS_CATCH((DB)->err, sizeof(DB)->err)
-/* For writes: a DatabaseError (an I/O failure, a full disk) breaks the handle. */
+/* On a database handle, a std::bad_alloc or any other non-Xapian exception
+ * also breaks a writer (see mark_broken), whichever call it came from:
+ * Xapian's writes are not exception-safe against them, and on a writer even
+ * a read may write (allterms and termlists flush the pending postings first).
+ * An allocation failing in such a flush left an id term naming two
+ * documents, and a freelist block in use, once committed
+ * (tests/test_alloc.c). Xapian's own errors are raised before anything
+ * changes, except a DatabaseError: a write's DatabaseError (an I/O failure, a
+ * full disk) breaks the handle too (XS_CATCH_WRITE). */
+#define XS_CATCH_DB(DB)                                                                            \
+    catch (const Xapian::Error &)                                                                  \
+    {                                                                                              \
+        return map_exception((DB)->err, sizeof(DB)->err, caught::xapian, nullptr);                 \
+    }                                                                                              \
+    catch (const std::bad_alloc &e)                                                                \
+    {                                                                                              \
+        return broken_if_writer((DB),                                                              \
+                                map_exception((DB)->err, sizeof(DB)->err, caught::nomem, &e));     \
+    }                                                                                              \
+    catch (const std::exception &e)                                                                \
+    {                                                                                              \
+        return broken_if_writer(                                                                   \
+            (DB), map_exception((DB)->err, sizeof(DB)->err, caught::std_exception, &e));           \
+    }                                                                                              \
+    catch (...)                                                                                    \
+    {                                                                                              \
+        return broken_if_writer(                                                                   \
+            (DB), map_exception((DB)->err, sizeof(DB)->err, caught::unknown, nullptr));            \
+    }
 #define XS_CATCH_WRITE(DB)                                                                         \
     catch (const Xapian::DatabaseError &)                                                          \
     {                                                                                              \
@@ -701,7 +733,7 @@ int xs_db_add_spelling(xs_db *db, const char *word, size_t len, uint32_t freqinc
         db->wdb->add_spelling(std::string(word, len), freqinc);
         return KBS_OK;
     }
-    XS_CATCH_DB(db)
+    XS_CATCH_WRITE(db)
 }
 
 int xs_db_spelling_suggestion(xs_db *db, const char *word, size_t len, unsigned max_edit,

@@ -17,8 +17,10 @@
  *   anything else -> KBS_EINTERNAL. Whatever its type, a Xapian error caused
  *   by a full disk, a file size limit or a failing disk (ENOSPC, EDQUOT,
  *   EFBIG, EIO) is KBS_EIO: the user can do something about it.
- * A write (replace, delete, metadata, commit) that fails with a
- * DatabaseError, a full disk say, may leave the writer's unsaved changes
+ * A write (replace, delete, metadata, spelling, commit) that fails with a
+ * DatabaseError (a full disk, say), or any call on a writer that fails with
+ * std::bad_alloc or another non-Xapian exception (on a writer, Xapian flushes
+ * pending postings inside some reads), may leave the writer's unsaved changes
  * half-applied; committing them could save a damaged index. So from then on
  * the handle refuses every write and commit with the status of that failure
  * and its message; close it (which drops the unsaved changes) and open the
