@@ -384,6 +384,25 @@ static void db_destroy(kbs_db *db)
     free(db);
 }
 
+/* A creation that failed part way (memory or disk ran out) leaves Xapian's
+ * first files without kbsearch's format mark, and every later open, even one
+ * creating, would refuse the folder as foreign. Since the folder held nothing
+ * but the lock file when the creation began (kbs_db_open checks), removing
+ * every other file puts it back as it was. */
+static void undo_create(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, LOCK_NAME) == 0)
+            continue;
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg_out)
 {
     if (errmsg_out)
@@ -458,11 +477,17 @@ int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg
                     err);
         else
             set_msg(errmsg_out, "cannot open the index at %s: %s", path, err);
+        if (created && st != KBS_ELOCKED)
+            undo_create(path);
         db_destroy(db);
         return st;
     }
     if ((st = check_format(db, created, errmsg_out)) != KBS_OK ||
         (writable && (st = load_dict(db, errmsg_out)) != KBS_OK)) {
+        xs_db_close(db->xdb); /* before its files go */
+        db->xdb = NULL;
+        if (created)
+            undo_create(path);
         db_destroy(db);
         return st;
     }
