@@ -160,13 +160,18 @@ static int add_date_terms(xs_doc *doc, const char *w)
 }
 
 /* What a stored record's header says, for the running store totals. */
-static void old_sizes(kbs_db *db, uint32_t docid, int64_t *text, int64_t *store)
+/* A failure to read them is the caller's failure: going on with 0 would
+ * leave the running totals off for good (tests/test_alloc.c). */
+static int old_sizes(kbs_db *db, uint32_t docid, int64_t *text, int64_t *store)
 {
     char *rec = NULL;
     size_t rlen = 0;
     *text = *store = 0;
-    if (xs_db_get_data(db->xdb, docid, &rec, &rlen) != KBS_OK)
-        return;
+    if (docid == 0)
+        return KBS_OK;
+    int st = xs_db_get_data(db->xdb, docid, &rec, &rlen);
+    if (st != KBS_OK)
+        return st;
     uint32_t olen = 0;
     uint64_t h = 0;
     if (docstore_peek(rec, rlen, &olen, &h) == 0) {
@@ -174,6 +179,7 @@ static void old_sizes(kbs_db *db, uint32_t docid, int64_t *text, int64_t *store)
         *store = (int64_t)rlen;
     }
     free(rec);
+    return KBS_OK;
 }
 
 /* Fills doc from one article's original bytes. */
@@ -328,7 +334,11 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
     int64_t old_text = 0, old_store = 0;
     int st = at.known_new ? KBS_ENOTFOUND : xs_db_find(db->xdb, idterm.data, idterm.len, &old);
     if (st == KBS_OK) {
-        old_sizes(db, old, &old_text, &old_store);
+        int sst = old_sizes(db, old, &old_text, &old_store);
+        if (sst != KBS_OK) {
+            buf_free(&idterm);
+            return db_fail_shim(db, sst, "reading an article's stored size");
+        }
         if ((st = dedup_note_old(db, old)) != KBS_OK) {
             buf_free(&idterm);
             return st;
@@ -409,7 +419,11 @@ int kbs_delete(kbs_db *db, const char *path)
     int st = xs_db_find(db->xdb, idterm.data, idterm.len, &docid);
     if (st == KBS_OK) {
         int64_t t, s;
-        old_sizes(db, docid, &t, &s);
+        st = old_sizes(db, docid, &t, &s);
+        if (st != KBS_OK) {
+            buf_free(&idterm);
+            return db_fail_shim(db, st, "reading an article's stored size");
+        }
         st = dedup_note_old(db, docid);
         if (st == KBS_OK)
             st = xs_db_delete(db->xdb, idterm.data, idterm.len);
@@ -465,7 +479,8 @@ static int walk(kbs_db *db, const char *dir, struct file_list *out, int depth)
         return KBS_OK;
     DIR *d = opendir(dir);
     if (!d)
-        return db_fail(db, KBS_EIO, "cannot read the folder %s: %s", dir, strerror(errno));
+        return db_fail(db, errno == ENOMEM ? KBS_ENOMEM : KBS_EIO, "cannot read the folder %s: %s",
+                       dir, strerror(errno));
     struct dirent *e;
     int st = KBS_OK;
     buf p = BUF_INIT;
@@ -885,13 +900,16 @@ static int remove_stale(struct run *r, const char *root, struct file_list *files
         qsort(s.seen, s.nseen, sizeof *s.seen, cmp_str);
         buf prefix = BUF_INIT;
         buf_printf(&prefix, "%s%s%s", PFX_ID, root, strcmp(root, "/") ? "/" : "");
-        /* A key shortened by a hash keeps its head, so the prefix still lists it. */
-        st = xs_db_allterms(db->xdb, prefix.data, prefix.len, stale_cb, &s);
-        buf_free(&prefix);
-        if (st != KBS_OK)
+        /* A key shortened by a hash keeps its head, so the prefix still lists it.
+         * Without the prefix (out of memory) every term of the index would
+         * be listed, and the articles holding each one deleted. */
+        if (buf_failed(&prefix))
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+        else if ((st = xs_db_allterms(db->xdb, prefix.data, prefix.len, stale_cb, &s)) != KBS_OK)
             st = db_fail_shim(db, st, "listing indexed articles");
         else if (s.oom)
             st = db_fail(db, KBS_ENOMEM, "out of memory");
+        buf_free(&prefix);
     }
     for (size_t i = 0; st == KBS_OK && i < s.n; i++) {
         uint32_t docid = 0;
@@ -905,8 +923,9 @@ static int remove_stale(struct run *r, const char *root, struct file_list *files
             path = fields[MF_PATH];
         }
         int64_t tb, sb;
-        old_sizes(db, docid, &tb, &sb);
-        st = docid ? dedup_note_old(db, docid) : KBS_OK;
+        st = old_sizes(db, docid, &tb, &sb);
+        if (st == KBS_OK && docid)
+            st = dedup_note_old(db, docid);
         if (st == KBS_OK)
             st = xs_db_delete(db->xdb, s.stale[i], strlen(s.stale[i]));
         if (st == KBS_OK) {
