@@ -168,8 +168,13 @@ int db_meta_u64(kbs_db *db, const char *key, uint64_t *out)
     return KBS_OK;
 }
 
-static int add_meta_delta(kbs_db *db, const char *key, int64_t delta)
+/* Folds *delta into the running total under key, then zeroes it: once in
+ * the pending metadata it is committed (or dropped) with the articles it
+ * counts, and a later commit must not add it again (a failure between the
+ * two totals did, found by tests/test_alloc.c). */
+static int add_meta_delta(kbs_db *db, const char *key, int64_t *deltap)
 {
+    int64_t delta = *deltap;
     if (delta == 0)
         return KBS_OK;
     uint64_t cur = 0;
@@ -184,6 +189,7 @@ static int add_meta_delta(kbs_db *db, const char *key, int64_t delta)
     st = xs_db_set_metadata(db->xdb, key, num, (size_t)n);
     if (st != KBS_OK)
         return db_fail_shim(db, st, "writing the index metadata");
+    *deltap = 0;
     return KBS_OK;
 }
 
@@ -191,9 +197,9 @@ int db_commit(kbs_db *db)
 {
     if (!db->writable)
         return KBS_OK;
-    int st = add_meta_delta(db, META_TEXT_BYTES, db->text_bytes_delta);
+    int st = add_meta_delta(db, META_TEXT_BYTES, &db->text_bytes_delta);
     if (st == KBS_OK)
-        st = add_meta_delta(db, META_STORE_BYTES, db->store_bytes_delta);
+        st = add_meta_delta(db, META_STORE_BYTES, &db->store_bytes_delta);
     /* The stories are committed with the articles they group. */
     if (st == KBS_OK)
         st = dedup_pass(db);
