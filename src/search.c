@@ -349,7 +349,7 @@ struct phrase_check {
     kbs_db *db;
     const query_plan *plan;
     buf text;
-    int failed; /* out of memory or a damaged record: rejected, reported after */
+    int failed; /* KBS_ENOMEM or KBS_ECORRUPT (a damaged record): rejected, reported after */
 };
 
 struct phrase_scan {
@@ -397,7 +397,7 @@ static int exact_phrases(void *ctx, uint32_t docid, const char *data, size_t len
     buf_reset(&pc->text);
     int r = docstore_unpack(pc->db->store, data, len, &pc->text);
     if (r != 0) {
-        pc->failed = 1;
+        pc->failed = r == -1 ? KBS_ENOMEM : KBS_ECORRUPT;
         return 0;
     }
     const char *text;
@@ -405,10 +405,10 @@ static int exact_phrases(void *ctx, uint32_t docid, const char *data, size_t len
     char *owned = NULL;
     article art;
     if (utf8_repair(pc->text.data ? pc->text.data : "", pc->text.len, &text, &tlen, &owned) != 0)
-        return pc->failed = 1, 0;
+        return pc->failed = KBS_ENOMEM, 0;
     if (article_parse(text, tlen, &art) != 0) {
         free(owned);
-        return pc->failed = 1, 0;
+        return pc->failed = KBS_ENOMEM, 0;
     }
     int ok = 1;
     for (size_t i = 0; ok && i < pc->plan->nphrases; i++) {
@@ -543,6 +543,8 @@ static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, struc
                                       : xs_db_search(db->xdb, q, &p, matches, res);
     if (st != KBS_OK)
         return db_fail_shim(db, st, "searching");
+    if (pc && pc->failed == KBS_ENOMEM)
+        return db_fail(db, KBS_ENOMEM, "out of memory while checking a phrase");
     if (pc && pc->failed)
         return db_fail(db, KBS_ECORRUPT,
                        "a stored article could not be read while checking a phrase; run "
