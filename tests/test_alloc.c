@@ -66,16 +66,16 @@ void *__libc_memalign(size_t align, size_t size);
 #define TRACE_MAX 8192
 #define TRACE_DEPTH 12
 static struct {
-    long live;          /* blocks allocated and not yet freed */
-    long seen;          /* allocations made while armed */
-    long fail_at;       /* the armed allocation to fail (1-based); 0: none */
-    int armed;          /* inside a library call of the run */
-    const char *label;  /* that call, for the reports */
-    const char *failed; /* the call in which the allocation failed, or NULL */
+    long live;            /* blocks allocated and not yet freed */
+    long seen;            /* allocations made while armed */
+    long fail_at;         /* the armed allocation to fail (1-based); 0: none */
+    int armed;            /* inside a library call of the run */
+    const char *label;    /* that call, for the reports */
+    const char *failed;   /* the call in which the allocation failed, or NULL */
     int failed_in_xapian; /* and Xapian's own code asked for it */
-    int in_hook;        /* backtrace() may allocate: no recursion */
-    int trace;          /* record a stack per live armed block (KBS_ALLOC_TRACE) */
-    int print_fail;     /* print the failed allocation's stack (KBS_ALLOC_ONLY) */
+    int in_hook;          /* backtrace() may allocate: no recursion */
+    int trace;            /* record a stack per live armed block (KBS_ALLOC_TRACE) */
+    int print_fail;       /* print the failed allocation's stack (KBS_ALLOC_ONLY) */
     struct {
         void *p;
         int depth;
@@ -113,13 +113,13 @@ static void trace_del(void *p)
 /* What one N did: the child fills it in shared memory as it goes, so the
  * parent learns where the allocation failed even when the child crashed. */
 struct outcome {
-    long allocations;     /* armed allocations the run made */
-    int problem;          /* non-zero: something is wrong (what says) */
-    int leaked;           /* the problem is a leak */
-    int failed_in_xapian; /* the allocation that failed was Xapian's own */
+    long allocations;      /* armed allocations the run made */
+    int problem;           /* non-zero: something is wrong (what says) */
+    int leaked;            /* the problem is a leak */
+    int failed_in_xapian;  /* the allocation that failed was Xapian's own */
     int crashed_in_xapian; /* a crash's innermost frame outside the C and C++
                               runtimes is Xapian's */
-    char failed[64];      /* the call in which it failed */
+    char failed[64];       /* the call in which it failed */
     char what[400];
 };
 static struct outcome *shared_out;
@@ -133,6 +133,7 @@ static int should_fail(void)
     if (al.seen != al.fail_at)
         return 0;
     al.failed = al.label;
+    errno = ENOMEM; /* as glibc's malloc says it */
     al.in_hook = 1;
     void *frames[48];
     int nf = backtrace(frames, 48);
@@ -286,7 +287,6 @@ struct setup {
     char *key_a;    /* the absolute path of article A, its key */
 };
 
-
 static void fail_outcome(struct outcome *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void fail_outcome(struct outcome *o, const char *fmt, ...)
@@ -303,8 +303,7 @@ static void fail_outcome(struct outcome *o, const char *fmt, ...)
 /* Runs one library call armed, and checks its status: before the failed
  * allocation every call succeeds; the call that saw it, and any after, may
  * also say KBS_ENOMEM; nothing else is right for a lack of memory. */
-#define CALL(o, name, expr)                                                                        \
-    call_check((o), (name), (al.label = (name), al.armed = 1, (expr)))
+#define CALL(o, name, expr) call_check((o), (name), (al.label = (name), al.armed = 1, (expr)))
 static int call_check(struct outcome *o, const char *name, int st)
 {
     al.armed = 0;
@@ -422,8 +421,7 @@ static void run(const struct setup *s, const char *db_path, const char *fresh_pa
             kbs_search_options_init(&so);
             so.explain = queries[i].explain;
             kbs_results *r = NULL;
-            st = CALL(o, "kbs_search",
-                      kbs_search(db, queries[i].q, strlen(queries[i].q), &so, &r));
+            st = CALL(o, "kbs_search", kbs_search(db, queries[i].q, strlen(queries[i].q), &so, &r));
             if (st != KBS_OK && r)
                 fail_outcome(o, "kbs_search failed but set *results_out");
             if (st == KBS_OK)
@@ -458,21 +456,20 @@ static void verify_index(const char *path, int fresh, struct outcome *o)
     char *msg = NULL;
     int st = kbs_db_open(path, KBS_OPEN_WRITE | (fresh ? KBS_OPEN_CREATE : 0), &db, &msg);
     if (st != KBS_OK) {
-        fail_outcome(o, "the index at %s does not open afterwards: %s (%s)", path,
-                     kbs_strerror(st), msg ? msg : "");
+        fail_outcome(o, "the index at %s does not open afterwards: %s (%s)", path, kbs_strerror(st),
+                     msg ? msg : "");
         kbs_free(msg);
         return;
     }
     kbs_check_report rep;
     st = kbs_db_check(db, &rep);
     if (st != KBS_OK || rep.problems != 0)
-        fail_outcome(o, "the index at %s fails its check afterwards: %s %s", path,
-                     kbs_strerror(st), rep.message);
+        fail_outcome(o, "the index at %s fails its check afterwards: %s %s", path, kbs_strerror(st),
+                     rep.message);
     kbs_results *r = NULL;
     st = kbs_search(db, "security", 8, NULL, &r);
     if (st != KBS_OK)
-        fail_outcome(o, "the index at %s does not answer afterwards: %s", path,
-                     kbs_db_errmsg(db));
+        fail_outcome(o, "the index at %s does not answer afterwards: %s", path, kbs_db_errmsg(db));
     kbs_results_free(r);
     st = kbs_db_close(db);
     if (st != KBS_OK)
@@ -652,8 +649,8 @@ static long env_long(const char *name, long dflt)
 Test(alloc, every_allocation_fails_once, .timeout = 900)
 {
     struct setup s = make_setup();
-    shared_out = mmap(NULL, sizeof *shared_out, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                      -1, 0);
+    shared_out =
+        mmap(NULL, sizeof *shared_out, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     cr_assert_neq(shared_out, MAP_FAILED);
     /* backtrace() loads libgcc_s on first use, allocating: do it now. */
     void *warm[4];
