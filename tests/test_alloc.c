@@ -546,7 +546,7 @@ static void fork_n(const struct setup *s, long n, struct outcome *o)
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        alarm(30);
+        alarm(120);
         signal(SIGABRT, note_crash);
         signal(SIGSEGV, note_crash);
         one_n(s, n, shared_out);
@@ -559,7 +559,7 @@ static void fork_n(const struct setup *s, long n, struct outcome *o)
         o->problem = 1;
         o->leaked = 0;
         snprintf(o->what, sizeof o->what, "the run died of signal %d (%s) in %s", WTERMSIG(wst),
-                 WTERMSIG(wst) == SIGALRM ? "hung for 30 s" : strsignal(WTERMSIG(wst)),
+                 WTERMSIG(wst) == SIGALRM ? "hung for 120 s" : strsignal(WTERMSIG(wst)),
                  o->failed[0] ? o->failed : "?");
     } else if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0) {
         o->problem = 1;
