@@ -546,6 +546,12 @@ static void fork_n(const struct setup *s, long n, struct outcome *o)
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
+        /* Nothing of Criterion's in the child: a crash here is this test's
+         * finding, reported by the parent, not a crash of the test. */
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+        for (int sig = 1; sig < 32; sig++)
+            signal(sig, SIG_DFL);
         alarm(120);
         signal(SIGABRT, note_crash);
         signal(SIGSEGV, note_crash);
@@ -710,7 +716,7 @@ Test(alloc, every_allocation_fails_once, .timeout = 900)
         if (o.failed_in_xapian && (o.leaked || o.crashed_in_xapian)) {
             xapian_known++;
             if (xapian_known <= 3 || (o.leaked ? !logged_leak++ : !logged_crash++))
-                cr_log_warn("N=%ld (Xapian's, not counted): %s", n, o.what);
+                cr_log_info("N=%ld (Xapian's, not counted): %s", n, o.what);
             continue;
         }
         bad++;
