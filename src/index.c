@@ -368,13 +368,16 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
     }
     xs_doc_free(doc);
     buf_free(&idterm);
-    if (st == KBS_OK)
-        st = dedup_note_new(db, docid);
     if (st != KBS_OK)
         return st;
+    /* The article is in the index now, whatever follows: count it, or a
+     * failure of the story bookkeeping would leave the running totals off
+     * (tests/test_alloc.c). */
     db->text_bytes_delta += (int64_t)len - old_text;
     db->store_bytes_delta += (int64_t)store_len - old_store;
     db->pending++;
+    if ((st = dedup_note_new(db, docid)) != KBS_OK)
+        return st;
     if (docid_out)
         *docid_out = docid;
     return KBS_OK;
