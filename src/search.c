@@ -18,6 +18,7 @@
 #define DEFAULT_LIMIT 10
 #define MAX_LIMIT 100000
 #define DEFAULT_SNIPPET_CHARS 200
+#define DEFAULT_FRAGMENTS 2
 
 /* BM25 parameters and the weight of a title match, tuned on Cranfield with
  * bench/eval (tuned on half the queries, checked on the other half): MAP and
@@ -61,6 +62,7 @@ void kbs_search_options_init(kbs_search_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->limit = DEFAULT_LIMIT;
     opts->snippet_len = DEFAULT_SNIPPET_CHARS;
+    opts->fragments = DEFAULT_FRAGMENTS;
     opts->bm25_k1 = -1;
     opts->bm25_b = -1;
     opts->title_weight = -1;
@@ -134,6 +136,8 @@ void kbs_results_free(kbs_results *r)
 struct highlights {
     char **stems;
     size_t n, cap;
+    snippet_phrase *phrases; /* the plan's, pointing into it */
+    size_t nphrases;
     uint32_t limit; /* expansions per prefix */
     int oom;
 };
@@ -179,6 +183,7 @@ static void hl_free(struct highlights *h)
     for (size_t i = 0; i < h->n; i++)
         free(h->stems[i]);
     free(h->stems);
+    free(h->phrases);
     memset(h, 0, sizeof *h);
 }
 
@@ -208,6 +213,18 @@ static int build_highlights(kbs_db *db, const query_plan *plan, uint32_t limit,
             return db_fail_shim(db, st, "expanding a prefix");
         }
     }
+    if (!h->oom && plan->nphrases) {
+        h->phrases = calloc(plan->nphrases, sizeof *h->phrases);
+        h->oom = !h->phrases;
+        /* A title:"..." phrase is not looked for in the body. */
+        for (size_t i = 0; h->phrases && i < plan->nphrases; i++) {
+            if (plan->phrases[i].field == 1)
+                continue;
+            h->phrases[h->nphrases].words = (const char *const *)plan->phrases[i].words;
+            h->phrases[h->nphrases].nwords = plan->phrases[i].nwords;
+            h->nphrases++;
+        }
+    }
     if (h->oom) {
         hl_free(h);
         return db_fail(db, KBS_ENOMEM, "out of memory");
@@ -226,7 +243,7 @@ static int build_highlights(kbs_db *db, const query_plan *plan, uint32_t limit,
 }
 
 static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl, size_t max_chars,
-                        struct hit_data *h)
+                        size_t fragments, struct hit_data *h)
 {
     char *rec = NULL;
     size_t rlen = 0;
@@ -262,7 +279,10 @@ static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl,
         req.npara = art.npara;
         req.stems = (const char *const *)hl->stems;
         req.nstems = hl->n;
+        req.phrases = hl->phrases;
+        req.nphrases = hl->nphrases;
         req.max_chars = max_chars;
+        req.fragments = fragments;
         if (snippet_make(&req, db->stem, &sr) == 0 && !buf_failed(&sr.text)) {
             size_t n = 0;
             h->snippet = buf_detach(&sr.text, &n);
@@ -271,6 +291,7 @@ static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl,
                 h->hit.spans = sr.spans;
                 h->hit.nspans = sr.nspans;
                 h->hit.snippet = h->snippet;
+                h->hit.snippet_is_lead = !sr.matched;
                 sr.spans = NULL;
                 st = KBS_OK;
             }
@@ -337,7 +358,7 @@ static int fill_hit(kbs_db *db, const xs_match *m, uint32_t rank, const struct h
     if (o->no_snippets)
         return KBS_OK;
     return make_snippet(db, m->docid, hl, o->snippet_len ? o->snippet_len : DEFAULT_SNIPPET_CHARS,
-                        h);
+                        o->fragments ? o->fragments : DEFAULT_FRAGMENTS, h);
 }
 
 /* ---- exact forms of quoted phrases ----------------------------------------

@@ -10,6 +10,11 @@
  * linear sweeps (FTS5's scoring, without its quadratic loop), then the
  * matches in it are given context: the start of their sentence when it fits,
  * else as much text before them as after (FTS5 centres its hits the same way).
+ * With several fragments, each further passage is looked for in the gaps
+ * left by the others, scoring only the terms they do not show yet.
+ *
+ * The words of a matched phrase are glued into one unit, so that no window
+ * cuts a phrase in two and it is highlighted as one span.
  */
 #include "snippet.h"
 
@@ -30,10 +35,22 @@
 
 #define NO_STEM SIZE_MAX
 
-#define SCORE_STEM 1000u
+/* Lexicographic: distinct stems, then whole phrases, then matches (capped
+ * below one phrase's worth), then a sentence start, then earliness. */
+#define SCORE_STEM 1000000u
+#define SCORE_PHRASE 10000u
 #define SCORE_MATCH 10u
+#define MATCHES_CAP 999u
 #define SCORE_SENTENCE 5u
 #define SCORE_EARLY 4u /* stays below SCORE_SENTENCE: a sentence start wins over earliness */
+/* A passage shorter than this reads as a fragment of nothing: fewer passages
+ * are shown rather than shorter ones. */
+#define MIN_FRAGMENT_CHARS 40u
+/* The " … " between two passages, in characters. */
+#define JOIN_CHARS 3u
+#define MAX_FRAGMENTS 16u
+/* Longest phrase matched as one span (the bits of a uint64_t). */
+#define PHRASE_MAX_WORDS 64u
 
 typedef struct stok {
     size_t para;                        /* index into req->paras */
@@ -41,8 +58,11 @@ typedef struct stok {
     size_t lead, trail;                 /* widened by the punctuation attached to it */
     size_t flead, fstart, fend, ftrail; /* the same four in folded characters */
     size_t stem;                        /* index into req->stems, or NO_STEM */
+    size_t phrase;      /* index into req->phrases if a matched phrase starts here, or NO_STEM */
+    size_t phrase_last; /* with phrase: the index of its last word */
     unsigned flags;
     int space_before; /* whitespace separates it from the previous word */
+    int phrase_cont;  /* a later word of a matched phrase */
 } stok;
 
 typedef struct unit {
@@ -61,13 +81,26 @@ typedef struct collect {
     stok *toks;
     size_t n, cap;
     int oom;
+    /* Only a word whose first byte starts some stem, and no shorter than the
+     * shortest such stem, can stem to one: Snowball English rewrites endings
+     * only and never lengthens a word, so the rest skip the stemmer. */
+    uint8_t min_len[256];   /* 0: no stem starts with this byte */
+    uint64_t *phrase_state; /* per phrase: bit k set when the last k+1 words
+                               are its first k+1 (shift-and matching) */
 } collect;
 
 typedef struct window_counts {
-    size_t *cnt; /* per stem */
-    size_t distinct;
+    size_t *cnt;               /* per term: the stems, then the phrases */
+    const unsigned char *seen; /* per term: shown by another passage already */
+    size_t nstems;
+    size_t distinct; /* distinct stems not seen */
+    size_t phrases;  /* distinct phrases not seen */
     size_t matches;
 } window_counts;
+
+typedef struct fragment {
+    size_t lo, hi; /* units[lo..hi] */
+} fragment;
 
 typedef struct emitter {
     const char *text;
@@ -163,6 +196,39 @@ static size_t find_stem(const snippet_request *req, const char *stem, size_t len
     return NO_STEM;
 }
 
+/* Shift-and over each phrase: a phrase is found when its last word's bit
+ * comes up; its words are then marked, unless one is taken already. */
+static void match_phrases(collect *c, const token *tok)
+{
+    const snippet_request *req = c->req;
+    for (size_t p = 0; p < req->nphrases; p++) {
+        const snippet_phrase *ph = &req->phrases[p];
+        if (ph->nwords == 0 || ph->nwords > PHRASE_MAX_WORDS)
+            continue;
+        uint64_t eq = 0;
+        for (size_t k = 0; k < ph->nwords; k++) {
+            const char *w = ph->words[k];
+            if (w[0] == tok->text[0] && strlen(w) == tok->len &&
+                memcmp(w, tok->text, tok->len) == 0)
+                eq |= (uint64_t)1 << k;
+        }
+        uint64_t st = ((c->phrase_state[p] << 1) | 1u) & eq;
+        c->phrase_state[p] = st;
+        if (!(st >> (ph->nwords - 1) & 1u))
+            continue;
+        size_t last = c->n - 1, first = c->n - ph->nwords;
+        int free_run = 1;
+        for (size_t t = first; t <= last && free_run; t++)
+            free_run = c->toks[t].phrase == NO_STEM && !c->toks[t].phrase_cont;
+        if (!free_run)
+            continue;
+        c->toks[first].phrase = p;
+        c->toks[first].phrase_last = last;
+        for (size_t t = first + 1; t <= last; t++)
+            c->toks[t].phrase_cont = 1;
+    }
+}
+
 static int collect_token(void *ctx, const token *tok)
 {
     collect *c = ctx;
@@ -181,7 +247,8 @@ static int collect_token(void *ctx, const token *tok)
         c->cap = cap;
     }
     size_t idx = NO_STEM;
-    if (c->st && c->req->nstems > 0) {
+    uint8_t ml = tok->len ? c->min_len[(unsigned char)tok->text[0]] : 0;
+    if (c->st && ml && tok->len >= ml) {
         const char *stem;
         size_t slen;
         if (stemmer_stem(c->st, tok->text, tok->len, &stem, &slen) != 0) {
@@ -196,7 +263,10 @@ static int collect_token(void *ctx, const token *tok)
     k->start = c->base + tok->start;
     k->end = c->base + tok->end;
     k->stem = idx;
+    k->phrase = NO_STEM;
     k->flags = tok->flags;
+    if (c->req->nphrases && tok->len)
+        match_phrases(c, tok);
     return 0;
 }
 
@@ -271,8 +341,9 @@ static size_t build_units(const snippet_request *req, const stok *toks, size_t n
     for (size_t t = 0; t < n; t++) {
         const stok *k = &toks[t];
         int glued = t > 0 && k->para == toks[t - 1].para && !k->space_before;
-        int joins = glued && !(k->flags & TOK_CJK) && !(toks[t - 1].flags & TOK_CJK) &&
-                    k->fend - u->flead <= split;
+        int joins =
+            k->phrase_cont || (glued && !(k->flags & TOK_CJK) && !(toks[t - 1].flags & TOK_CJK) &&
+                               k->fend - u->flead <= split);
         if (!joins) {
             u = &units[nu++];
             u->t0 = t;
@@ -286,10 +357,28 @@ static size_t build_units(const snippet_request *req, const stok *toks, size_t n
         u->t1 = t + 1;
         u->trail = k->trail;
         u->ftrail = k->ftrail;
-        if (k->stem != NO_STEM)
+        if (k->stem != NO_STEM || k->phrase != NO_STEM)
             u->nmatch++;
     }
     return nu;
+}
+
+static void count_term(window_counts *w, size_t term, int is_stem, int sign)
+{
+    int fresh = !w->seen || !w->seen[term];
+    if (sign > 0) {
+        if (w->cnt[term]++ == 0 && fresh) {
+            if (is_stem)
+                w->distinct++;
+            else
+                w->phrases++;
+        }
+    } else if (--w->cnt[term] == 0 && fresh) {
+        if (is_stem)
+            w->distinct--;
+        else
+            w->phrases--;
+    }
 }
 
 static void counts_add(window_counts *w, const stok *toks, const unit *u, int sign)
@@ -297,27 +386,27 @@ static void counts_add(window_counts *w, const stok *toks, const unit *u, int si
     if (u->nmatch == 0)
         return;
     for (size_t t = u->t0; t < u->t1; t++) {
-        size_t s = toks[t].stem;
-        if (s == NO_STEM)
-            continue;
-        if (sign > 0) {
-            if (w->cnt[s]++ == 0)
-                w->distinct++;
-            w->matches++;
-        } else {
-            if (--w->cnt[s] == 0)
-                w->distinct--;
-            w->matches--;
+        if (toks[t].stem != NO_STEM) {
+            count_term(w, toks[t].stem, 1, sign);
+            if (sign > 0)
+                w->matches++;
+            else
+                w->matches--;
         }
+        if (toks[t].phrase != NO_STEM)
+            count_term(w, w->nstems + toks[t].phrase, 0, sign);
     }
 }
 
-static uint64_t window_score(const window_counts *w, const unit *units, size_t nu, size_t a)
+static uint64_t window_score(const window_counts *w, const unit *units, size_t lo, size_t nu,
+                             size_t a)
 {
-    uint64_t sc = (uint64_t)w->distinct * SCORE_STEM + (uint64_t)w->matches * SCORE_MATCH;
+    size_t m = w->matches < MATCHES_CAP ? w->matches : MATCHES_CAP;
+    uint64_t sc = (uint64_t)w->distinct * SCORE_STEM + (uint64_t)w->phrases * SCORE_PHRASE +
+                  (uint64_t)m * SCORE_MATCH;
     if (units[a].sentence)
         sc += SCORE_SENTENCE;
-    sc += (uint64_t)(nu - a) * SCORE_EARLY / nu;
+    sc += (uint64_t)(nu - a) * SCORE_EARLY / (nu - lo);
     return sc;
 }
 
@@ -326,20 +415,28 @@ static size_t width(const unit *units, size_t a, size_t b)
     return units[b].ftrail - units[a].flead;
 }
 
-/* Finds the window [*best_a, *best_b] with the best score among those that
- * start at a match and those that end at one, each as wide as fits. */
-static void best_window(const stok *toks, const unit *units, size_t nu, size_t max,
-                        window_counts *w, size_t *best_a, size_t *best_b)
+static void counts_clear(window_counts *w, size_t nterms)
+{
+    memset(w->cnt, 0, nterms * sizeof *w->cnt);
+    w->distinct = w->phrases = w->matches = 0;
+}
+
+/* Finds, among units[lo..nu), the window [*best_a, *best_b] with the best
+ * score among those that start at a match and those that end at one, each as
+ * wide as fits. Returns its score, 0 when the range holds no match. */
+static uint64_t best_window(const stok *toks, const unit *units, size_t lo, size_t nu, size_t max,
+                            window_counts *w, size_t nterms, size_t *best_a, size_t *best_b)
 {
     uint64_t best = 0;
-    size_t b = 0; /* the window is [a, b) */
-    for (size_t a = 0; a < nu; a++) {
+    size_t b = lo; /* the window is [a, b) */
+    counts_clear(w, nterms);
+    for (size_t a = lo; a < nu; a++) {
         if (b == a)
             counts_add(w, toks, &units[b++], 1);
         while (b < nu && width(units, a, b) <= max)
             counts_add(w, toks, &units[b++], 1);
         if (units[a].nmatch > 0) {
-            uint64_t sc = window_score(w, units, nu, a);
+            uint64_t sc = window_score(w, units, lo, nu, a);
             if (sc > best) {
                 best = sc;
                 *best_a = a;
@@ -348,13 +445,14 @@ static void best_window(const stok *toks, const unit *units, size_t nu, size_t m
         }
         counts_add(w, toks, &units[a], -1);
     }
-    size_t a = 0; /* the window is [a, b] */
-    for (b = 0; b < nu; b++) {
+    counts_clear(w, nterms);
+    size_t a = lo; /* the window is [a, b] */
+    for (b = lo; b < nu; b++) {
         counts_add(w, toks, &units[b], 1);
         while (a < b && width(units, a, b) > max)
             counts_add(w, toks, &units[a++], -1);
         if (units[b].nmatch > 0) {
-            uint64_t sc = window_score(w, units, nu, a);
+            uint64_t sc = window_score(w, units, lo, nu, a);
             if (sc > best || (sc == best && a < *best_a)) {
                 best = sc;
                 *best_a = a;
@@ -362,31 +460,56 @@ static void best_window(const stok *toks, const unit *units, size_t nu, size_t m
             }
         }
     }
+    return best;
 }
 
-/* Gives the matches of [*lo, *hi] their context within max characters. */
-static void widen(const unit *units, size_t nu, size_t max, size_t *lo, size_t *hi)
+/* The terms (stems and phrases) that units[a..b] hold, added to seen[]; how
+ * many of them were not there yet. */
+static size_t mark_seen(const window_counts *w, const stok *toks, const unit *units, size_t a,
+                        size_t b, unsigned char *seen)
+{
+    size_t fresh = 0;
+    for (size_t u = a; u <= b; u++) {
+        for (size_t t = units[u].t0; t < units[u].t1; t++) {
+            size_t terms[2] = {toks[t].stem, toks[t].phrase};
+            for (int i = 0; i < 2; i++) {
+                if (terms[i] == NO_STEM)
+                    continue;
+                size_t term = i ? w->nstems + terms[i] : terms[i];
+                if (!seen[term]) {
+                    seen[term] = 1;
+                    fresh++;
+                }
+            }
+        }
+    }
+    return fresh;
+}
+
+/* Gives the matches of [*lo, *hi] their context within max characters,
+ * without going past units[first..last]. */
+static void widen(const unit *units, size_t first, size_t last, size_t max, size_t *lo, size_t *hi)
 {
     size_t ca = *lo, cb = *hi;
-    while (units[ca].nmatch == 0)
+    while (ca < cb && units[ca].nmatch == 0)
         ca++;
-    while (units[cb].nmatch == 0)
+    while (cb > ca && units[cb].nmatch == 0)
         cb--;
     size_t a = ca, b = cb;
     /* The start of the sentence reads best, if it fits. */
     size_t s = ca;
-    while (!units[s].sentence && s > 0 && width(units, s - 1, cb) <= max)
+    while (!units[s].sentence && s > first && width(units, s - 1, cb) <= max)
         s--;
     if (units[s].sentence) {
         a = s;
-        while (b + 1 < nu && width(units, a, b + 1) <= max)
+        while (b < last && width(units, a, b + 1) <= max)
             b++;
-        while (a > 0 && width(units, a - 1, b) <= max)
+        while (a > first && width(units, a - 1, b) <= max)
             a--;
     } else {
         for (;;) {
-            int back = a > 0 && width(units, a - 1, b) <= max;
-            int fwd = b + 1 < nu && width(units, a, b + 1) <= max;
+            int back = a > first && width(units, a - 1, b) <= max;
+            int fwd = b < last && width(units, a, b + 1) <= max;
             if (!back && !fwd)
                 break;
             size_t before = units[ca].flead - units[a].flead;
@@ -456,20 +579,12 @@ static void add_span(snippet_result *out, size_t s0, size_t s1)
     out->nspans++;
 }
 
-/* Writes units [lo, hi] to out->text with their highlights. */
-static int render(const snippet_request *req, const stok *toks, const unit *units, size_t lo,
-                  size_t hi, size_t ftotal, snippet_result *out)
+/* Writes units [lo, hi] to out->text with their highlights; a matched
+ * phrase is one span, from its first word to its last. */
+static void render_range(const snippet_request *req, const stok *toks, const unit *units, size_t lo,
+                         size_t hi, snippet_result *out)
 {
-    size_t t = units[lo].t0, tend = units[hi].t1, nmatch = 0;
-    for (size_t u = lo; u <= hi; u++)
-        nmatch += units[u].nmatch;
-    if (nmatch > 0) {
-        out->spans = malloc(nmatch * sizeof *out->spans);
-        if (!out->spans)
-            return -1;
-    }
-    if (units[lo].flead > 0)
-        buf_append(&out->text, "\xE2\x80\xA6 ", 4);
+    size_t t = units[lo].t0, tend = units[hi].t1;
     emitter e = {req->text, &out->text, 0, 0, SIZE_MAX, 0};
     size_t plast = toks[tend - 1].para;
     size_t pos = units[lo].lead;
@@ -482,21 +597,45 @@ static int render(const snippet_request *req, const stok *toks, const unit *unit
         }
         size_t stop = p == plast ? units[hi].trail : pe;
         for (; t < tend && toks[t].para == p; t++) {
-            if (toks[t].stem == NO_STEM)
+            if (toks[t].stem == NO_STEM && toks[t].phrase == NO_STEM)
                 continue;
+            size_t last = toks[t].phrase != NO_STEM ? toks[t].phrase_last : t;
             emit_range(&e, pos, toks[t].start);
             flush_space(&e);
             size_t s0 = out->text.len;
-            emit_range(&e, toks[t].start, toks[t].end);
+            emit_range(&e, toks[t].start, toks[last].end);
             if (!buf_failed(&out->text))
                 add_span(out, s0, out->text.len);
-            pos = toks[t].end;
+            pos = toks[last].end;
+            t = last;
         }
         emit_range(&e, pos, stop);
         if (p == plast)
             break;
     }
-    if (units[hi].ftrail < ftotal)
+}
+
+/* Writes the fragments, in document order, joined by " … ". */
+static int render(const snippet_request *req, const stok *toks, const unit *units,
+                  const fragment *frags, size_t nfrag, size_t ftotal, snippet_result *out)
+{
+    size_t nmatch = 0;
+    for (size_t f = 0; f < nfrag; f++)
+        for (size_t u = frags[f].lo; u <= frags[f].hi; u++)
+            nmatch += units[u].nmatch;
+    if (nmatch > 0) {
+        out->spans = malloc(nmatch * sizeof *out->spans);
+        if (!out->spans)
+            return -1;
+    }
+    if (units[frags[0].lo].flead > 0)
+        buf_append(&out->text, "\xE2\x80\xA6 ", 4);
+    for (size_t f = 0; f < nfrag; f++) {
+        if (f > 0)
+            buf_append(&out->text, " \xE2\x80\xA6 ", 5);
+        render_range(req, toks, units, frags[f].lo, frags[f].hi, out);
+    }
+    if (units[frags[nfrag - 1].hi].ftrail < ftotal)
         buf_append(&out->text, " \xE2\x80\xA6", 4);
     return buf_failed(&out->text) ? -1 : 0;
 }
@@ -516,14 +655,114 @@ static int render_wordless(const snippet_request *req, snippet_result *out)
     return buf_failed(&out->text) ? -1 : 0;
 }
 
-static int make(const snippet_request *req, snippet_result *out, collect *c, unit **units_out,
-                size_t **cnt_out)
+static int cmp_fragment(const void *a, const void *b)
 {
+    const fragment *x = a, *y = b;
+    return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* The passages: the best one for the whole length when it shows every term
+ * the body matches (or one is asked for); else up to `want` shorter ones,
+ * each holding a term the others lack, widened to share the length. */
+static size_t choose_fragments(const snippet_request *req, const stok *toks, const unit *units,
+                               size_t nu, window_counts *w, size_t nterms, unsigned char *seen,
+                               fragment *frags)
+{
+    size_t max = req->max_chars;
+    size_t want = req->fragments ? req->fragments : 1;
+    if (want > MAX_FRAGMENTS)
+        want = MAX_FRAGMENTS;
+    while (want > 1 && (max + JOIN_CHARS) / want < MIN_FRAGMENT_CHARS + JOIN_CHARS)
+        want--;
+    size_t lo = 0, hi = 0;
+    best_window(toks, units, 0, nu, max, w, nterms, &lo, &hi);
+    if (want > 1) {
+        size_t all = mark_seen(w, toks, units, 0, nu - 1, seen);
+        memset(seen, 0, nterms);
+        if (mark_seen(w, toks, units, lo, hi, seen) == all)
+            want = 1;
+        memset(seen, 0, nterms);
+    }
+    if (want == 1) {
+        widen(units, 0, nu - 1, max, &lo, &hi);
+        frags[0].lo = lo;
+        frags[0].hi = hi;
+        return 1;
+    }
+    size_t per = (max - JOIN_CHARS * (want - 1)) / want;
+    size_t n = 0;
+    w->seen = seen;
+    while (n < want) {
+        /* The best window in the gaps between the passages so far, a unit
+         * apart from them so that two passages never touch. */
+        uint64_t best = 0;
+        size_t ba = 0, bb = 0;
+        size_t g0 = 0;
+        for (size_t f = 0; f <= n; f++) {
+            size_t g1 = f < n ? (frags[f].lo > 0 ? frags[f].lo - 1 : 0) : nu;
+            if (g1 > g0) {
+                size_t a = 0, b = 0;
+                uint64_t sc = best_window(toks, units, g0, g1, per, w, nterms, &a, &b);
+                if (sc > best) {
+                    best = sc;
+                    ba = a;
+                    bb = b;
+                }
+            }
+            if (f < n)
+                g0 = frags[f].hi + 2;
+        }
+        if (best == 0 || (n > 0 && best < SCORE_PHRASE))
+            break; /* nothing new to show */
+        mark_seen(w, toks, units, ba, bb, seen);
+        frags[n].lo = ba;
+        frags[n].hi = bb;
+        n++;
+        qsort(frags, n, sizeof *frags, cmp_fragment);
+    }
+    w->seen = NULL;
+    if (n <= 1) {
+        /* The others had nothing new: one passage, the whole length. */
+        lo = frags[0].lo;
+        hi = frags[0].hi;
+        widen(units, 0, nu - 1, max, &lo, &hi);
+        frags[0].lo = lo;
+        frags[0].hi = hi;
+        return 1;
+    }
+    per = (max - JOIN_CHARS * (n - 1)) / n;
+    for (size_t f = 0; f < n; f++) {
+        size_t first = f > 0 ? frags[f - 1].hi + 2 : 0;
+        size_t last = f + 1 < n ? frags[f + 1].lo - 2 : nu - 1;
+        widen(units, first, last, per, &frags[f].lo, &frags[f].hi);
+    }
+    return n;
+}
+
+static int make(const snippet_request *req, snippet_result *out, collect *c, unit **units_out,
+                size_t **cnt_out, unsigned char **seen_out)
+{
+    for (size_t i = 0; i < req->nstems; i++) {
+        const char *stem = req->stems[i];
+        size_t len = strlen(stem);
+        uint8_t *ml = &c->min_len[(unsigned char)stem[0]];
+        uint8_t l = len > 255 ? 255 : (uint8_t)(len ? len : 1);
+        if (*ml == 0 || l < *ml)
+            *ml = l;
+    }
+    if (req->nphrases) {
+        c->phrase_state = calloc(req->nphrases, sizeof *c->phrase_state);
+        if (!c->phrase_state)
+            return -1;
+    }
     for (size_t p = 0; p < req->npara; p++) {
         size_t ps, pe;
         para_range(req, p, &ps, &pe);
         c->para = p;
         c->base = ps;
+        /* A phrase across two paragraphs would take the text between them. */
+        if (req->nphrases)
+            memset(c->phrase_state, 0, req->nphrases * sizeof *c->phrase_state);
         if (tokenize(req->text + ps, pe - ps, TOKENIZE_DOCUMENT, 0, collect_token, c) != 0 ||
             c->oom)
             return -1;
@@ -541,21 +780,25 @@ static int make(const snippet_request *req, snippet_result *out, collect *c, uni
     for (size_t u = 0; u < nu; u++)
         total_matches += units[u].nmatch;
 
-    size_t max = req->max_chars, lo = 0, hi = 0;
+    fragment frags[MAX_FRAGMENTS];
+    size_t nfrag = 1;
+    frags[0].lo = frags[0].hi = 0;
     if (total_matches == 0) {
-        while (hi + 1 < nu && width(units, 0, hi + 1) <= max)
-            hi++;
+        while (frags[0].hi + 1 < nu && width(units, 0, frags[0].hi + 1) <= req->max_chars)
+            frags[0].hi++;
     } else {
-        size_t *cnt = calloc(req->nstems, sizeof *cnt);
+        size_t nterms = req->nstems + req->nphrases;
+        size_t *cnt = calloc(nterms, sizeof *cnt);
+        unsigned char *seen = calloc(nterms, 1);
         *cnt_out = cnt;
-        if (!cnt)
+        *seen_out = seen;
+        if (!cnt || !seen)
             return -1;
-        window_counts w = {cnt, 0, 0};
-        best_window(c->toks, units, nu, max, &w, &lo, &hi);
-        widen(units, nu, max, &lo, &hi);
+        window_counts w = {cnt, NULL, req->nstems, 0, 0, 0};
+        nfrag = choose_fragments(req, c->toks, units, nu, &w, nterms, seen, frags);
         out->matched = 1;
     }
-    return render(req, c->toks, units, lo, hi, ftotal, out);
+    return render(req, c->toks, units, frags, nfrag, ftotal, out);
 }
 
 int snippet_make(const snippet_request *req, stemmer *st, snippet_result *out)
@@ -564,15 +807,21 @@ int snippet_make(const snippet_request *req, stemmer *st, snippet_result *out)
         return -1;
     memset(out, 0, sizeof *out);
     if (!req || (!req->text && req->len > 0) || (!req->paras && req->npara > 0) ||
-        (!req->stems && req->nstems > 0))
+        (!req->stems && req->nstems > 0) || (!req->phrases && req->nphrases > 0))
         return -1;
-    collect c = {req, st, 0, 0, NULL, 0, 0, 0};
+    collect c;
+    memset(&c, 0, sizeof c);
+    c.req = req;
+    c.st = st;
     unit *units = NULL;
     size_t *cnt = NULL;
-    int rc = make(req, out, &c, &units, &cnt);
+    unsigned char *seen = NULL;
+    int rc = make(req, out, &c, &units, &cnt, &seen);
     free(c.toks);
+    free(c.phrase_state);
     free(units);
     free(cnt);
+    free(seen);
     if (rc != 0)
         snippet_result_free(out);
     return rc;

@@ -20,6 +20,8 @@ typedef struct fixture {
     stemmer *st;
     art_span paras[MAX_PARAS];
     char *stems[MAX_STEMS];
+    char *pwords[MAX_STEMS]; /* the words of the one phrase, if any */
+    snippet_phrase phrase;
     snippet_request req;
 } fixture;
 
@@ -77,8 +79,34 @@ static void fixture_init(fixture *fx, const char *text, const char *query, size_
     fx->req.nstems = k;
 }
 
+/* The query's quoted phrase: space-separated words, folded as tokenize()
+ * folds them (the search module hands over the plan's phrases so). */
+static void fixture_phrase(fixture *fx, const char *phrase)
+{
+    const char *q = phrase;
+    size_t n = 0;
+    while (*q) {
+        while (*q == ' ')
+            q++;
+        size_t wl = strcspn(q, " ");
+        if (wl == 0)
+            break;
+        cr_assert_lt(n, MAX_STEMS);
+        fx->pwords[n] = strndup(q, wl);
+        cr_assert_not_null(fx->pwords[n]);
+        n++;
+        q += wl;
+    }
+    fx->phrase.words = (const char *const *)fx->pwords;
+    fx->phrase.nwords = n;
+    fx->req.phrases = &fx->phrase;
+    fx->req.nphrases = 1;
+}
+
 static void fixture_free(fixture *fx)
 {
+    for (size_t i = 0; i < fx->phrase.nwords; i++)
+        free(fx->pwords[i]);
     for (size_t i = 0; i < fx->req.nstems; i++)
         free(fx->stems[i]);
     stemmer_free(fx->st);
@@ -149,7 +177,10 @@ static void check_invariants(const snippet_result *r, size_t max_chars, int id)
     }
     if (len >= 4 && memcmp(t + len - 4, " " ELLIPSIS, 4) == 0)
         len -= 4;
-    if (memchr(t, ' ', len))
+    /* A word, or a phrase, longer than max_chars is shown whole. */
+    int one_span =
+        r->nspans == 1 && r->spans[0].len == len && r->text.data + r->spans[0].start == t;
+    if (memchr(t, ' ', len) && !one_span)
         cr_assert_leq(count_chars(t, len), max_chars, "case %d: too long", id);
 }
 
@@ -160,6 +191,8 @@ typedef struct scase {
     size_t max_chars;
     const char *expect; /* highlights as [...] */
     int matched;
+    const char *phrase; /* a quoted phrase of the query (folded words), or NULL */
+    size_t fragments;   /* passages asked for; 0: one */
 } scase;
 
 static const scase cases[] = {
@@ -169,69 +202,137 @@ static const scase cases[] = {
      "The morning session covered shipping rules and fishing quotas for the coming season.\n\n"
      "Both sides pledged security cooperation at the summit.",
      "security cooperation", 60,
-     ELLIPSIS " Both sides pledged [security cooperation] at the summit.", 1},
+     ELLIPSIS " Both sides pledged [security cooperation] at the summit.", 1, NULL, 0},
     /* Two distinct terms beat three of the same. */
     {2,
      "Trade fell, trade slowed and trade worries grew across the region all winter.\n\n"
      "Farmers said a new tariff would hurt trade with neighbours.",
      "trade tariff", 50, ELLIPSIS " Farmers said a new [tariff] would hurt [trade] with " ELLIPSIS,
-     1},
+     1, NULL, 0},
     /* Stems match other surface forms, in any case. */
     {3, "The two agencies cooperate closely. A Cooperative body was formed last spring.",
      "cooperation", 200,
-     "The two agencies [cooperate] closely. A [Cooperative] body was formed last spring.", 1},
+     "The two agencies [cooperate] closely. A [Cooperative] body was formed last spring.", 1, NULL,
+     0},
     /* Adjacent matches are one span, even across folded whitespace. */
     {4, "Ministers discussed security\n   cooperation and trade.", "cooperation security", 200,
-     "Ministers discussed [security cooperation] and trade.", 1},
+     "Ministers discussed [security cooperation] and trade.", 1, NULL, 0},
     /* A hyphen is not a single space: two spans. */
-    {5, "The Kang-Kono talks resumed.", "kang kono", 200, "The [Kang]-[Kono] talks resumed.", 1},
+    {5, "The Kang-Kono talks resumed.", "kang kono", 200, "The [Kang]-[Kono] talks resumed.", 1,
+     NULL, 0},
     /* Never cut inside a word. */
-    {6, "Exporters reported steady growth in shipments.", "", 20, "Exporters reported " ELLIPSIS,
-     0},
+    {6, "Exporters reported steady growth in shipments.", "", 20, "Exporters reported " ELLIPSIS, 0,
+     NULL, 0},
     /* Characters, not bytes: 18 characters are 20 bytes here. */
-    {7, "Émile Zola écrivit à Médan durant un été.", "", 18, "Émile Zola écrivit " ELLIPSIS, 0},
+    {7, "Émile Zola écrivit à Médan durant un été.", "", 18, "Émile Zola écrivit " ELLIPSIS, 0,
+     NULL, 0},
     /* An accented word matches through folding. */
     {8, "Émile Zola écrivit à Médan durant un été.", "medan", 200,
-     "Émile Zola écrivit à [Médan] durant un été.", 1},
+     "Émile Zola écrivit à [Médan] durant un été.", 1, NULL, 0},
     /* Hangul words, cut between words. */
-    {9, "서울에서 회담이 열렸다. 양국은 협력을 약속했다.", "", 10, "서울에서 회담이 " ELLIPSIS, 0},
+    {9, "서울에서 회담이 열렸다. 양국은 협력을 약속했다.", "", 10, "서울에서 회담이 " ELLIPSIS, 0,
+     NULL, 0},
     {10, "서울에서 회담이 열렸다. 양국은 협력을 약속했다.", "협력을", 14,
-     ELLIPSIS " 양국은 [협력을] 약속했다.", 1},
+     ELLIPSIS " 양국은 [협력을] 약속했다.", 1, NULL, 0},
     /* Each ideograph and kana is a word of its own, so the cut may fall between any two. */
-    {11, "日本と韓国は協力する", "", 4, "日本と韓 " ELLIPSIS, 0},
+    {11, "日本と韓国は協力する", "", 4, "日本と韓 " ELLIPSIS, 0, NULL, 0},
     /* Curly quotes and the comma stay with the word they touch. */
     {12, "“Talks went well,” she said after the meeting.", "", 18, "“Talks went well,” " ELLIPSIS,
-     0},
+     0, NULL, 0},
     {13, "Talks ended. “We will cooperate.” Then she left the room quickly.", "cooperate", 26,
-     ELLIPSIS " “We will [cooperate].” Then " ELLIPSIS, 1},
+     ELLIPSIS " “We will [cooperate].” Then " ELLIPSIS, 1, NULL, 0},
     /* Whitespace runs, NBSP and the ideographic space fold to one space. */
     {14, "Rice\xC2\xA0prices  rose\t\tsharply\r\nin\xE3\x80\x80spring.", "", 200,
-     "Rice prices rose sharply in spring.", 0},
+     "Rice prices rose sharply in spring.", 0, NULL, 0},
     /* Paragraphs are joined by one space, their own edges trimmed. */
-    {15, "Alpha ran home.\n\nBeta stayed late.", "", 200, "Alpha ran home. Beta stayed late.", 0},
-    {16, "  Gamma  \n\n\n\n  delta\n", "delta", 200, "Gamma [delta]", 1},
+    {15, "Alpha ran home.\n\nBeta stayed late.", "", 200, "Alpha ran home. Beta stayed late.", 0,
+     NULL, 0},
+    {16, "  Gamma  \n\n\n\n  delta\n", "delta", 200, "Gamma [delta]", 1, NULL, 0},
     /* Cut on both sides: the match gets context before and after. */
     {17,
      "One two three four five six seven eight nine ten eleven twelve thirteen fourteen "
      "fifteen.",
-     "eight", 20, ELLIPSIS " seven [eight] nine ten " ELLIPSIS, 1},
+     "eight", 20, ELLIPSIS " seven [eight] nine ten " ELLIPSIS, 1, NULL, 0},
     /* The start of the sentence is shown when it fits. */
     {18,
      "Rain fell all week across the south. Dams in the region filled up and farmers "
      "cheered the water.",
-     "dams", 45, ELLIPSIS " [Dams] in the region filled up and farmers " ELLIPSIS, 1},
+     "dams", 45, ELLIPSIS " [Dams] in the region filled up and farmers " ELLIPSIS, 1, NULL, 0},
     /* No word of the body matches: the lead. */
     {19, "Exporters reported steady growth in shipments.", "volcano", 30,
-     "Exporters reported steady " ELLIPSIS, 0},
-    {20, "Short lead.", "", 200, "Short lead.", 0},
+     "Exporters reported steady " ELLIPSIS, 0, NULL, 0},
+    {20, "Short lead.", "", 200, "Short lead.", 0, NULL, 0},
     /* A word longer than max_chars is still shown whole. */
-    {21, "Internationalization matters.", "", 5, "Internationalization " ELLIPSIS, 0},
-    {22, "Internationalization matters.", "matters", 3, ELLIPSIS " [matters].", 1},
+    {21, "Internationalization matters.", "", 5, "Internationalization " ELLIPSIS, 0, NULL, 0},
+    {22, "Internationalization matters.", "matters", 3, ELLIPSIS " [matters].", 1, NULL, 0},
     /* Numbers match as they are. */
     {23, "Exports rose 3.5 percent in 2019 after a weak year.", "2019", 200,
-     "Exports rose 3.5 percent in [2019] after a weak year.", 1},
+     "Exports rose 3.5 percent in [2019] after a weak year.", 1, NULL, 0},
     /* A body of symbols only: its first characters. */
-    {24, "*** --- ***", "", 5, "*** - " ELLIPSIS, 0},
+    {24, "*** --- ***", "", 5, "*** - " ELLIPSIS, 0, NULL, 0},
+
+    /* Phrases: one span from the first word to the last, stop words and
+     * punctuation between them included; other forms of the words are still
+     * highlighted each on its own. */
+    {25, "The Bank of Korea held rates. A bank in Korea did too.", "bank korea", 200,
+     "The [Bank of Korea] held rates. A [bank] in [Korea] did too.", 1, "bank of korea", 0},
+    {26, "The Kang-Kono talks resumed.", "kang kono", 200, "The [Kang-Kono] talks resumed.", 1,
+     "kang kono", 0},
+    /* The exact phrase only: "banks of korea" is not "bank of korea". */
+    {27, "Banks of Korea rallied.", "bank korea", 200, "[Banks] of [Korea] rallied.", 1,
+     "bank of korea", 0},
+    /* Between two windows with the same words, the one with the whole phrase. */
+    {28,
+     "Analysts showed interest as the growth rate slowed over the long summer.\n\n"
+     "Later the central bank said its interest rate would stay on hold.",
+     "interest rate", 50, ELLIPSIS " Later the central bank said its [interest rate] " ELLIPSIS, 1,
+     "interest rate", 0},
+    /* A window never cuts a phrase: it is shown whole or not at all. */
+    {29, "Officials of the Bank of Korea met.", "bank korea", 12,
+     ELLIPSIS " [Bank of Korea] " ELLIPSIS, 1, "bank of korea", 0},
+    /* A phrase across two paragraphs is not one span (the text between them
+     * may be chrome). */
+    {30, "Shares of the bank\n\nKorea fell.", "bank korea", 200, "Shares of the [bank Korea] fell.",
+     1, "bank korea", 0},
+
+    /* Fragments: the terms far apart, each passage holding one, in document
+     * order, joined by an ellipsis. */
+    {31,
+     "A typhoon struck the coast on Monday and cut power to thousands of homes. "
+     "Crews worked through the night to restore lines across the province. "
+     "Schools stayed shut and ferries were cancelled for a second day. "
+     "Officials said the new tariff on steel would take effect next month.",
+     "typhoon tariff", 100,
+     "A [typhoon] struck the coast on Monday and cut " ELLIPSIS
+     " Officials said the new [tariff] on steel would " ELLIPSIS,
+     1, NULL, 2},
+    /* Both terms fit one passage: one passage, the whole length. */
+    {32,
+     "A typhoon and a tariff dominated the week. Crews worked through the night to restore "
+     "lines across the province while schools stayed shut.",
+     "typhoon tariff", 80,
+     "A [typhoon] and a [tariff] dominated the week. Crews worked through the night to " ELLIPSIS,
+     1, NULL, 2},
+    /* A second passage with nothing new is not shown. */
+    {33,
+     "A typhoon struck the coast on Monday and cut power to thousands of homes. "
+     "Crews worked through the night to restore lines across the province. "
+     "Schools stayed shut as the typhoon moved north.",
+     "typhoon tariff", 80,
+     "A [typhoon] struck the coast on Monday and cut power to thousands of homes. Crews " ELLIPSIS,
+     1, NULL, 2},
+    /* Too short for two passages worth reading: one. */
+    {34, "Typhoon warnings rose. Many more words come here before the tariff.", "typhoon tariff",
+     30, "[Typhoon] warnings rose. Many " ELLIPSIS, 1, NULL, 2},
+    /* Hangul passages, cut between words, in characters. */
+    {35,
+     "태풍이 남해안을 지나며 많은 비를 뿌렸고 주민들이 대피했으며 학교는 문을 닫았고 배편은 모두 "
+     "취소되었다. 오후에는 바람이 더 강해졌고 해안 도로가 통제되었으며 많은 가게가 문을 닫은 채 "
+     "하루를 보냈다. 정부는 다음 달부터 철강 관세를 올리겠다고 밝혔으며 업계는 반발했다.",
+     "태풍이 관세를", 90,
+     "[태풍이] 남해안을 지나며 많은 비를 뿌렸고 주민들이 대피했으며 학교는 문을 " ELLIPSIS
+     " 보냈다. 정부는 다음 달부터 철강 [관세를] 올리겠다고 밝혔으며 업계는 반발했다.",
+     1, NULL, 2},
 };
 
 #define NCASES (sizeof cases / sizeof cases[0])
@@ -251,6 +352,9 @@ ParameterizedTest(size_t *i, snippet, table)
     const scase *c = &cases[*i];
     fixture fx;
     fixture_init(&fx, c->text, c->query, c->max_chars);
+    if (c->phrase)
+        fixture_phrase(&fx, c->phrase);
+    fx.req.fragments = c->fragments;
     snippet_result r;
     cr_assert_eq(snippet_make(&fx.req, fx.st, &r), 0, "case %d", c->id);
     char *got = render(&r);
