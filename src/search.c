@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "article.h"
+#include "facets.h"
 #include "query.h"
 #include "search_run.h"
 #include "schema.h"
@@ -53,6 +54,7 @@ struct kbs_results {
     char *suggestion; /* or NULL */
     char *notes;      /* never NULL once built */
     char *described;  /* the parsed query, for explain; never NULL once built */
+    facets *facets;   /* with opts.facets; else NULL (facets.c) */
 };
 
 void kbs_search_options_init(kbs_search_options *opts)
@@ -127,7 +129,13 @@ void kbs_results_free(kbs_results *r)
     free(r->suggestion);
     free(r->notes);
     free(r->described);
+    facets_free(r->facets);
     free(r);
+}
+
+const facets *search_results_facets(const kbs_results *r)
+{
+    return r ? r->facets : NULL;
 }
 
 /* Cuts the snippet for one hit from its stored original. */
@@ -545,8 +553,11 @@ static int search_phrases(kbs_db *db, const xs_query *q, xs_search_params *p,
 
 /* ---- running -------------------------------------------------------------- */
 
+/* The slots whose values facets count over the whole match set. */
+static const unsigned facet_slots[] = {SLOT_CATEGORY, SLOT_MONTH};
+
 static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, struct phrase_check *pc,
-               xs_match *matches, xs_search_result *res)
+               facets *fc, xs_match *matches, xs_search_result *res)
 {
     xs_search_params p;
     memset(&p, 0, sizeof p);
@@ -554,7 +565,14 @@ static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, struc
     p.b = o->bm25_b;
     p.offset = o->offset;
     p.limit = o->limit;
-    p.check_at_least = o->exact_count ? UINT32_MAX : 0;
+    p.check_at_least = o->exact_count || fc ? UINT32_MAX : 0;
+    if (fc) {
+        facets_reset(fc);
+        p.spy_slots = facet_slots;
+        p.nspy_slots = sizeof facet_slots / sizeof facet_slots[0];
+        p.spy_cb = facets_add;
+        p.spy_ctx = fc;
+    }
     p.sort_slot = o->sort == KBS_SORT_RELEVANCE ? -1 : SLOT_WRITTEN;
     p.sort_reverse = o->sort == KBS_SORT_NEWEST;
     /* One hit per story (dedup.h); articles without one never collapse. */
@@ -749,14 +767,19 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
     }
     xs_search_result res;
     memset(&res, 0, sizeof res);
-    st = run(db, plan.query, &o, &pc, matches, &res);
+    if (o.facets && facets_new(&r->facets) != 0)
+        st = db_fail(db, KBS_ENOMEM, "out of memory");
+    else
+        st = run(db, plan.query, &o, &pc, r->facets, matches, &res);
     const xs_query *ran = plan.query;
     /* All words first; if no article has them all, any word, and say so. */
     if (st == KBS_OK && res.estimated == 0 && plan.fallback) {
         r->fallback = 1;
         ran = plan.fallback;
-        st = run(db, plan.fallback, &o, NULL, matches, &res);
+        st = run(db, plan.fallback, &o, NULL, r->facets, matches, &res);
     }
+    if (st == KBS_OK && r->facets && facets_finish(r->facets) != 0)
+        st = db_fail(db, KBS_ENOMEM, "out of memory counting facets");
     struct highlights hl;
     memset(&hl, 0, sizeof hl);
     if (st == KBS_OK && res.n && !o.no_snippets)
