@@ -633,6 +633,11 @@ static int cmd_search(const cli_args *a, const char *dbdir)
     so.bm25_b = a->bm25_b;
     so.title_weight = a->title_weight;
     so.all_versions = a->all_versions;
+    if (a->fragments)
+        so.fragments = a->fragments;
+    if (a->snippet_len)
+        so.snippet_len = a->snippet_len;
+    so.facets = a->facets;
     kbs_results *res = NULL;
     int st = kbs_search(db, query, strlen(query), &so, &res);
     if (st != KBS_OK) {
@@ -659,8 +664,27 @@ static int cmd_search(const cli_args *a, const char *dbdir)
     int fallback = kbs_results_fallback(res);
     const char *suggestion = kbs_results_suggestion(res);
     char *cwd = NULL;
-    cli_render r = {stdout, 0, 0, NULL, 1};
-    if (!a->json) {
+    cli_render r = {stdout, 0, 0, NULL, 1, a->markers};
+    if (a->json && a->facets && cli_render_facets_json(stdout, res) != 0)
+        rc = fail_nomem();
+    if (a->html) {
+        cwd = current_dir();
+        r.cwd = cwd;
+        if (suggestion) {
+            fputs("<p class=\"kbs-suggestion\">Did you mean: ", stdout);
+            cli_put_html(stdout, suggestion, strlen(suggestion));
+            fputs("?</p>\n", stdout);
+        }
+        if (fallback) {
+            fputs("<p class=\"kbs-fallback\">No article has all of: ", stdout);
+            cli_put_html(stdout, query, strlen(query));
+            fputs(" — showing articles with any of them.</p>\n", stdout);
+        }
+        if (a->facets)
+            cli_render_facets_html(stdout, res);
+        kbs_hit first;
+        cli_render_html_begin(stdout, kbs_results_get(res, 0, &first) == KBS_OK ? first.rank : 1);
+    } else if (!a->json) {
         cwd = current_dir();
         r.color = want_color(a->color, STDOUT_FILENO);
         r.width = wrap_width();
@@ -683,6 +707,12 @@ static int cmd_search(const cli_args *a, const char *dbdir)
             fputc('\n', stdout);
             said = 1;
         }
+        if (a->facets) {
+            if (said)
+                fputc('\n', stdout);
+            cli_render_facets(stdout, res, r.color || isatty(STDOUT_FILENO));
+            said = 1;
+        }
         if (said)
             fputc('\n', stdout);
         kbs_hit last;
@@ -696,6 +726,8 @@ static int cmd_search(const cli_args *a, const char *dbdir)
         if (a->json) {
             if (cli_render_hit_json(stdout, res, i, a->explain) != 0)
                 rc = fail_nomem();
+        } else if (a->html) {
+            cli_render_hit_html(&r, &hit, a->explain ? kbs_results_explain(res, i) : "");
         } else {
             if (i > 0)
                 fputc('\n', stdout);
@@ -706,6 +738,8 @@ static int cmd_search(const cli_args *a, const char *dbdir)
                 cli_render_lines(stdout, kbs_results_explain(res, i), r.rank_width + 4);
         }
     }
+    if (a->html)
+        cli_render_html_end(stdout);
     free(cwd);
     kbs_results_free(res);
     free(query);
@@ -867,7 +901,7 @@ static int cmd_related(const cli_args *a, const char *dbdir)
         return rc == CLI_EXIT_OK ? CLI_EXIT_NOTHING : rc;
     }
     char *cwd = NULL;
-    cli_render r = {stdout, 0, 0, NULL, 1};
+    cli_render r = {stdout, 0, 0, NULL, 1, 0};
     if (!a->json) {
         cwd = current_dir();
         r.color = want_color(a->color, STDOUT_FILENO);

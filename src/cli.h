@@ -42,6 +42,11 @@ enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 /* Paging past a billion hits is never what someone meant; the bound also keeps
  * offset + limit inside the library's 32-bit counts. */
 #define CLI_OFFSET_MAX 1000000000u
+/* More passages than this no longer read as a snippet. */
+#define CLI_FRAGMENTS_MAX 16u
+/* Shorter than a line says nothing; longer than a page is the article. */
+#define CLI_SNIPPET_LEN_MIN 20u
+#define CLI_SNIPPET_LEN_MAX 10000u
 /* A title weight past this is a typo rather than a ranking choice. */
 #define CLI_TITLE_WEIGHT_MAX 100.0
 /* The library uses at most 4 worker processes; more would be a typo. */
@@ -70,6 +75,11 @@ typedef struct cli_args {
     double bm25_k1, bm25_b;  /* --bm25 K1,B, or -1 each for the library's defaults */
     double title_weight;     /* --title-weight, or -1 for the library's default */
     int all_versions;        /* --all-versions: every version of a story is a hit */
+    int markers;             /* --markers: plain text, matches in [ ] */
+    int html;                /* --html */
+    uint32_t fragments;      /* --fragments, or 0 for the library's default */
+    uint32_t snippet_len;    /* --snippet-len, or 0 for the library's default */
+    int facets;              /* --facets */
     const char **words;      /* the arguments after the command name (pointers into argv) */
     size_t nwords;
 } cli_args;
@@ -107,10 +117,35 @@ typedef struct cli_render {
     unsigned width;      /* wrap snippets to this many columns; 0: do not wrap */
     const char *cwd;     /* paths under this folder are shown relative to it; may be NULL */
     unsigned rank_width; /* digits of the largest rank on the page, to align titles */
+    int markers;         /* non-zero (and color zero): matches between [ and ] */
 } cli_render;
 
 /* Draws one hit: rank and title, the line of facts, the snippet. */
 void cli_render_hit(const cli_render *r, const kbs_hit *hit);
+
+/* Writes s[0..len) as HTML text: &, <, >, " and ' escaped, and invalid or
+ * control characters replaced as cli_put_text() does. */
+void cli_put_html(FILE *f, const char *s, size_t len);
+
+/*
+ * --html: one hit as an <li> of the list that cli_render_html_begin() opens
+ * (title, facts, snippet with <mark> around each highlight), with the lines
+ * of `explain` in a <pre> when it is not "".
+ */
+void cli_render_hit_html(const cli_render *r, const kbs_hit *hit, const char *explain);
+void cli_render_html_begin(FILE *out, unsigned first_rank);
+void cli_render_html_end(FILE *out);
+
+/*
+ * --facets (cli_facets.c): the counts of kbs_results_facet() as a compact
+ * table, by category and by month (by year when the months span more than
+ * 24), with a one-line timeline of the matches when `sparkline` is set (a
+ * terminal); as HTML (a <table>); or as one JSON object {"facets":{...}} on
+ * one line. The JSON form returns 0, or -1 when out of memory.
+ */
+void cli_render_facets(FILE *out, const kbs_results *res, int sparkline);
+void cli_render_facets_html(FILE *out, const kbs_results *res);
+int cli_render_facets_json(FILE *out, const kbs_results *res);
 
 /*
  * Prints the lines of `text` (kbs_results_explain() or kbs_results_query()),

@@ -23,7 +23,12 @@ enum {
     OPT_TITLE_WEIGHT,
     OPT_ALL_VERSIONS,
     OPT_WORKERS,
-    OPT_MAX_MEMORY
+    OPT_MAX_MEMORY,
+    OPT_MARKERS,
+    OPT_HTML,
+    OPT_FRAGMENTS,
+    OPT_SNIPPET_LEN,
+    OPT_FACETS
 };
 
 /* Which options a command accepts, so that a misplaced one is reported
@@ -43,18 +48,29 @@ enum {
 #define GIVEN_ALL_VERSIONS 4096u
 #define GIVEN_WORKERS 8192u
 #define GIVEN_MAX_MEMORY 16384u
+#define GIVEN_MARKERS 32768u
+#define GIVEN_HTML 65536u
+#define GIVEN_FRAGMENTS 131072u
+#define GIVEN_SNIPPET_LEN 262144u
+#define GIVEN_FACETS 524288u
 #define GIVEN_SEARCH                                                                               \
     (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_ANY | GIVEN_SORT | GIVEN_OFFSET |   \
-     GIVEN_COUNT | GIVEN_EXPLAIN | GIVEN_BM25 | GIVEN_TITLE_WEIGHT | GIVEN_ALL_VERSIONS)
+     GIVEN_COUNT | GIVEN_EXPLAIN | GIVEN_BM25 | GIVEN_TITLE_WEIGHT | GIVEN_ALL_VERSIONS |          \
+     GIVEN_MARKERS | GIVEN_HTML | GIVEN_FRAGMENTS | GIVEN_SNIPPET_LEN | GIVEN_FACETS)
 /* similar and versions list articles as search does. */
 #define GIVEN_LIST (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_OFFSET)
 /* --count prints a number, not a list: what shapes the list would be ignored. */
-#define GIVEN_LIST_ONLY (GIVEN_LIMIT | GIVEN_OFFSET | GIVEN_SORT | GIVEN_EXPLAIN)
+#define GIVEN_LIST_ONLY                                                                            \
+    (GIVEN_LIMIT | GIVEN_OFFSET | GIVEN_SORT | GIVEN_EXPLAIN | GIVEN_MARKERS | GIVEN_HTML |        \
+     GIVEN_FRAGMENTS | GIVEN_SNIPPET_LEN | GIVEN_FACETS)
+/* One way of writing the hits at a time. */
+#define GIVEN_OUTPUT_MODES (GIVEN_JSON | GIVEN_HTML | GIVEN_MARKERS)
 
 typedef struct cmd_info {
     const char *name;
     unsigned accepts; /* GIVEN_* bits */
     const char *help;
+    const char *help_more; /* the rest of it, or NULL: C99 promises only 4095-byte strings */
 } cmd_info;
 
 /* The help texts fit 80 columns; the README's Usage section says the same. */
@@ -83,7 +99,9 @@ static const char SEARCH_HELP[] =
     "  after:2019-08-01  before:2019-09-01\n"
     "                            by the date written; updated: is the same on\n"
     "                            the date updated\n"
-    "\n"
+    "\n";
+
+static const char SEARCH_HELP_OPTIONS[] =
     "Options:\n"
     "  -n, --limit N             show at most N results (1 to 10000; default 10)\n"
     "      --offset N            skip the N best first, to see the next page\n"
@@ -114,6 +132,19 @@ static const char SEARCH_HELP[] =
     "                            {\"total\":N} (and suggestion when there is one)\n"
     "      --color[=WHEN]        highlight matches: auto (on a terminal, unless\n"
     "                            NO_COLOR is set; the default), always or never\n"
+    "      --markers             plain text with the matches between [ and ]\n"
+    "                            instead of colours (for a pipe or a log)\n"
+    "      --html                HTML to embed in a page: a list of hits, text\n"
+    "                            escaped, matches in <mark>\n"
+    "      --fragments N         show up to N passages of each article, joined\n"
+    "                            by \"…\" (1 to 16; default 2): each further one\n"
+    "                            holds words the others lack\n"
+    "      --snippet-len N       the passages' length in all, in characters (20\n"
+    "                            to 10000; default 200)\n"
+    "      --facets              also count all the matches by category and by\n"
+    "                            month (by year past 24 months): a table and,\n"
+    "                            on a terminal, a timeline; with --json one more\n"
+    "                            object {\"facets\":...} first\n"
     "      --db DIR              search the index in DIR (see 'kbsearch --help')\n"
     "  -h, --help                show this help\n"
     "\n"
@@ -126,6 +157,8 @@ static const char SEARCH_HELP[] =
     "  kbsearch search stats           (a query that is a command name)\n"
     "  kbsearch -- -10%                (a query that starts with '-')\n"
     "  kbsearch --json typhoon | jq -r .path\n"
+    "  kbsearch --facets 'typhoon OR storm' --limit 3\n"
+    "  kbsearch --html --fragments 3 --snippet-len 300 typhoon > hits.html\n"
     "\n"
     "Exit status: 0 found, 1 nothing found (--count: the count is 0),\n"
     "2 usage error, a query that cannot be read, or failure.\n";
@@ -340,7 +373,8 @@ static const char PROGRAM_HELP[] =
     "      --json                search, stats: print JSON, one object a line\n"
     "      --color[=WHEN]        search: highlight matches: auto, always, never\n"
     "      --offset, --sort, --any, --count, --explain, --bm25, --title-weight,\n"
-    "      --all-versions\n"
+    "      --all-versions, --markers, --html, --fragments, --snippet-len,\n"
+    "      --facets\n"
     "                            search: see 'kbsearch search --help'\n"
     "      --max-file-size SIZE  index: skip larger files (default 16M)\n"
     "      --workers, --max-memory\n"
@@ -358,7 +392,7 @@ static const char PROGRAM_HELP[] =
     "130 interrupted.\n";
 
 static const cmd_info CMDS[CLI_NCMDS] = {
-    [CLI_CMD_SEARCH] = {"search", GIVEN_SEARCH, SEARCH_HELP},
+    [CLI_CMD_SEARCH] = {"search", GIVEN_SEARCH, SEARCH_HELP, SEARCH_HELP_OPTIONS},
     [CLI_CMD_INDEX] = {"index", GIVEN_DB | GIVEN_MAX_FILE_SIZE | GIVEN_WORKERS | GIVEN_MAX_MEMORY,
                        INDEX_HELP},
     [CLI_CMD_SHOW] = {"show", GIVEN_DB, SHOW_HELP},
@@ -386,6 +420,8 @@ const char *cli_cmd_name(int cmd)
 void cli_help(FILE *f, int cmd)
 {
     fputs(cmd >= 0 && cmd < CLI_NCMDS ? CMDS[cmd].help : PROGRAM_HELP, f);
+    if (cmd >= 0 && cmd < CLI_NCMDS && CMDS[cmd].help_more)
+        fputs(CMDS[cmd].help_more, f);
 }
 
 int cli_usage_error(FILE *err, int cmd, const char *fmt, ...)
@@ -570,6 +606,10 @@ static const char *option_value_name(int opt)
         return "K1,B such as 1.2,0.75";
     case OPT_TITLE_WEIGHT:
         return "a number such as 2.5";
+    case OPT_FRAGMENTS:
+        return "the number of passages, 1 to 16";
+    case OPT_SNIPPET_LEN:
+        return "a number of characters such as 300";
     default:
         return "a value";
     }
@@ -578,9 +618,10 @@ static const char *option_value_name(int opt)
 static const char *given_name(unsigned bit)
 {
     static const char *const names[] = {
-        "--db",   "--json",         "--limit",        "--color",   "--max-file-size",
-        "--any",  "--sort",         "--offset",       "--count",   "--explain",
-        "--bm25", "--title-weight", "--all-versions", "--workers", "--max-memory"};
+        "--db",      "--json",         "--limit",        "--color",       "--max-file-size",
+        "--any",     "--sort",         "--offset",       "--count",       "--explain",
+        "--bm25",    "--title-weight", "--all-versions", "--workers",     "--max-memory",
+        "--markers", "--html",         "--fragments",    "--snippet-len", "--facets"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (bit == 1u << i)
             return names[i];
@@ -608,6 +649,11 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
         {"all-versions", no_argument, NULL, OPT_ALL_VERSIONS},
         {"workers", required_argument, NULL, OPT_WORKERS},
         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+        {"markers", no_argument, NULL, OPT_MARKERS},
+        {"html", no_argument, NULL, OPT_HTML},
+        {"fragments", required_argument, NULL, OPT_FRAGMENTS},
+        {"snippet-len", required_argument, NULL, OPT_SNIPPET_LEN},
+        {"facets", no_argument, NULL, OPT_FACETS},
         {NULL, 0, NULL, 0},
     };
     cli_args a = {0};
@@ -759,6 +805,38 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
             a.all_versions = 1;
             given |= GIVEN_ALL_VERSIONS;
             break;
+        case OPT_MARKERS:
+            a.markers = 1;
+            given |= GIVEN_MARKERS;
+            break;
+        case OPT_HTML:
+            a.html = 1;
+            given |= GIVEN_HTML;
+            break;
+        case OPT_FRAGMENTS:
+            if (parse_bounded(optarg, 1, CLI_FRAGMENTS_MAX, &a.fragments) != 0) {
+                free(pos);
+                return cli_usage_error(err, -1,
+                                       "--fragments needs a whole number from 1 to %u, not '%s'",
+                                       CLI_FRAGMENTS_MAX, optarg);
+            }
+            given |= GIVEN_FRAGMENTS;
+            break;
+        case OPT_SNIPPET_LEN:
+            if (parse_bounded(optarg, CLI_SNIPPET_LEN_MIN, CLI_SNIPPET_LEN_MAX, &a.snippet_len) !=
+                0) {
+                free(pos);
+                return cli_usage_error(err, -1,
+                                       "--snippet-len needs a number of characters from %u to "
+                                       "%u, not '%s'",
+                                       CLI_SNIPPET_LEN_MIN, CLI_SNIPPET_LEN_MAX, optarg);
+            }
+            given |= GIVEN_SNIPPET_LEN;
+            break;
+        case OPT_FACETS:
+            a.facets = 1;
+            given |= GIVEN_FACETS;
+            break;
         case 'h':
             a.help = 1;
             break;
@@ -809,6 +887,14 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
             free(pos);
             return cli_usage_error(err, a.cmd, "%s does not apply to '%s'", given_name(bit),
                                    CMDS[a.cmd].name);
+        }
+        unsigned modes = given & GIVEN_OUTPUT_MODES;
+        if (modes & (modes - 1)) {
+            free(pos);
+            return cli_usage_error(err, a.cmd,
+                                   "%s and %s write the hits in different ways: give one",
+                                   given_name(modes & -modes),
+                                   given_name((modes & (modes - 1)) & -(modes & (modes - 1))));
         }
         unsigned clash = (given & GIVEN_COUNT) ? given & GIVEN_LIST_ONLY : 0;
         if (clash) {

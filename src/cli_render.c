@@ -172,6 +172,9 @@ void cli_format_size(uint64_t bytes, char *out, size_t cap)
  * spaces, so a space is where a line may break. */
 static void put_snippet(const cli_render *r, const kbs_hit *hit, unsigned indent)
 {
+    /* Colour wins over markers: --markers is for output without colour. */
+    const char *open = r->color ? SGR_MATCH : r->markers ? "[" : NULL;
+    const char *close = r->color ? SGR_RESET : "]";
     const char *s = hit->snippet;
     size_t len = strlen(s);
     size_t k = 0;    /* the next span to open or close */
@@ -199,10 +202,11 @@ static void put_snippet(const cli_render *r, const kbs_hit *hit, unsigned indent
             }
         }
         while (i < word_end) {
-            if (r->color) {
+            if (open) {
                 while (k < hit->nspans && !in_span && i >= hit->spans[k].start) {
                     if (i < (size_t)hit->spans[k].start + hit->spans[k].len) {
-                        fputs(SGR_MATCH, r->out);
+                        fputs(open, r->out);
+                        col += !r->color;
                         in_span = 1;
                     } else {
                         k++; /* an empty or out-of-order span: nothing to show */
@@ -212,17 +216,25 @@ static void put_snippet(const cli_render *r, const kbs_hit *hit, unsigned indent
             size_t before = i;
             put_char(r->out, s, len, &i);
             col += text_width(s + before, i - before);
-            if (r->color && in_span && i >= (size_t)hit->spans[k].start + hit->spans[k].len) {
-                fputs(SGR_RESET, r->out);
+            if (open && in_span && i >= (size_t)hit->spans[k].start + hit->spans[k].len) {
+                fputs(close, r->out);
+                col += !r->color;
                 in_span = 0;
                 k++;
             }
         }
-        if (i < len)
+        if (i < len) {
+            /* A span over several words (a phrase) goes on across the space. */
+            if (open && in_span && i >= (size_t)hit->spans[k].start + hit->spans[k].len) {
+                fputs(close, r->out);
+                in_span = 0;
+                k++;
+            }
             i++; /* the space, written before the next word */
+        }
     }
-    if (in_span && r->color)
-        fputs(SGR_RESET, r->out);
+    if (in_span && open)
+        fputs(close, r->out);
     fputc('\n', r->out);
 }
 
@@ -265,6 +277,120 @@ void cli_render_hit(const cli_render *r, const kbs_hit *hit)
         fprintf(f, "%*s", (int)indent, "");
         put_snippet(r, hit, indent);
     }
+}
+
+/* --- HTML ------------------------------------------------------------------ */
+
+static void html_char(FILE *f, const char *s, size_t len, size_t *i)
+{
+    switch (s[*i]) {
+    case '&':
+        fputs("&amp;", f);
+        break;
+    case '<':
+        fputs("&lt;", f);
+        break;
+    case '>':
+        fputs("&gt;", f);
+        break;
+    case '"':
+        fputs("&quot;", f);
+        break;
+    case '\'':
+        fputs("&#39;", f);
+        break;
+    default:
+        put_char(f, s, len, i);
+        return;
+    }
+    *i += 1;
+}
+
+void cli_put_html(FILE *f, const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len)
+        html_char(f, s, len, &i);
+}
+
+void cli_render_html_begin(FILE *out, unsigned first_rank)
+{
+    fprintf(out, "<ol class=\"kbs-results\" start=\"%u\">\n", first_rank);
+}
+
+void cli_render_html_end(FILE *out)
+{
+    fputs("</ol>\n", out);
+}
+
+/* The snippet with <mark> around each span; spans are byte ranges in order,
+ * and one that is out of order or past the end is left out. */
+static void html_snippet(FILE *f, const kbs_hit *hit)
+{
+    const char *s = hit->snippet;
+    size_t len = strlen(s), i = 0;
+    for (size_t k = 0; k < hit->nspans; k++) {
+        size_t a = hit->spans[k].start, b = a + hit->spans[k].len;
+        if (a < i || b > len || a == b)
+            continue;
+        while (i < a)
+            html_char(f, s, a, &i);
+        fputs("<mark>", f);
+        while (i < b)
+            html_char(f, s, b, &i);
+        fputs("</mark>", f);
+    }
+    while (i < len)
+        html_char(f, s, len, &i);
+}
+
+void cli_render_hit_html(const cli_render *r, const kbs_hit *hit, const char *explain)
+{
+    FILE *f = r->out;
+    fprintf(f, "<li class=\"kbs-hit\" value=\"%u\">\n<div class=\"kbs-title\">",
+            (unsigned)hit->rank);
+    if (*hit->title)
+        cli_put_html(f, hit->title, strlen(hit->title));
+    else
+        fputs("(untitled)", f);
+    fputs("</div>\n<div class=\"kbs-meta\">", f);
+    if (*hit->category) {
+        fputs("<span class=\"kbs-category\">", f);
+        cli_put_html(f, hit->category, strlen(hit->category));
+        fputs("</span> · ", f);
+    }
+    if (*hit->written) {
+        fputs("<time datetime=\"", f);
+        cli_put_html(f, hit->written, strlen(hit->written));
+        fputs("\">", f);
+        cli_put_html(f, hit->written, strnlen(hit->written, 10));
+        fputs("</time> · ", f);
+    }
+    const char *path = cli_display_path(hit->path, r->cwd);
+    fputs("<span class=\"kbs-path\">", f);
+    cli_put_html(f, path, strlen(path));
+    fprintf(f, "</span> · id %u</div>\n", (unsigned)hit->id);
+    if (*hit->snippet) {
+        fputs(hit->snippet_is_lead ? "<p class=\"kbs-snippet kbs-lead\">"
+                                   : "<p class=\"kbs-snippet\">",
+              f);
+        html_snippet(f, hit);
+        fputs("</p>\n", f);
+    }
+    if (explain && *explain) {
+        fputs("<pre class=\"kbs-explain\">", f);
+        while (*explain) {
+            size_t n = strcspn(explain, "\n");
+            cli_put_html(f, explain, n);
+            explain += n;
+            if (*explain == '\n') {
+                fputc('\n', f);
+                explain++;
+            }
+        }
+        fputs("</pre>\n", f);
+    }
+    fputs("</li>\n", f);
 }
 
 /* A JSON string of text that may hold invalid UTF-8 (file names can), which
@@ -372,6 +498,9 @@ int cli_render_hit_json(FILE *out, const kbs_results *res, size_t i, int explain
         bad = add(obj, "highlights", spans);
         spans = NULL; /* obj owns it now, or add() freed it */
     }
+    /* Only when set, like "suggestion": most snippets are passages. */
+    if (!bad && hit->snippet_is_lead)
+        bad = add(obj, "lead", json_object_new_boolean(1));
     bad =
         bad || add(obj, "match", json_object_new_string(kbs_results_fallback(res) ? "any" : "all"));
     /* Only when there are some, as for a suggestion. */

@@ -928,6 +928,42 @@ Test(cli, usage_errors)
         {{"--workers", "2", "news", NULL},
          "kbsearch: --workers does not apply to 'search'",
          "Try 'kbsearch search --help'."},
+        /* 53 */
+        {{"--fragments", "0", "news", NULL},
+         "kbsearch: --fragments needs a whole number from 1 to 16, not '0'",
+         "Try 'kbsearch --help'."},
+        /* 53 */
+        {{"--fragments", "17", "news", NULL},
+         "kbsearch: --fragments needs a whole number from 1 to 16, not '17'",
+         "Try 'kbsearch --help'."},
+        /* 54 */
+        {{"--snippet-len", "19", "news", NULL},
+         "kbsearch: --snippet-len needs a number of characters from 20 to 10000, not '19'",
+         "Try 'kbsearch --help'."},
+        /* 55 */
+        {{"--snippet-len", "2e3", "news", NULL},
+         "kbsearch: --snippet-len needs a number of characters from 20 to 10000, not '2e3'",
+         "Try 'kbsearch --help'."},
+        /* 56 */
+        {{"--json", "--html", "news", NULL},
+         "kbsearch: --json and --html write the hits in different ways: give one",
+         "Try 'kbsearch search --help'."},
+        /* 57 */
+        {{"--markers", "news", "--html", NULL},
+         "kbsearch: --markers and --html write the hits in different ways: give one",
+         "Try 'kbsearch search --help'."},
+        /* 58 */
+        {{"--count", "--facets", "news", NULL},
+         "kbsearch: --count prints only the number of matches: --facets does not go with it",
+         "Try 'kbsearch search --help'."},
+        /* 59 */
+        {{"stats", "--facets", NULL},
+         "kbsearch: --facets does not apply to 'stats'",
+         "Try 'kbsearch stats --help'."},
+        /* 60 */
+        {{"--fragments", NULL},
+         "kbsearch: option '--fragments' needs a value: the number of passages, 1 to 16",
+         "Try 'kbsearch --help'."},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const usage_case *c = &cases[i];
@@ -1147,6 +1183,194 @@ static void put_all(json_object **objs, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         json_object_put(objs[i]);
+}
+
+/* --markers: plain text, each highlight between [ and ], a phrase as one. */
+Test(cli, golden_markers)
+{
+    write_golden_corpus(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "--markers", "-n1",
+                                  "\"security cooperation\" drills", NULL},
+                 &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "1. Ministers Plan Harbor Security Cooperation\n"
+                          "   Diplomacy · 2021-03-04 · news/a-harbor.txt · id 1\n"
+                          "   … ministers of two coastal states agreed on Thursday to widen "
+                          "harbor [security cooperation]. Patrol boats will share radar data "
+                          "from next spring, and the coast guards will hold joint [security "
+                          "drills].\n");
+    cr_assert_str_empty(err);
+}
+
+/* --fragments and --snippet-len: two passages, each holding a word the
+ * other lacks, in the order of the text, joined by an ellipsis. */
+Test(cli, golden_fragments)
+{
+    write_golden_corpus(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "--markers", "--fragments", "2", "--snippet-len",
+                                  "100", "ministers drills", NULL},
+                 &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "1. Ministers Plan Harbor Security Cooperation\n"
+                          "   Diplomacy · 2021-03-04 · news/a-harbor.txt · id 1\n"
+                          "   The foreign [ministers] of two coastal states … coast guards will "
+                          "hold joint security [drills].\n");
+    /* One passage: the words are too far apart for one window, so the first. */
+    rc = run((const char *[]){"--db", "index", "--markers", "--fragments", "1", "--snippet-len",
+                              "60", "ministers drills", NULL},
+             &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "   The foreign [ministers] of two coastal states agreed on …\n"), "%s",
+              out);
+}
+
+/* --html: escaped, <mark> around each highlight (a phrase is one), the lead
+ * marked as such. */
+Test(cli, golden_html)
+{
+    write_golden_corpus(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "--html", "harbor \"coast guards\"", NULL}, &out,
+                 &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(
+        out, "<ol class=\"kbs-results\" start=\"1\">\n"
+             "<li class=\"kbs-hit\" value=\"1\">\n"
+             "<div class=\"kbs-title\">Ministers Plan Harbor Security Cooperation</div>\n"
+             "<div class=\"kbs-meta\"><span class=\"kbs-category\">Diplomacy</span> · <time "
+             "datetime=\"2021-03-04T09:15:00\">2021-03-04</time> · <span "
+             "class=\"kbs-path\">news/a-harbor.txt</span> · id 1</div>\n"
+             "<p class=\"kbs-snippet\">The foreign ministers of two coastal states agreed on "
+             "Thursday to widen <mark>harbor</mark> security cooperation. Patrol boats will "
+             "share radar data from next spring, and the <mark>coast guards</mark> will hold "
+             "joint security …</p>\n"
+             "</li>\n"
+             "</ol>\n");
+    rc = run((const char *[]){"--db", "index", "--html", "title:river", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "<p class=\"kbs-snippet kbs-lead\">A lantern parade drew families to "
+                          "the riverbank on Saturday. Lantern makers sold out by nightfall.</p>"),
+              "%s", out);
+    /* Everything a page could take for markup is escaped. */
+    static const char MARKUP[] = "Tags <b> & \"Quotes\" in 'Titles'\n\n"
+                                 "The <script>alert(1)</script> tag & friends were quoted.\n";
+    tu_write("news/d-markup.txt", MARKUP, sizeof MARKUP - 1); /* in the folder above */
+    cr_assert_eq(run((const char *[]){"--db", "index", "index", "news", NULL}, &out, &err), 0);
+    cr_assert(strstr(out, "1 added"), "%s%s", out, err);
+    rc = run((const char *[]){"--db", "index", "--html", "script", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "<div class=\"kbs-title\">Tags &lt;b&gt; &amp; &quot;Quotes&quot; in "
+                          "&#39;Titles&#39;</div>"),
+              "%s", out);
+    cr_assert(strstr(out, "The &lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; "
+                          "tag &amp; friends were quoted."),
+              "%s", out);
+    cr_assert(strstr(out, "<script>") == NULL, "%s", out);
+}
+
+/* Every "highlights" pair of --json points at the highlighted text: the words
+ * whose stem matched, and a phrase whole. */
+Test(cli, json_offsets_point_at_the_highlights)
+{
+    write_golden_corpus(tu_tmpdir());
+    static const struct {
+        const char *query;
+        const char *const words[4]; /* what the spans of the first hit hold */
+    } cases[] = {
+        {"harbor \"coast guards\"", {"harbor", "coast guards"}},
+        {"security cooperation", {"security cooperation", "security"}},
+        {"sold cooperative", {"cooperative sold"}}, /* after a 3-byte ’ */
+        {"securities", {"security", "security"}},
+        {"lantern", {"lantern", "Lantern"}},
+        {"farmers", {"farmers"}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char *out, *err;
+        int rc = run((const char *[]){"--db", "index", "--json", "-n1", cases[c].query, NULL}, &out,
+                     &err);
+        cr_assert_eq(rc, 0, "%s: %s", cases[c].query, err);
+        json_object *o = json_tokener_parse(out);
+        cr_assert_not_null(o, "%s", out);
+        const char *snip = json_object_get_string(field(o, "snippet", json_type_string));
+        json_object *hl = field(o, "highlights", json_type_array);
+        size_t n = json_object_array_length(hl), want = 0;
+        while (want < 4 && cases[c].words[want])
+            want++;
+        cr_expect_eq(n, want, "%s: %zu spans in %s", cases[c].query, n, out);
+        for (size_t i = 0; i < n && i < want; i++) {
+            json_object *pair = json_object_array_get_idx(hl, i);
+            size_t a = (size_t)json_object_get_int64(json_object_array_get_idx(pair, 0));
+            size_t len = (size_t)json_object_get_int64(json_object_array_get_idx(pair, 1));
+            cr_assert_leq(a + len, strlen(snip));
+            cr_expect(len == strlen(cases[c].words[i]) &&
+                          memcmp(snip + a, cases[c].words[i], len) == 0,
+                      "%s: span %zu is \"%.*s\", not \"%s\"", cases[c].query, i, (int)len, snip + a,
+                      cases[c].words[i]);
+        }
+        json_object_put(o);
+    }
+}
+
+/* A match in the title only: the lead, said so in --json. */
+Test(cli, json_lead)
+{
+    write_golden_corpus(tu_tmpdir());
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "--json", "title:river", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "\"snippet\":\"A lantern parade drew families to the riverbank on "
+                          "Saturday. Lantern makers sold out by nightfall.\",\"highlights\":[],"
+                          "\"lead\":true,\"match\":\"all\"}\n"),
+              "%s", out);
+    rc = run((const char *[]){"--db", "index", "--json", "lantern", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "\"lead\"") == NULL, "%s", out);
+}
+
+/* --facets: the table above the hits (a timeline only on a terminal or with
+ * colour), the JSON object first. */
+Test(cli, golden_facets)
+{
+    write_golden_corpus(tu_tmpdir());
+    char *out, *err;
+    int rc =
+        run((const char *[]){"--db", "index", "--facets", "-n1", "security", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(out, "Matches: 2\n"
+                          "  Category  Diplomacy 1 · Economy 1\n"
+                          "  Month     2021-03 1 · 2022-11 1\n"
+                          "\n"
+                          "1. Ministers Plan Harbor Security Cooperation\n"
+                          "   Diplomacy · 2021-03-04 · news/a-harbor.txt · id 1\n"
+                          "   The foreign ministers of two coastal states agreed on Thursday "
+                          "to widen harbor security cooperation. Patrol boats will share radar "
+                          "data from next spring, and the coast guards will hold joint "
+                          "security …\n");
+    rc = run(
+        (const char *[]){"--db", "index", "--facets", "-n1", "--color=always", "security", NULL},
+        &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    /* 21 months: one bar each, a blank for the empty ones. */
+    cr_assert(strstr(out, "  Timeline  2021-03 █                   █ 2022-11\n"), "%s", out);
+    rc = run((const char *[]){"--db", "index", "--facets", "--json", "-n1", "security", NULL}, &out,
+             &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    json_object *objs[4];
+    size_t n = json_lines(out, objs, 4);
+    cr_assert_eq(n, 2);
+    json_object *f = field(objs[0], "facets", json_type_object);
+    cr_expect_eq(json_object_get_int64(field(f, "total", json_type_int)), 2);
+    json_object *cat = field(f, "category", json_type_array);
+    cr_assert_eq(json_object_array_length(cat), 2);
+    json_object *c0 = json_object_array_get_idx(cat, 0);
+    cr_expect_str_eq(json_object_get_string(field(c0, "value", json_type_string)), "Diplomacy");
+    cr_expect_eq(json_object_get_int64(field(c0, "count", json_type_int)), 1);
+    cr_expect_eq(json_object_array_length(field(f, "month", json_type_array)), 21);
+    cr_expect_eq(json_object_array_length(field(f, "year", json_type_array)), 2);
+    field(objs[1], "path", json_type_string);
+    put_all(objs, n);
 }
 
 Test(cli, offset_pages_on)
@@ -1653,9 +1877,11 @@ Test(cli, golden_similar)
                           "\n"
                           "1. Seomun Port to Bring in Remote Controlled Cranes\n"
                           "   Economy · 2024-05-14 · news/20240514_port-cranes.txt · id 7\n"
-                          "   … ships through cameras and sensors. The dock workers union said "
-                          "the plan must not cost any jobs, and asked for training for the crane "
-                          "operators who now work in the cabins. The authority said no worker "
+                          /* Two passages (the default): the second holds words the
+                           * first lacks. */
+                          "   Seomun Port will bring in remote controlled cranes at its new "
+                          "container terminal next year, the … The dock workers union said the "
+                          "plan must not cost any jobs, and asked for training for the crane "
                           "…\n");
     cr_assert_str_empty(err);
 
