@@ -593,10 +593,11 @@ static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, struc
 
 /* Collapsing scales Xapian's estimate by the share of versions among the
  * matches it saw, which stays an estimate even when every match was seen;
- * its lower bound then counts every story (and article without one). */
+ * its lower bound then counts every story (and article without one). Facets
+ * see every match too. */
 static uint64_t total_of(const kbs_search_options *o, const xs_search_result *res)
 {
-    return o->exact_count && !o->all_versions ? res->lower : res->estimated;
+    return (o->exact_count || o->facets) && !o->all_versions ? res->lower : res->estimated;
 }
 
 /* ---- explaining a score ------------------------------------------------------
@@ -848,8 +849,12 @@ int search_run_query(kbs_db *db, const xs_query *q, const char *const *stems, si
     int st = r && matches ? KBS_OK : db_fail(db, KBS_ENOMEM, "out of memory");
     xs_search_result res;
     memset(&res, 0, sizeof res);
+    if (st == KBS_OK && o.facets && facets_new(&r->facets) != 0)
+        st = db_fail(db, KBS_ENOMEM, "out of memory");
     if (st == KBS_OK)
-        st = run(db, q, &o, NULL, matches, &res);
+        st = run(db, q, &o, NULL, r->facets, matches, &res);
+    if (st == KBS_OK && r->facets && facets_finish(r->facets) != 0)
+        st = db_fail(db, KBS_ENOMEM, "out of memory counting facets");
     for (size_t i = 0; st == KBS_OK && i < nstems && !o.no_snippets; i++)
         if (hl_add(&hl, stems[i], strlen(stems[i])) != 0)
             st = db_fail(db, KBS_ENOMEM, "out of memory");
