@@ -115,6 +115,8 @@ typedef struct emitter {
  * news pages use for layout. */
 static int is_space(uint32_t cp)
 {
+    if (cp < 0x80)
+        return cp == ' ' || (cp >= '\t' && cp <= '\r');
     switch (cp) {
     case ' ':
     case '\t':
@@ -149,15 +151,31 @@ static void para_range(const snippet_request *req, size_t p, size_t *ps, size_t 
     *pe = off + len;
 }
 
+/* The text is valid UTF-8 (snippet.h), so its characters are the bytes that
+ * do not continue one: no decoding needed. */
 static size_t count_chars(const char *s, size_t a, size_t b)
 {
-    size_t n = 0;
-    uint32_t cp;
-    while (a < b) {
-        a += utf8_decode(s + a, b - a, &cp);
-        n++;
+    size_t n = b - a;
+    /* Eight bytes at a time: a continuation byte has bit 7 set, bit 6 not. */
+    for (; b - a >= 8; a += 8) {
+        uint64_t x;
+        memcpy(&x, s + a, 8);
+        n -= (size_t)__builtin_popcountll(x & ~(x << 1) & 0x8080808080808080ull);
     }
+    for (; a < b; a++)
+        n -= ((unsigned char)s[a] & 0xC0) == 0x80;
     return n;
+}
+
+/* One character at s[0..len): its length, and its code point in *cp; ASCII
+ * without a call. */
+static inline size_t next_cp(const char *s, size_t len, uint32_t *cp)
+{
+    if ((unsigned char)s[0] < 0x80) {
+        *cp = (unsigned char)s[0];
+        return 1;
+    }
+    return utf8_decode(s, len, cp);
 }
 
 static size_t skip_chars(const char *s, size_t a, size_t b, size_t nchars)
@@ -258,13 +276,14 @@ static int collect_token(void *ctx, const token *tok)
         idx = find_stem(c->req, stem, slen);
     }
     stok *k = &c->toks[c->n++];
-    memset(k, 0, sizeof *k);
     k->para = c->para;
     k->start = c->base + tok->start;
     k->end = c->base + tok->end;
     k->stem = idx;
     k->phrase = NO_STEM;
+    k->phrase_last = 0;
     k->flags = tok->flags;
+    k->phrase_cont = 0; /* the rest is set by measure() */
     if (c->req->nphrases && tok->len)
         match_phrases(c, tok);
     return 0;
@@ -290,7 +309,7 @@ static size_t measure(const snippet_request *req, stok *toks, size_t n)
             if (prev) {
                 size_t q = prev->end, nc = 0;
                 while (q < limit && nc < EDGE_MAX_CHARS) {
-                    size_t l = utf8_decode(s + q, limit - q, &cp);
+                    size_t l = next_cp(s + q, limit - q, &cp);
                     if (is_space(cp))
                         break;
                     q += l;
@@ -302,7 +321,7 @@ static size_t measure(const snippet_request *req, stok *toks, size_t n)
             size_t ws_end = pos;
             int saw_space = 0;
             while (pos < limit) {
-                size_t l = utf8_decode(s + pos, limit - pos, &cp);
+                size_t l = next_cp(s + pos, limit - pos, &cp);
                 if (is_space(cp)) {
                     pending = f > 0;
                     saw_space = 1;
@@ -547,7 +566,21 @@ static void emit_range(emitter *e, size_t a, size_t b)
 {
     uint32_t cp;
     while (a < b && !e->cut) {
-        size_t l = utf8_decode(e->text + a, b - a, &cp);
+        /* A run of printable ASCII goes out in one append. */
+        size_t r = a;
+        while (r < b && (unsigned char)e->text[r] > ' ' && (unsigned char)e->text[r] < 0x7F)
+            r++;
+        if (r > a && e->left >= (size_t)e->pending + (r - a)) {
+            e->left -= (size_t)e->pending + (r - a);
+            if (e->pending)
+                buf_append_char(e->out, ' ');
+            e->pending = 0;
+            e->any = 1;
+            buf_append(e->out, e->text + a, r - a);
+            a = r;
+            continue;
+        }
+        size_t l = next_cp(e->text + a, b - a, &cp);
         if (is_space(cp))
             e->pending = e->any;
         else

@@ -561,3 +561,91 @@ Test(snippet, three_terms_far_in)
     fixture_free(&fx);
     buf_free(&b);
 }
+
+/* ---- through the library: what kbs_search hands out ---------------------- */
+
+#include "kbsearch.h"
+#include "testutil.h"
+
+static kbs_db *index_fixture(const char *name)
+{
+    char *dir = tu_path(tu_tmpdir(), "idx");
+    kbs_db *db = NULL;
+    cr_assert_eq(kbs_db_open(dir, KBS_OPEN_WRITE | KBS_OPEN_CREATE, &db, NULL), KBS_OK);
+    char *src = tu_path(KBS_FIXTURES "/articles", name);
+    size_t len = 0;
+    char *data = tu_read(src, &len);
+    cr_assert_not_null(data, "%s", src);
+    cr_assert_eq(kbs_index_buffer(db, src, data, len, 0, NULL), KBS_OK);
+    cr_assert_eq(kbs_db_commit(db), KBS_OK);
+    free(data);
+    free(src);
+    free(dir);
+    return db;
+}
+
+static void first_hit(kbs_db *db, const char *q, kbs_results **r, kbs_hit *h)
+{
+    kbs_search_options o;
+    kbs_search_options_init(&o);
+    cr_assert_eq(kbs_search(db, q, strlen(q), &o, r), KBS_OK, "%s", kbs_db_errmsg(db));
+    cr_assert_eq(kbs_results_get(*r, 0, h), KBS_OK, "%s: no hit", q);
+}
+
+/* A saved KBS page: menus, the byline and the cookie notice are never
+ * snippet material, whatever matched; a match only in the title or the
+ * byline shows the lead, and says so. */
+Test(snippet, kbs_page_through_the_library)
+{
+    kbs_db *db = index_fixture("kbs_full.txt");
+    static const struct {
+        const char *query;
+        int lead;
+        const char *starts; /* the snippet's first words */
+    } cases[] = {
+        {"chip exports", 0, "… lifting overall exports even as"},
+        {"title:straight", 1, "South Korea’s semiconductor shipments grew again"},
+        {"category:economy", 1, "South Korea’s semiconductor shipments grew again"},
+        {"semiconductor \"high-bandwidth memory\"", 0, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kbs_results *r = NULL;
+        kbs_hit h;
+        first_hit(db, cases[i].query, &r, &h);
+        cr_expect_eq(h.snippet_is_lead, cases[i].lead, "%s: lead %d", cases[i].query,
+                     h.snippet_is_lead);
+        static const char *const chrome[] = {
+            "Menu",    "Go Top", "KBS World Radio News", "cookies", "Related News",
+            "Anchor:", "Photo"};
+        for (size_t k = 0; k < sizeof chrome / sizeof chrome[0]; k++)
+            cr_expect(strstr(h.snippet, chrome[k]) == NULL, "%s: \"%s\" in %s", cases[i].query,
+                      chrome[k], h.snippet);
+        if (cases[i].lead)
+            cr_expect_eq(h.nspans, 0, "%s", cases[i].query);
+        else
+            cr_expect_gt(h.nspans, 0, "%s", cases[i].query);
+        cr_expect(strncmp(h.snippet, cases[i].starts, strlen(cases[i].starts)) == 0, "%s: %s",
+                  cases[i].query, h.snippet);
+        kbs_results_free(r);
+    }
+    kbs_db_close(db);
+}
+
+/* A phrase of the query is one span through the library too, and every
+ * fragment asked for is there. */
+Test(snippet, phrase_and_fragments_through_the_library)
+{
+    kbs_db *db = index_fixture("kbs_full.txt");
+    kbs_results *r = NULL;
+    kbs_hit h;
+    first_hit(db, "\"high-bandwidth memory\" display", &r, &h);
+    int found = 0;
+    for (size_t k = 0; k < h.nspans; k++)
+        found |= h.spans[k].len == strlen("high-bandwidth memory") &&
+                 memcmp(h.snippet + h.spans[k].start, "high-bandwidth memory", h.spans[k].len) == 0;
+    cr_expect(found, "no phrase span in %s", h.snippet);
+    /* The two words are paragraphs apart: two passages. */
+    cr_expect_not_null(strstr(h.snippet, " … "), "%s", h.snippet);
+    kbs_results_free(r);
+    kbs_db_close(db);
+}
