@@ -440,43 +440,95 @@ static void counts_clear(window_counts *w, size_t nterms)
     w->distinct = w->phrases = w->matches = 0;
 }
 
+/* The matched units: their indices into units[], ascending. The sweeps below
+ * only ever stop at these, so they walk this list, not every word. */
+typedef struct matched {
+    const size_t *v;
+    size_t n;
+} matched;
+
+/* The first index in v[0..n) whose value is >= x. */
+static size_t lower_bound(const size_t *v, size_t n, size_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The leftmost unit in [lo, b] that a window ending at b may start at, or b
+ * when b alone is wider than max (folded positions only grow). */
+static size_t first_fitting(const unit *units, size_t lo, size_t b, size_t max)
+{
+    size_t hi = b;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (width(units, mid, b) > max)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The rightmost unit in [a, nu) that a window starting at a may end at, or a. */
+static size_t last_fitting(const unit *units, size_t a, size_t nu, size_t max)
+{
+    size_t lo = a, hi = nu - 1;
+    while (lo < hi) {
+        size_t mid = hi - (hi - lo) / 2;
+        if (width(units, a, mid) <= max)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
 /* Finds, among units[lo..nu), the window [*best_a, *best_b] with the best
  * score among those that start at a match and those that end at one, each as
  * wide as fits. Returns its score, 0 when the range holds no match. */
-static uint64_t best_window(const stok *toks, const unit *units, size_t lo, size_t nu, size_t max,
-                            window_counts *w, size_t nterms, size_t *best_a, size_t *best_b)
+static uint64_t best_window(const stok *toks, const unit *units, const matched *mu, size_t lo,
+                            size_t nu, size_t max, window_counts *w, size_t nterms, size_t *best_a,
+                            size_t *best_b)
 {
     uint64_t best = 0;
-    size_t b = lo; /* the window is [a, b) */
+    const size_t *m = mu->v;
+    size_t m0 = lower_bound(m, mu->n, lo), m1 = lower_bound(m, mu->n, nu);
+    size_t j = m0; /* the matches in the window are m[i..j) */
     counts_clear(w, nterms);
-    for (size_t a = lo; a < nu; a++) {
-        if (b == a)
-            counts_add(w, toks, &units[b++], 1);
-        while (b < nu && width(units, a, b) <= max)
-            counts_add(w, toks, &units[b++], 1);
-        if (units[a].nmatch > 0) {
-            uint64_t sc = window_score(w, units, lo, nu, a);
-            if (sc > best) {
-                best = sc;
-                *best_a = a;
-                *best_b = b - 1;
-            }
+    for (size_t i = m0; i < m1; i++) {
+        size_t a = m[i];
+        if (j == i)
+            counts_add(w, toks, &units[m[j++]], 1);
+        while (j < m1 && width(units, a, m[j]) <= max)
+            counts_add(w, toks, &units[m[j++]], 1);
+        uint64_t sc = window_score(w, units, lo, nu, a);
+        if (sc > best) {
+            best = sc;
+            *best_a = a;
+            *best_b = last_fitting(units, a, nu, max);
         }
         counts_add(w, toks, &units[a], -1);
     }
     counts_clear(w, nterms);
-    size_t a = lo; /* the window is [a, b] */
-    for (b = lo; b < nu; b++) {
+    size_t i = m0; /* the matches in the window are m[i..j] */
+    for (j = m0; j < m1; j++) {
+        size_t b = m[j];
         counts_add(w, toks, &units[b], 1);
-        while (a < b && width(units, a, b) > max)
-            counts_add(w, toks, &units[a++], -1);
-        if (units[b].nmatch > 0) {
-            uint64_t sc = window_score(w, units, lo, nu, a);
-            if (sc > best || (sc == best && a < *best_a)) {
-                best = sc;
-                *best_a = a;
-                *best_b = b;
-            }
+        size_t a = first_fitting(units, lo, b, max);
+        while (m[i] < a)
+            counts_add(w, toks, &units[m[i++]], -1);
+        uint64_t sc = window_score(w, units, lo, nu, a);
+        if (sc > best || (sc == best && a < *best_a)) {
+            best = sc;
+            *best_a = a;
+            *best_b = b;
         }
     }
     return best;
@@ -698,8 +750,8 @@ static int cmp_fragment(const void *a, const void *b)
  * the body matches (or one is asked for); else up to `want` shorter ones,
  * each holding a term the others lack, widened to share the length. */
 static size_t choose_fragments(const snippet_request *req, const stok *toks, const unit *units,
-                               size_t nu, window_counts *w, size_t nterms, unsigned char *seen,
-                               fragment *frags)
+                               size_t nu, const matched *mu, window_counts *w, size_t nterms,
+                               unsigned char *seen, fragment *frags)
 {
     size_t max = req->max_chars;
     size_t want = req->fragments ? req->fragments : 1;
@@ -708,7 +760,7 @@ static size_t choose_fragments(const snippet_request *req, const stok *toks, con
     while (want > 1 && (max + JOIN_CHARS) / want < MIN_FRAGMENT_CHARS + JOIN_CHARS)
         want--;
     size_t lo = 0, hi = 0;
-    best_window(toks, units, 0, nu, max, w, nterms, &lo, &hi);
+    best_window(toks, units, mu, 0, nu, max, w, nterms, &lo, &hi);
     if (want > 1) {
         size_t all = mark_seen(w, toks, units, 0, nu - 1, seen);
         memset(seen, 0, nterms);
@@ -735,7 +787,7 @@ static size_t choose_fragments(const snippet_request *req, const stok *toks, con
             size_t g1 = f < n ? (frags[f].lo > 0 ? frags[f].lo - 1 : 0) : nu;
             if (g1 > g0) {
                 size_t a = 0, b = 0;
-                uint64_t sc = best_window(toks, units, g0, g1, per, w, nterms, &a, &b);
+                uint64_t sc = best_window(toks, units, mu, g0, g1, per, w, nterms, &a, &b);
                 if (sc > best) {
                     best = sc;
                     ba = a;
@@ -821,14 +873,20 @@ static int make(const snippet_request *req, snippet_result *out, collect *c, uni
             frags[0].hi++;
     } else {
         size_t nterms = req->nstems + req->nphrases;
-        size_t *cnt = calloc(nterms, sizeof *cnt);
+        /* The counts per term, then the list of matched units. */
+        size_t *cnt = calloc(nterms + nu, sizeof *cnt);
         unsigned char *seen = calloc(nterms, 1);
         *cnt_out = cnt;
         *seen_out = seen;
         if (!cnt || !seen)
             return -1;
+        size_t *mv = cnt + nterms, nm = 0;
+        for (size_t u = 0; u < nu; u++)
+            if (units[u].nmatch > 0)
+                mv[nm++] = u;
+        matched mu = {mv, nm};
         window_counts w = {cnt, NULL, req->nstems, 0, 0, 0};
-        nfrag = choose_fragments(req, c->toks, units, nu, &w, nterms, seen, frags);
+        nfrag = choose_fragments(req, c->toks, units, nu, &mu, &w, nterms, seen, frags);
         out->matched = 1;
     }
     return render(req, c->toks, units, frags, nfrag, ftotal, out);
