@@ -932,35 +932,35 @@ Test(cli, usage_errors)
         {{"--fragments", "0", "news", NULL},
          "kbsearch: --fragments needs a whole number from 1 to 16, not '0'",
          "Try 'kbsearch --help'."},
-        /* 53 */
+        /* 54 */
         {{"--fragments", "17", "news", NULL},
          "kbsearch: --fragments needs a whole number from 1 to 16, not '17'",
          "Try 'kbsearch --help'."},
-        /* 54 */
+        /* 55 */
         {{"--snippet-len", "19", "news", NULL},
          "kbsearch: --snippet-len needs a number of characters from 20 to 10000, not '19'",
          "Try 'kbsearch --help'."},
-        /* 55 */
+        /* 56 */
         {{"--snippet-len", "2e3", "news", NULL},
          "kbsearch: --snippet-len needs a number of characters from 20 to 10000, not '2e3'",
          "Try 'kbsearch --help'."},
-        /* 56 */
+        /* 57 */
         {{"--json", "--html", "news", NULL},
          "kbsearch: --json and --html write the hits in different ways: give one",
          "Try 'kbsearch search --help'."},
-        /* 57 */
+        /* 58 */
         {{"--markers", "news", "--html", NULL},
          "kbsearch: --markers and --html write the hits in different ways: give one",
          "Try 'kbsearch search --help'."},
-        /* 58 */
+        /* 59 */
         {{"--count", "--facets", "news", NULL},
          "kbsearch: --count prints only the number of matches: --facets does not go with it",
          "Try 'kbsearch search --help'."},
-        /* 59 */
+        /* 60 */
         {{"stats", "--facets", NULL},
          "kbsearch: --facets does not apply to 'stats'",
          "Try 'kbsearch stats --help'."},
-        /* 60 */
+        /* 61 */
         {{"--fragments", NULL},
          "kbsearch: option '--fragments' needs a value: the number of passages, 1 to 16",
          "Try 'kbsearch --help'."},
