@@ -359,6 +359,47 @@ static void gather_events(struct run *r, const struct par *p, struct gather *g, 
         buf_free(&in[w]);
 }
 
+/* Adds the new articles' bytes to the running totals in the merged copy
+ * itself (which holds the index's metadata): the copy is the index from the
+ * moment it is moved into place, and a kill before the run's next commit
+ * must not leave it with every new article and the totals of the old
+ * index (as folding them into the deltas for that commit did). */
+static int copy_add_totals(kbs_db *db, const char *copy, int64_t text, int64_t store)
+{
+    char err[512] = "";
+    xs_db *x = NULL;
+    int st = xs_db_open(copy, XS_OPEN_WRITE, &x, err, sizeof err);
+    const char *const keys[2] = {META_TEXT_BYTES, META_STORE_BYTES};
+    const int64_t add[2] = {text, store};
+    for (size_t i = 0; i < 2 && st == KBS_OK; i++) {
+        char *v = NULL, num[32];
+        size_t len = 0;
+        if ((st = xs_db_get_metadata(x, keys[i], &v, &len)) != KBS_OK)
+            break;
+        uint64_t cur = 0;
+        for (size_t k = 0; k < len && v[k] >= '0' && v[k] <= '9'; k++)
+            cur = cur * 10 + (uint64_t)(v[k] - '0');
+        free(v);
+        int64_t next = (int64_t)cur + add[i];
+        int n = snprintf(num, sizeof num, "%lld", (long long)(next < 0 ? 0 : next));
+        st = xs_db_set_metadata(x, keys[i], num, (size_t)n);
+    }
+    if (st == KBS_OK)
+        st = xs_db_commit(x);
+    if (st != KBS_OK) {
+        if (x)
+            snprintf(err, sizeof err, "%s", xs_db_errmsg(x));
+        st =
+            db_fail(db, st, "writing the running totals into the new copy of the index at %s: %s%s",
+                    db->path, err,
+                    st == KBS_EIO ? " — the disk that holds it is full (or a file size limit "
+                                    "was reached): free some space on it"
+                                  : "");
+    }
+    xs_db_close(x);
+    return st;
+}
+
 int build_parallel(struct run *r, const struct file_list *files, const size_t *todo, size_t ntodo)
 {
     kbs_db *db = r->db;
@@ -500,10 +541,10 @@ int build_parallel(struct run *r, const struct file_list *files, const size_t *t
         free(owned[i]);
     free(owned);
     free(srcs);
+    if (st == KBS_OK)
+        st = copy_add_totals(db, path.data, g.text, g.store);
     if (st == KBS_OK &&
         (st = db_install_copy(db, path.data, count + (uint32_t)g.added)) == KBS_OK) {
-        db->text_bytes_delta += g.text;
-        db->store_bytes_delta += g.store;
         st = dedup_note_range(db, p.first_docid, p.first_docid + (uint32_t)ntodo - 1);
     }
 

@@ -390,6 +390,66 @@ Test(index, killed_parallel_build_leaves_the_index_as_it_was, .timeout = 120)
     free(seq);
 }
 
+/* Kills its own process at the first removal, which a run makes after the
+ * parallel build's copy has replaced the index and before it commits. */
+static int die_on_first_removal(void *ctx, const kbs_index_event *ev)
+{
+    (void)ctx;
+    if (ev->kind == KBS_EVENT_REMOVED)
+        kill(getpid(), SIGKILL);
+    return 0;
+}
+
+/* The merged copy is the index as soon as it is moved into place: it must
+ * carry the running totals of the articles it holds, not leave them to the
+ * run's next commit (a kill in between left kbs.text_bytes at the old run's
+ * figure with every new article in: a failure of tests/crash_test.sh). */
+Test(index, killed_after_the_swap_keeps_the_totals_of_the_merged_articles, .timeout = 120)
+{
+    const char *tmp = tu_tmpdir();
+    char *dir = make_corpus(tmp, "articles", 0, 40, 80);
+    char *path = tu_path(tmp, "index");
+    index_dir(path, dir, SEQUENTIAL);
+    for (unsigned i = 40; i < 240; i++)
+        write_article(dir, i, 42, 80);
+    char *gone = tu_path(dir, "0011.txt");
+    cr_assert_eq(unlink(gone), 0);
+
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        kbs_db *db = NULL;
+        if (kbs_db_open(path, KBS_OPEN_WRITE, &db, NULL) != KBS_OK)
+            _exit(3);
+        set_mode(db, PARALLEL);
+        kbs_index_options o;
+        kbs_index_options_init(&o);
+        o.callback = die_on_first_removal;
+        kbs_index_dir(db, dir, &o, NULL);
+        _exit(4); /* not reached: the callback kills the process */
+    }
+    int ws = 0;
+    cr_assert_eq(waitpid(pid, &ws, 0), pid);
+    cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "status %d", ws);
+
+    /* The copy is in place: the new articles and the one not yet removed. */
+    kbs_db *db = open_db(path, KBS_OPEN_READ);
+    kbs_stats s;
+    cr_assert_eq(kbs_db_stats(db, &s), KBS_OK);
+    cr_expect_eq(s.documents, 240);
+    kbs_db_close(db);
+    expect_sound(path);
+
+    kbs_index_report rep = index_dir(path, dir, SEQUENTIAL);
+    cr_expect_eq(rep.added, 0);
+    cr_expect_eq(rep.removed, 1);
+    expect_sound(path);
+    tu_rmtree(tmp);
+    free(dir);
+    free(gone);
+    free(path);
+}
+
 struct stopper {
     unsigned added, stop_at;
 };
