@@ -1061,6 +1061,9 @@ static int run_kbs(struct engines *en, const struct query *q, int snip, int exac
     opt.limit = TOP;
     opt.no_snippets = !snip;
     opt.exact_count = exact;
+    /* Counting (the agreement check): articles, as the others count, not
+     * stories; by default kbsearch shows near-duplicates as one hit. */
+    opt.all_versions = exact;
     kbs_results *r = NULL;
     int rc = kbs_search(en->kbs, q->kbs, strlen(q->kbs), &opt, &r);
     if (rc != KBS_OK) {
