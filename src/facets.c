@@ -174,6 +174,8 @@ static int fill_months(facets *f)
 
     list *y = &f->year;
     long y0 = first / 12, y1 = last / 12;
+    free(y->v); /* a reset list keeps its array for reuse; this one is made anew */
+    y->n = y->cap = 0;
     y->v = calloc((size_t)(y1 - y0) + 1, sizeof *y->v);
     if (!y->v)
         return -1;

@@ -563,7 +563,7 @@ Test(query, ten_thousand_words_are_capped_fast)
     cr_expect_leq(p.nstems, QUERY_MAX_TERMS);
     cr_expect_geq(p.nstems, QUERY_MAX_TERMS - 10);
     cr_expect_str_eq(buf_cstr(&p.notes), "only the first 256 words of the query were used\n");
-    cr_expect_lt(t, 2.0, "took %.2f s", t);
+    cr_expect_lt(t, 60.0, "took %.2f s (a guard against quadratic work, not a speed goal)", t);
     query_plan_free(&p);
 
     /* The same with operators between the words. */
@@ -639,7 +639,10 @@ Test(query, nesting_is_bounded)
     memcpy(b + big - 2, "ab", 2);
     cr_expect_eq(parse_with(b, big, 0, 100, NULL, &p, &e), KBS_OK, "%s at %zu", e.msg, e.pos);
     query_plan_free(&p);
-    cr_expect_lt(now() - t0, 5.0);
+    /* Not a speed goal (bench/ has those): a guard against quadratic work,
+     * which would take minutes; generous for sanitizer builds on a busy
+     * machine. */
+    cr_expect_lt(now() - t0, 60.0);
     free(b);
 }
 
