@@ -533,7 +533,8 @@ Test(snippet, long_paragraph_is_fast)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    cr_expect_lt(secs, 2.0, "10 snippets of 100 KB took %.3f s", secs);
+    /* a guard against quadratic work, not a speed goal (bench/ has those) */
+    cr_expect_lt(secs, 60.0, "10 snippets of 100 KB took %.3f s", secs);
     fixture_free(&fx);
     free(text);
 }
