@@ -417,6 +417,17 @@ int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg
         set_msg(errmsg_out, "no index folder given");
         return KBS_EINVAL;
     }
+    /* A flag this version does not know, or CREATE alone (which would open
+     * read-only and never create), is the caller's mistake: say so rather
+     * than guess. */
+    if ((flags & ~(KBS_OPEN_WRITE | KBS_OPEN_CREATE)) != 0 ||
+        (flags & (KBS_OPEN_WRITE | KBS_OPEN_CREATE)) == KBS_OPEN_CREATE) {
+        set_msg(errmsg_out,
+                "opening %s: flags %#x are not KBS_OPEN_READ, KBS_OPEN_WRITE or "
+                "KBS_OPEN_WRITE | KBS_OPEN_CREATE",
+                path, flags);
+        return KBS_EINVAL;
+    }
     int writable = (flags & KBS_OPEN_WRITE) != 0;
     int create = writable && (flags & KBS_OPEN_CREATE);
     kbs_db *db = calloc(1, sizeof *db);

@@ -90,10 +90,11 @@ typedef struct kbs_db kbs_db;
  * says what went wrong and what to do (caller frees with kbs_free()); it may be
  * set to NULL when out of memory.
  *
- * Returns KBS_OK, KBS_EINVAL, KBS_ENOMEM, KBS_ENOTFOUND (no index there and
- * no KBS_OPEN_CREATE), KBS_ELOCKED (a writer is already at work: the message
- * names its process id), KBS_EFOREIGN (not a kbsearch index, or written by
- * an incompatible version), KBS_ECORRUPT, KBS_EIO, KBS_EBACKEND.
+ * Returns KBS_OK, KBS_EINVAL (path or db_out NULL, path empty, a flag not
+ * above, or KBS_OPEN_CREATE without KBS_OPEN_WRITE), KBS_ENOMEM,
+ * KBS_ENOTFOUND (no index there and no KBS_OPEN_CREATE), KBS_ELOCKED (a writer is already at work:
+ * the message names its process id), KBS_EFOREIGN (not a kbsearch index, or written by an
+ * incompatible version), KBS_ECORRUPT, KBS_EIO, KBS_EBACKEND.
  */
 KBS_API int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg_out);
 
