@@ -728,6 +728,8 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
         o.max_expansion = QUERY_DEFAULT_EXPANSION;
     if (o.sort < KBS_SORT_RELEVANCE || o.sort > KBS_SORT_OLDEST)
         return db_fail(db, KBS_EINVAL, "unknown sort order %d", o.sort);
+    if (o.match != KBS_MATCH_ALL && o.match != KBS_MATCH_ANY)
+        return db_fail(db, KBS_EINVAL, "unknown match mode %d", o.match);
 
     const char *q;
     size_t qlen;
