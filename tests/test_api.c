@@ -1,6 +1,7 @@
 /* test_api.c - the library end to end, through the public header only:
  * index a folder, search it, show originals, re-index after changes, and
- * every kind of bad input and misuse. */
+ * bad articles. Misuse of the API (NULLs, bad ids, missing, locked, damaged
+ * or foreign indexes) is tests/test_misuse.c's. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -431,121 +432,6 @@ Test(api, unreadable_file_is_skipped_and_kept)
     kbs_results_free(r);
     kbs_db_close(db);
     free(a);
-    free_fixture(&f);
-}
-
-Test(api, missing_folder_and_not_a_folder)
-{
-    struct fixture f = make_fixture();
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
-    char *missing = tu_path(f.tmp, "nope");
-    cr_expect_eq(kbs_index_dir(db, missing, NULL, NULL), KBS_ENOTFOUND);
-    cr_expect_neq(strstr(kbs_db_errmsg(db), "nope"), NULL);
-    char *file = tu_path(f.dir, "c.txt");
-    cr_expect_eq(kbs_index_dir(db, file, NULL, NULL), KBS_EINVAL);
-    kbs_db_close(db);
-    free(missing);
-    free(file);
-    free_fixture(&f);
-}
-
-Test(api, missing_and_foreign_index)
-{
-    struct fixture f = make_fixture();
-    kbs_db *db = NULL;
-    char *msg = NULL;
-    char *missing = tu_path(f.tmp, "no-index");
-    cr_expect_eq(kbs_db_open(missing, KBS_OPEN_READ, &db, &msg), KBS_ENOTFOUND);
-    cr_expect_null(db);
-    cr_assert_not_null(msg);
-    cr_expect_neq(strstr(msg, "kbsearch index"), NULL, "says what to do: %s", msg);
-    kbs_free(msg);
-    /* A folder with other things in it is never turned into an index. */
-    cr_expect_eq(kbs_db_open(f.dir, KBS_OPEN_WRITE | KBS_OPEN_CREATE, &db, &msg), KBS_EFOREIGN);
-    cr_expect_not_null(msg);
-    kbs_free(msg);
-    cr_expect_eq(kbs_db_open(f.dir, KBS_OPEN_READ, &db, &msg), KBS_EFOREIGN);
-    kbs_free(msg);
-    char *file = tu_path(f.dir, "c.txt");
-    cr_expect_eq(kbs_db_open(file, KBS_OPEN_READ, &db, &msg), KBS_EFOREIGN);
-    kbs_free(msg);
-    free(file);
-    free(missing);
-    free_fixture(&f);
-}
-
-Test(api, two_writers)
-{
-    struct fixture f = make_fixture();
-    kbs_db *w1 = open_db(f.db, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
-    cr_assert_eq(kbs_index_dir(w1, f.dir, NULL, NULL), KBS_OK);
-    /* The lock is per process (flock on a separate open file), so a second
-     * writer in a child process is what a second `kbsearch index` sees. */
-    pid_t pid = fork();
-    if (pid == 0) {
-        kbs_db *w2 = NULL;
-        char *msg = NULL;
-        int st = kbs_db_open(f.db, KBS_OPEN_WRITE, &w2, &msg);
-        int ok = st == KBS_ELOCKED && msg && strstr(msg, "process") && !w2;
-        _exit(ok ? 0 : 1);
-    }
-    int wst;
-    waitpid(pid, &wst, 0);
-    cr_expect(WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "second writer gets KBS_ELOCKED");
-    /* Readers are fine meanwhile. */
-    kbs_db *r = open_db(f.db, KBS_OPEN_READ);
-    kbs_db_close(r);
-    cr_expect_eq(kbs_db_close(w1), KBS_OK);
-    /* And the index is undamaged. */
-    r = open_db(f.db, KBS_OPEN_READ);
-    kbs_results *res = search(r, "typhoon");
-    cr_expect_eq(kbs_results_count(res), 1);
-    kbs_results_free(res);
-    kbs_db_close(r);
-    free_fixture(&f);
-}
-
-Test(api, misuse_nulls)
-{
-    cr_expect_eq(kbs_db_close(NULL), KBS_OK);
-    kbs_results_free(NULL);
-    kbs_free(NULL);
-    cr_expect_eq(kbs_db_open(NULL, 0, NULL, NULL), KBS_EINVAL);
-    cr_expect_eq(kbs_search(NULL, "x", 1, NULL, NULL), KBS_EINVAL);
-    cr_expect_eq(kbs_index_dir(NULL, "x", NULL, NULL), KBS_EINVAL);
-    cr_expect_eq(kbs_show(NULL, 1, NULL, NULL), KBS_EINVAL);
-    cr_expect_eq(kbs_results_count(NULL), 0);
-    cr_expect_str_eq(kbs_db_errmsg(NULL), "");
-    cr_expect_str_neq(kbs_strerror(KBS_ELOCKED), "");
-    cr_expect_str_eq(kbs_strerror(12345), "unknown status");
-
-    struct fixture f = make_fixture();
-    index_dir(f.db, f.dir);
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
-    kbs_results *r = NULL;
-    cr_expect_eq(kbs_search(db, NULL, 0, NULL, &r), KBS_EINVAL);
-    cr_expect_eq(kbs_search(db, "", 0, NULL, &r), KBS_EQUERY);
-    cr_expect_eq(kbs_search(db, "\"\"  ... !!", 10, NULL, &r), KBS_EQUERY);
-    cr_expect_eq(kbs_index_dir(db, f.dir, NULL, NULL), KBS_EREADONLY);
-    cr_expect_eq(kbs_index_buffer(db, "k", "x", 1, 0, NULL), KBS_EREADONLY);
-    cr_expect_eq(kbs_db_commit(db), KBS_EREADONLY);
-    char *d;
-    size_t l;
-    cr_expect_eq(kbs_show(db, 0, &d, &l), KBS_EINVAL);
-    kbs_hit h;
-    r = search(db, "typhoon");
-    cr_expect_eq(kbs_results_get(r, 5, &h), KBS_EINVAL);
-    kbs_results_free(r);
-    /* Odd queries never crash. */
-    const char *odd[] = {"\"", "\"\"\"", "the", "to be or not to be", "\x01\x02\xff\xfe",
-                         "*",  "((((((", "-",   "a-b-c-d-e-f-g"};
-    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
-        r = NULL;
-        int st = kbs_search(db, odd[i], strlen(odd[i]), NULL, &r);
-        cr_expect(st == KBS_OK || st == KBS_EQUERY, "'%s': %d", odd[i], st);
-        kbs_results_free(r);
-    }
-    kbs_db_close(db);
     free_fixture(&f);
 }
 
