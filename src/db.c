@@ -451,6 +451,13 @@ int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg
         db_destroy(db);
         return KBS_EFOREIGN;
     }
+    /* A folder this process may not read would pass for an empty one. */
+    if (exists && access(path, R_OK | X_OK) != 0) {
+        set_msg(errmsg_out, "cannot read the index folder %s: %s; check its permissions", path,
+                strerror(errno));
+        db_destroy(db);
+        return KBS_EIO;
+    }
     int is_xapian = exists && file_exists_in(path, "iamglass");
     int created = 0;
     if (!is_xapian) {
@@ -489,9 +496,21 @@ int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg
         xs_db_open(path, writable ? (created ? XS_OPEN_WRITE_CREATE : XS_OPEN_WRITE) : XS_OPEN_READ,
                    &db->xdb, err, sizeof err);
     if (st != KBS_OK) {
+        /* Glass has no checksums: a table cut short is a plain DatabaseError
+         * ("EOF reading block"), not Xapian's DatabaseCorruptError, and a
+         * missing one a DatabaseOpeningError. In a folder that holds a
+         * database, either is damage, and the user needs to hear what to do
+         * (tests/test_misuse.c). */
+        if (st == KBS_EBACKEND && is_xapian)
+            st = KBS_ECORRUPT;
         if (st == KBS_ELOCKED)
             set_msg(errmsg_out, "the index at %s is being updated by another process: %s", path,
                     err);
+        else if ((st == KBS_ECORRUPT || st == KBS_EFOREIGN) && is_xapian)
+            set_msg(errmsg_out,
+                    "cannot open the index at %s: %s; it is damaged (or not of this Xapian "
+                    "version): index your articles again into a new folder (--db DIR)",
+                    path, err);
         else
             set_msg(errmsg_out, "cannot open the index at %s: %s", path, err);
         if (created && st != KBS_ELOCKED)
