@@ -8,9 +8,11 @@
  * results of one company written from one template, differing only in their
  * figures (hanbit-q1, a year apart); and a festival. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "article.h"
@@ -217,6 +219,55 @@ Test(dedup, a_parallel_build_groups_after_the_merge)
     struct ids x = ids_of(db, news);
     expect_fixture_stories(db, &x);
     kbs_db_close(db);
+    free(news);
+}
+
+static int die_on_first_removal(void *ctx, const kbs_index_event *ev)
+{
+    (void)ctx;
+    if (ev->kind == KBS_EVENT_REMOVED)
+        kill(getpid(), SIGKILL);
+    return 0;
+}
+
+/* The stories of a parallel build are in the merged copy when it replaces
+ * the index: a kill right after the swap (at the run's first removal) must
+ * not leave the new articles ungrouped for good (a re-run finds them
+ * unchanged and never looks at them again). */
+Test(dedup, a_parallel_build_killed_after_the_swap_keeps_its_stories)
+{
+    const char *tmp = tu_tmpdir();
+    char *news = tu_path(tmp, "news");
+    char *gone = tu_path(news, "zz-gone.txt");
+    const char *text = "Gone\n\nAn article whose file goes away.\n";
+    tu_write(gone, text, strlen(text));
+    kbs_db *db = open_db(tmp);
+    index_dir(db, news);
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    cr_assert_eq(unlink(gone), 0);
+    free(write_news(tmp));
+
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        db = open_db(tmp);
+        db->parallel_min_files = 2;
+        db->parallel_chunk_files = 2;
+        db->workers = 2;
+        kbs_index_options o;
+        kbs_index_options_init(&o);
+        o.callback = die_on_first_removal;
+        kbs_index_dir(db, news, &o, NULL);
+        _exit(4); /* not reached: the callback kills the process */
+    }
+    int ws = 0;
+    cr_assert_eq(waitpid(pid, &ws, 0), pid);
+    cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "status %d", ws);
+    db = open_db(tmp);
+    struct ids x = ids_of(db, news);
+    expect_fixture_stories(db, &x);
+    kbs_db_close(db);
+    free(gone);
     free(news);
 }
 
