@@ -464,8 +464,8 @@ int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len) no
     XS_CATCH_NOHANDLE
 }
 
-/* A document's data lives in a value slot (see XS_DATA_SLOT); a database
- * written before that keeps it as Xapian's document data. */
+/* A document's data is Xapian's document data; some format 3 indexes
+ * written on 2026-11-28 hold it in a value slot (see XS_DATA_SLOT). */
 static std::string doc_data(const Xapian::Document &doc)
 {
     std::string v = doc.get_value(XS_DATA_SLOT);
@@ -477,7 +477,7 @@ int xs_doc_set_data(xs_doc *doc, const char *data, size_t len) noexcept
     if (!doc || (!data && len))
         return KBS_EINVAL;
     try {
-        doc->doc.add_value(XS_DATA_SLOT, std::string(data ? data : "", len));
+        doc->doc.set_data(std::string(data ? data : "", len));
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE

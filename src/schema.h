@@ -49,9 +49,8 @@
  * group of near-duplicates, absent for an article with none. Search collapses
  * on it (one hit per story, "+N versions"). */
 #define SLOT_STORY 6
-/* Slot 255 is the shim's: the store's record (XS_DATA_SLOT), since Xapian
- * would zlib-compress it again as document data. Format 3 indexes written
- * before hold it as document data, which is still read. */
+/* Slot 255 is the shim's (XS_DATA_SLOT): records written there by some
+ * builds of format 3 are still read; new ones go in the document data. */
 
 #define FIELD_SEP '\x1f'
 enum meta_field { MF_PATH, MF_TITLE, MF_CATEGORY, MF_WRITTEN, MF_UPDATED, MF_BYLINE, MF_COUNT };
