@@ -50,13 +50,14 @@ static const char *ART_B = "Economy\n\nFerry Operators Report Busy Spring\n\n"
  * on it: one reader, and a writer on a second, new index. */
 struct env {
     const char *tmp;
-    char *path;   /* the index */
-    char *wpath;  /* the writer's index */
-    char *dir;    /* a folder of articles */
-    kbs_db *rd;   /* read-only, on path */
-    kbs_db *wr;   /* writable, on wpath */
-    uint32_t ida; /* an article with another version */
-    kbs_results *res;
+    char *path;        /* the index */
+    char *wpath;       /* the writer's index */
+    char *dir;         /* a folder of articles */
+    kbs_db *rd;        /* read-only, on path */
+    kbs_db *wr;        /* writable, on wpath */
+    uint32_t ida;      /* an article with another version */
+    kbs_results *res;  /* a search without facets */
+    kbs_results *fres; /* the same with facets */
 };
 
 /* A new temporary folder, on tmpfs when there is one: these tests create
@@ -99,11 +100,17 @@ static void env_init(struct env *e)
     e->wr = open_ok(e->wpath, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     cr_assert_eq(kbs_search(e->rd, "harbour", 7, NULL, &e->res), KBS_OK);
     cr_assert_gt(kbs_results_count(e->res), 0);
+    kbs_search_options o;
+    kbs_search_options_init(&o);
+    o.facets = 1;
+    cr_assert_eq(kbs_search(e->rd, "harbour", 7, &o, &e->fres), KBS_OK);
+    cr_assert_gt(kbs_results_facet_count(e->fres, KBS_FACET_CATEGORY), 0);
 }
 
 static void env_fini(struct env *e)
 {
     kbs_results_free(e->res);
+    kbs_results_free(e->fres);
     kbs_db_close(e->rd);
     kbs_db_close(e->wr);
     tu_rmtree(e->tmp);
@@ -588,6 +595,48 @@ static int m_get_max_index(struct env *e, int *kept)
     return st;
 }
 
+static int facet_with(const kbs_results *r, int kind, size_t i, int with_out, int *kept)
+{
+    kbs_facet f = {SENT, 77};
+    int st = kbs_results_facet(r, kind, i, with_out ? &f : NULL);
+    *kept = f.value == SENT && f.count == 77;
+    return st;
+}
+static int m_facet_null_results(struct env *e, int *kept)
+{
+    (void)e;
+    return facet_with(NULL, KBS_FACET_CATEGORY, 0, 1, kept);
+}
+static int m_facet_null_out(struct env *e, int *kept)
+{
+    return facet_with(e->fres, KBS_FACET_CATEGORY, 0, 0, kept);
+}
+static int m_facet_kind(struct env *e, int *kept)
+{
+    return facet_with(e->fres, 3, 0, 1, kept);
+}
+static int m_facet_kind_negative(struct env *e, int *kept)
+{
+    return facet_with(e->fres, -1, 0, 1, kept);
+}
+static int m_facet_past_end(struct env *e, int *kept)
+{
+    return facet_with(e->fres, KBS_FACET_MONTH, kbs_results_facet_count(e->fres, KBS_FACET_MONTH),
+                      1, kept);
+}
+static int m_facet_max_index(struct env *e, int *kept)
+{
+    return facet_with(e->fres, KBS_FACET_YEAR, SIZE_MAX, 1, kept);
+}
+static int m_facet_not_asked(struct env *e, int *kept)
+{
+    return facet_with(e->res, KBS_FACET_CATEGORY, 0, 1, kept);
+}
+static int m_facet_ok(struct env *e, int *kept)
+{
+    return facet_with(e->fres, KBS_FACET_CATEGORY, 0, 1, kept);
+}
+
 static const struct misuse misuses[] = {
     {"kbs_db_open(NULL path)", m_open_null_path, KBS_EINVAL, 0},
     {"kbs_db_open(\"\")", m_open_empty_path, KBS_EINVAL, 0},
@@ -658,6 +707,14 @@ static const struct misuse misuses[] = {
     {"kbs_results_get(NULL hit)", m_get_null_hit, KBS_EINVAL, 0},
     {"kbs_results_get(i = count)", m_get_past_end, KBS_EINVAL, 0},
     {"kbs_results_get(i = SIZE_MAX)", m_get_max_index, KBS_EINVAL, 0},
+    {"kbs_results_facet(NULL results)", m_facet_null_results, KBS_EINVAL, 0},
+    {"kbs_results_facet(NULL out)", m_facet_null_out, KBS_EINVAL, 0},
+    {"kbs_results_facet(kind 3)", m_facet_kind, KBS_EINVAL, 0},
+    {"kbs_results_facet(kind -1)", m_facet_kind_negative, KBS_EINVAL, 0},
+    {"kbs_results_facet(i = count)", m_facet_past_end, KBS_EINVAL, 0},
+    {"kbs_results_facet(i = SIZE_MAX)", m_facet_max_index, KBS_EINVAL, 0},
+    {"kbs_results_facet(facets not asked)", m_facet_not_asked, KBS_EINVAL, 0},
+    {"kbs_results_facet", m_facet_ok, KBS_OK, 0},
 };
 #define NMISUSES (sizeof misuses / sizeof misuses[0])
 
@@ -724,12 +781,19 @@ Test(misuse, value_functions)
     cr_expect_str_eq(kbs_results_notes(NULL), "");
     cr_expect_str_eq(kbs_results_query(NULL), "");
     cr_expect_str_eq(kbs_results_explain(NULL, 0), "");
+    for (int kind = -1; kind <= 3; kind++)
+        cr_expect_eq(kbs_results_facet_count(NULL, kind), 0);
 
     struct env e;
     env_init(&e);
     /* Out of range, and asked without explain. */
     cr_expect_str_eq(kbs_results_explain(e.res, 0), "");
     cr_expect_str_eq(kbs_results_explain(e.res, SIZE_MAX), "");
+    /* Facets not asked for, or of a kind that does not exist. */
+    cr_expect_eq(kbs_results_facet_count(e.res, KBS_FACET_CATEGORY), 0);
+    cr_expect_eq(kbs_results_facet_count(e.fres, 3), 0);
+    cr_expect_eq(kbs_results_facet_count(e.fres, -1), 0);
+    cr_expect_eq(kbs_results_facet_count(e.fres, INT_MAX), 0);
     /* A fresh handle has no error; an error offset only after a query error. */
     cr_expect_str_eq(kbs_db_errmsg(e.wr), "");
     cr_expect_eq(kbs_db_error_offset(e.rd), (size_t)-1);
@@ -798,6 +862,13 @@ static size_t read_all(const kbs_results *r)
     const char *sug = kbs_results_suggestion(r);
     sum += sug ? strlen(sug) : 0;
     sum += (size_t)kbs_results_total(r) + (size_t)kbs_results_fallback(r);
+    for (int kind = KBS_FACET_CATEGORY; kind <= KBS_FACET_YEAR; kind++) {
+        for (size_t i = 0; i < kbs_results_facet_count(r, kind); i++) {
+            kbs_facet f;
+            cr_assert_eq(kbs_results_facet(r, kind, i, &f), KBS_OK);
+            sum += strlen(f.value) + (size_t)f.count;
+        }
+    }
     for (size_t i = 0; i < kbs_results_count(r); i++) {
         kbs_hit h;
         cr_assert_eq(kbs_results_get(r, i, &h), KBS_OK);
@@ -816,9 +887,11 @@ Test(misuse, results_after_close)
     kbs_search_options o;
     kbs_search_options_init(&o);
     o.explain = 1;
+    o.facets = 1;
     kbs_results *s = NULL, *sim = NULL, *ver = NULL, *sug = NULL;
     cr_assert_eq(kbs_search(e.rd, "harbour ferry", 13, &o, &s), KBS_OK);
-    cr_assert_eq(kbs_similar(e.rd, e.ida, NULL, &sim), KBS_OK);
+    cr_assert_gt(kbs_results_facet_count(s, KBS_FACET_MONTH), 0);
+    cr_assert_eq(kbs_similar(e.rd, e.ida, &o, &sim), KBS_OK);
     cr_assert_eq(kbs_versions(e.rd, e.ida, NULL, &ver), KBS_OK);
     cr_assert_eq(kbs_search(e.rd, "harbur", 6, NULL, &sug), KBS_OK);
     size_t before = read_all(s) + read_all(sim) + read_all(ver) + read_all(sug);
