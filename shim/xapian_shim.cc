@@ -971,6 +971,9 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
             if (params->collapse)
                 enq.set_collapse_key(params->collapse_slot);
             std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+            /* Room first: emplace_back(new ...) growing the vector would throw
+             * with the new spy in no unique_ptr yet, and leak it. */
+            spies.reserve(params->nspy_slots);
             for (size_t i = 0; i < params->nspy_slots; i++) {
                 spies.emplace_back(new Xapian::ValueCountMatchSpy(params->spy_slots[i]));
                 enq.add_matchspy(spies.back().get());
