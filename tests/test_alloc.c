@@ -1,9 +1,9 @@
 /* test_alloc.c - the allocation-failure sweep: along one small index, search
- * and show run through the public header, the Nth allocation fails, for every
- * N. Each N runs in a child process, which must not crash, must get a status
- * from every call (KBS_OK when the library could do without the memory, else
- * KBS_ENOMEM), must free everything it allocated once the handles are closed,
- * and must leave an index that opens, passes kbs_db_check() and answers.
+ * (with explain and facets), similar, versions and show run through the public
+ * header, the Nth allocation fails, for every N. Each N runs in a child process, which must not
+ * crash, must get a status from every call (KBS_OK when the library could do without the memory,
+ * else KBS_ENOMEM), must free everything it allocated once the handles are closed, and must leave
+ * an index that opens, passes kbs_db_check() and answers.
  *
  * The test program defines malloc and its relatives, so every allocation of
  * the process goes through them: the library's, zstd's, libstemmer's, glibc's
@@ -263,6 +263,16 @@ static const char *ART_A = "Politics\n\nAssembly Passes Security Cooperation Bil
                            "the region.\n"
                            "Lee Min-ji, KBS World Radio News\n";
 
+/* A later version of A (one more sentence): the two are one story, which
+ * kbs_versions lists and kbs_similar leaves out. */
+static const char *ART_A2 = "Politics\n\nAssembly Passes Security Cooperation Bill\n\n"
+                            "Written: 2021-03-04 15:00:00\n\n"
+                            "Anchor: The National Assembly passed a bill on security cooperation "
+                            "with neighbouring countries.\n\n"
+                            "Report: Lawmakers said closer cooperation would help security in "
+                            "the region. The law takes effect next spring.\n"
+                            "Lee Min-ji, KBS World Radio News\n";
+
 static const char *ART_B1 = "Economy\n\nExports of Chips Rise Again\n\n"
                             "Written: 2022-07-01 09:30:00\n\n"
                             "Anchor: Semiconductor exports rose for a third month.\n";
@@ -356,6 +366,13 @@ static size_t touch_results(const kbs_results *r)
                strlen(h.updated) + strlen(h.snippet) + h.nspans;
         sum += strlen(kbs_results_explain(r, i));
     }
+    for (int kind = KBS_FACET_CATEGORY; kind <= KBS_FACET_YEAR; kind++) {
+        for (size_t i = 0; i < kbs_results_facet_count(r, kind); i++) {
+            kbs_facet f;
+            if (kbs_results_facet(r, kind, i, &f) == KBS_OK)
+                sum += strlen(f.value) + (size_t)f.count;
+        }
+    }
     return sum;
 }
 
@@ -409,17 +426,18 @@ static void run(const struct setup *s, const char *db_path, const char *fresh_pa
     if (st == KBS_OK) {
         static const struct {
             const char *q;
-            int explain;
+            int explain, facets;
         } queries[] = {
-            {"security cooperation", 1},
-            {"secur* NOT typhoon \"trade talks\"", 0},
-            {"title:exports OR category:politics date:2020..2024", 0},
-            {"securty", 0}, /* a misspelling: the suggestion */
+            {"security cooperation", 1, 0},
+            {"secur* NOT typhoon \"trade talks\"", 0, 1},
+            {"title:exports OR category:politics date:2020..2024", 0, 0},
+            {"securty", 0, 0}, /* a misspelling: the suggestion */
         };
         for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
             kbs_search_options so;
             kbs_search_options_init(&so);
             so.explain = queries[i].explain;
+            so.facets = queries[i].facets;
             kbs_results *r = NULL;
             st = CALL(o, "kbs_search", kbs_search(db, queries[i].q, strlen(queries[i].q), &so, &r));
             if (st != KBS_OK && r)
@@ -429,8 +447,8 @@ static void run(const struct setup *s, const char *db_path, const char *fresh_pa
             kbs_results_free(r);
         }
         uint32_t id = 0;
-        st = CALL(o, "kbs_lookup", kbs_lookup(db, s->key_a, &id));
-        if (st == KBS_OK) {
+        int found = CALL(o, "kbs_lookup", kbs_lookup(db, s->key_a, &id)) == KBS_OK;
+        if (found) {
             char *data = NULL;
             size_t len = 0;
             st = CALL(o, "kbs_show", kbs_show(db, id, &data, &len));
@@ -439,6 +457,29 @@ static void run(const struct setup *s, const char *db_path, const char *fresh_pa
             if (st != KBS_OK && data)
                 fail_outcome(o, "kbs_show failed but set *data_out");
             kbs_free(data);
+        }
+        /* The articles like A (its story left out), and A's other version. */
+        if (found) {
+            kbs_search_options so;
+            kbs_search_options_init(&so);
+            so.facets = 1;
+            kbs_results *r = NULL;
+            st = CALL(o, "kbs_similar", kbs_similar(db, id, &so, &r));
+            if (st != KBS_OK && r)
+                fail_outcome(o, "kbs_similar failed but set *results_out");
+            if (st == KBS_OK)
+                touch_results(r);
+            kbs_results_free(r);
+            r = NULL;
+            st = CALL(o, "kbs_versions", kbs_versions(db, id, &so, &r));
+            if (st != KBS_OK && r)
+                fail_outcome(o, "kbs_versions failed but set *results_out");
+            if (st == KBS_OK && !al.failed && kbs_results_count(r) != 1)
+                fail_outcome(o, "kbs_versions found %zu other versions of A, not 1",
+                             kbs_results_count(r));
+            if (st == KBS_OK)
+                touch_results(r);
+            kbs_results_free(r);
         }
         kbs_stats stats;
         CALL(o, "kbs_db_stats", kbs_db_stats(db, &stats));
@@ -575,9 +616,10 @@ static void fork_n(const struct setup *s, long n, struct outcome *o)
     }
 }
 
-/* The folder and the index the run starts from: the index holds A, B (an
- * older version) and D (since deleted), so the run's kbs_index_dir finds
- * one unchanged, one changed, one new and one removed article. tmpfs when
+/* The folder and the index the run starts from: the index holds A and its
+ * later version A2, B (an older version) and D (since deleted), so the run's
+ * kbs_index_dir finds two unchanged, one changed, one new and one removed
+ * article. tmpfs when
  * there is one: the sweep opens and commits thousands of indexes, and
  * Xapian's fsync()s on a disk would take most of its time. */
 static struct setup make_setup(void)
@@ -594,10 +636,12 @@ static struct setup make_setup(void)
     s.articles = tu_path(s.root, "articles");
     s.base = tu_path(s.root, "base");
     char *a = tu_path(s.articles, "politics/a.txt");
+    char *a2 = tu_path(s.articles, "politics/a2.txt");
     char *b = tu_path(s.articles, "economy/b.txt");
     char *c = tu_path(s.articles, "c.txt");
     char *d = tu_path(s.articles, "sports/d.txt");
     tu_write(a, ART_A, strlen(ART_A));
+    tu_write(a2, ART_A2, strlen(ART_A2));
     tu_write(b, ART_B1, strlen(ART_B1));
     tu_write(d, ART_D, strlen(ART_D));
     char abs[4096];
@@ -615,6 +659,7 @@ static struct setup make_setup(void)
     tu_write(c, ART_C, strlen(ART_C));
     cr_assert_eq(unlink(d), 0);
     free(a);
+    free(a2);
     free(b);
     free(c);
     free(d);
