@@ -1182,10 +1182,10 @@ struct corrupt {
     enum damage how;
 };
 
-/* The files of a glass database as kbsearch writes it (no docdata.glass:
- * records live in a value slot; no base files after a clean commit). */
-static const char *const TABLES[] = {"iamglass", "postlist.glass", "termlist.glass",
-                                     "position.glass", "spelling.glass"};
+/* The files of a glass database as kbsearch writes it (no base files after
+ * a clean commit). */
+static const char *const TABLES[] = {"iamglass",      "postlist.glass", "termlist.glass",
+                                     "docdata.glass", "position.glass", "spelling.glass"};
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 #define NDAMAGE 6
 static const char *const DAMAGE_NAMES[NDAMAGE] = {"removed",           "emptied",
