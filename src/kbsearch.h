@@ -218,6 +218,12 @@ KBS_API int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *
  *
  * Returns KBS_OK, KBS_EINVAL, KBS_EREADONLY, KBS_EINPUT (binary data), KBS_ENOMEM,
  * KBS_EBACKEND. Not committed until kbs_db_commit() or kbs_db_close().
+ *
+ * Stories (near-duplicates, see kbs_search_options.all_versions) are worked
+ * out when the changes are committed: kbs_db_commit() and kbs_db_close()
+ * group the articles indexed or deleted since the last commit, so
+ * kbs_versions() knows of them from then on. kbs_index_dir() does the same
+ * at each of its commits (every batch, and the end of the run).
  */
 KBS_API int kbs_index_buffer(kbs_db *db, const char *path, const char *data, size_t len,
                              int64_t mtime_ns, uint32_t *docid_out);
@@ -329,7 +335,8 @@ typedef struct kbs_hit {
 
 /* Number of hits held (at most the limit). 0 for NULL. */
 KBS_API size_t kbs_results_count(const kbs_results *results);
-/* Estimated total number of matching articles. */
+/* Estimated total number of matching articles; unless all_versions was
+ * asked, a story counts once (exact with exact_count, as the hits do). */
 KBS_API uint64_t kbs_results_total(const kbs_results *results);
 /* Non-zero if no article had all the words and the hits match any word. */
 KBS_API int kbs_results_fallback(const kbs_results *results);
@@ -380,11 +387,14 @@ KBS_API int kbs_results_facet(const kbs_results *results, int kind, size_t i, kb
 
 /*
  * Articles most like article `docid`: relevance feedback on its most telling
- * terms (Xapian's expand set from the article alone), run as an any-word query
- * ranked by BM25. The article itself and its near-duplicates (its story) are
- * never among the hits. `opts` works as for kbs_search (limit, offset,
- * snippets, sort, all_versions, facets; match is ignored).
- * kbs_results_query() gives the terms used.
+ * terms (Xapian's expand set from the article alone; body words only, not
+ * numbers or stop words, and only words some article outside its story also
+ * holds), run as an any-word query ranked by BM25; snippets highlight them.
+ * The article itself and its near-duplicates (its story) are never among
+ * the hits. `opts` works as for kbs_search (limit, offset, snippets, sort,
+ * all_versions; match, explain and facets are ignored).
+ * kbs_results_query() gives the terms used (stems, best first, separated by
+ * spaces).
  * Returns KBS_OK, KBS_EINVAL, KBS_ENOTFOUND (no such article), KBS_ENOMEM,
  * KBS_ECORRUPT, KBS_EBACKEND.
  */
@@ -393,8 +403,11 @@ KBS_API int kbs_similar(kbs_db *db, uint32_t docid, const kbs_search_options *op
 
 /*
  * The other versions of the story article `docid` belongs to (its
- * near-duplicates, found at index time), newest first, the article itself
- * excluded; a search result with no other version gives 0 hits.
+ * near-duplicates, found at index time: articles that share most of their
+ * sentences, word for word and figure for figure), newest first, the article
+ * itself excluded; an article with no other version gives 0 hits.
+ * `opts` works as for kbs_search (limit, offset, snippets); every version is
+ * a hit of its own, newest first, whatever all_versions and sort say.
  * Returns KBS_OK, KBS_EINVAL, KBS_ENOTFOUND, KBS_ENOMEM, KBS_EBACKEND.
  */
 KBS_API int kbs_versions(kbs_db *db, uint32_t docid, const kbs_search_options *opts,

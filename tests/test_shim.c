@@ -1099,3 +1099,162 @@ Test(shim, hit_values_and_data_as_one_by_one)
     xs_db_close(db);
     free(path);
 }
+
+/* ---- one stored value, posting lists, value streams, expand sets ---------- */
+
+struct id_list {
+    uint32_t v[16];
+    size_t n;
+};
+
+static int id_cb(void *ctx, uint32_t docid)
+{
+    struct id_list *l = ctx;
+    if (l->n < 16)
+        l->v[l->n++] = docid;
+    return 0;
+}
+
+static int value_cb(void *ctx, uint32_t docid, const char *val, size_t len)
+{
+    (void)val;
+    cr_assert_gt(len, 0);
+    return id_cb(ctx, docid);
+}
+
+static char *read_table(const char *dir, const char *name, size_t *len)
+{
+    char *p = tu_path(dir, name);
+    char *data = tu_read(p, len);
+    free(p);
+    return data;
+}
+
+Test(shim, set_doc_value_leaves_terms_and_positions_alone)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    uint32_t b = find_key(db, "b");
+    /* Glass keeps values in chunks of the postlist table and the list of the
+     * slots a document uses in the termlist table, so those two tables are
+     * written whenever a value changes; the positions are not. */
+    cr_assert_eq(xs_db_set_doc_value(db, b, 7, "first", 5), KBS_OK, "%s", xs_db_errmsg(db));
+    cr_assert_eq(xs_db_commit(db), KBS_OK);
+    size_t tl0, pl0, tl1, pl1;
+    char *terms0 = read_table(path, "termlist.glass", &tl0);
+    char *pos0 = read_table(path, "position.glass", &pl0);
+    cr_assert(terms0 && pos0);
+
+    cr_assert_eq(xs_db_set_doc_value(db, b, 7, "story", 5), KBS_OK, "%s", xs_db_errmsg(db));
+    cr_assert_eq(xs_db_commit(db), KBS_OK);
+    char *v = NULL;
+    size_t len = 0;
+    cr_assert_eq(xs_db_get_value(db, b, 7, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, "story");
+    free(v);
+    /* The other values and the data are as they were. */
+    cr_assert_eq(xs_db_get_value(db, b, SLOT_DATE, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, "2019-11-20");
+    free(v);
+    cr_assert_eq(xs_db_get_data(db, b, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, SAMPLES[1].text);
+    free(v);
+    /* Xapian's modify shortcut: the document's terms were not indexed again,
+     * so its positions' table is byte for byte what it was (and the termlist
+     * table no larger: one entry rewritten in place of another). */
+    char *terms1 = read_table(path, "termlist.glass", &tl1);
+    char *pos1 = read_table(path, "position.glass", &pl1);
+    cr_assert(terms1 && pos1);
+    cr_expect(pl0 == pl1 && memcmp(pos0, pos1, pl0) == 0, "the position table changed");
+    cr_expect_leq(tl1, tl0 + 8192, "the termlist table grew by %zu bytes", tl1 - tl0);
+    /* And the document still matches as before. */
+    struct id_list l = {{0}, 0};
+    cr_assert_eq(xs_db_postlist(db, "strike", 6, id_cb, &l), KBS_OK);
+    cr_expect_eq(l.n, 2);
+
+    /* An empty value removes it. */
+    cr_assert_eq(xs_db_set_doc_value(db, b, 7, "", 0), KBS_OK);
+    cr_assert_eq(xs_db_get_value(db, b, 7, &v, &len), KBS_OK);
+    cr_expect_eq(len, 0);
+    free(v);
+    cr_expect_eq(xs_db_set_doc_value(db, 999, 7, "x", 1), KBS_ENOTFOUND);
+    cr_expect_eq(xs_db_set_doc_value(db, 0, 7, "x", 1), KBS_EINVAL);
+    xs_db_close(db);
+
+    xs_db *r = open_ok(path, XS_OPEN_READ);
+    cr_expect_eq(xs_db_set_doc_value(r, b, 7, "x", 1), KBS_EREADONLY);
+    xs_db_close(r);
+    free(terms0);
+    free(pos0);
+    free(terms1);
+    free(pos1);
+    free(path);
+}
+
+Test(shim, postlist_and_value_stream)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    struct id_list l = {{0}, 0};
+    cr_assert_eq(xs_db_postlist(db, "ferry", 5, id_cb, &l), KBS_OK);
+    cr_assert_eq(l.n, 3);
+    cr_expect(l.v[0] == find_key(db, "a") && l.v[1] == find_key(db, "b") &&
+              l.v[2] == find_key(db, "e"));
+    l.n = 0;
+    cr_assert_eq(xs_db_postlist(db, "nowhere", 7, id_cb, &l), KBS_OK);
+    cr_expect_eq(l.n, 0);
+    cr_assert_eq(xs_db_values(db, SLOT_DATE, value_cb, &l), KBS_OK);
+    cr_assert_eq(l.n, NSAMPLES);
+    for (size_t i = 1; i < l.n; i++)
+        cr_expect_lt(l.v[i - 1], l.v[i], "ascending ids");
+    l.n = 0;
+    cr_assert_eq(xs_db_values(db, 9, value_cb, &l), KBS_OK);
+    cr_expect_eq(l.n, 0);
+    xs_db_close(db);
+    free(path);
+}
+
+static int lower_only(void *ctx, const char *t, size_t len)
+{
+    (void)ctx;
+    return len && t[0] >= 'a' && t[0] <= 'z';
+}
+
+struct eset {
+    char terms[16][32];
+    size_t n;
+};
+
+static int eset_cb(void *ctx, const char *t, size_t len, double w)
+{
+    struct eset *e = ctx;
+    cr_expect_gt(w, 0);
+    if (e->n < 16 && len < 32) {
+        memcpy(e->terms[e->n], t, len);
+        e->terms[e->n++][len] = '\0';
+    }
+    return 0;
+}
+
+Test(shim, expand_set_of_one_document)
+{
+    char *path = db_path();
+    xs_db *db = sample_db(path);
+    uint32_t b = find_key(db, "b");
+    struct eset e;
+    memset(&e, 0, sizeof e);
+    cr_assert_eq(xs_db_expand(db, &b, 1, 5, lower_only, NULL, eset_cb, &e), KBS_OK, "%s",
+                 xs_db_errmsg(db));
+    cr_assert_gt(e.n, 0);
+    cr_assert_leq(e.n, 5);
+    int closed = 0;
+    for (size_t i = 0; i < e.n; i++) {
+        cr_expect(e.terms[i][0] >= 'a' && e.terms[i][0] <= 'z', "%s", e.terms[i]);
+        closed |= strcmp(e.terms[i], "closed") == 0;
+    }
+    /* A word of b's alone tells it best. */
+    cr_expect(closed, "closed is not in the expand set");
+    cr_expect_eq(xs_db_expand(db, NULL, 0, 5, NULL, NULL, eset_cb, &e), KBS_EINVAL);
+    xs_db_close(db);
+    free(path);
+}
