@@ -307,10 +307,10 @@ int xs_db_replace_docid(xs_db *db, uint32_t docid, xs_doc *doc) XS_NOEXCEPT;
  * entry listing its slots), not its terms, postings or positions (the
  * document is read and replaced on the same handle, which its "modify
  * shortcut" recognises: GlassWritableDatabase::replace_document). Glass
- * replaces all of a document's values at once, so the record in
- * XS_DATA_SLOT is written again too: a story's key costs a record's write.
- * KBS_ENOTFOUND if there is no such
- * document. A write: KBS_EREADONLY on a reader. */
+ * replaces all of a document's values at once: in an index whose records
+ * sit in XS_DATA_SLOT, the record is written again too.
+ * KBS_ENOTFOUND if there is no such document. A write: KBS_EREADONLY on a
+ * reader. */
 int xs_db_set_doc_value(xs_db *db, uint32_t docid, unsigned slot, const char *val,
                         size_t len) XS_NOEXCEPT;
 /* Calls cb for every document that holds term, in ascending docid order.
