@@ -700,6 +700,28 @@ static int suggest(kbs_db *db, const char *q, size_t len, char **out)
     return KBS_OK;
 }
 
+/* The caller's options with every default filled in; KBS_EINVAL (with the
+ * handle's message) for values out of range. */
+static int resolve_options(kbs_db *db, const kbs_search_options *opts, kbs_search_options *o)
+{
+    kbs_search_options_init(o);
+    if (opts)
+        *o = *opts;
+    if (o->limit == 0)
+        o->limit = DEFAULT_LIMIT;
+    if (o->limit > MAX_LIMIT)
+        o->limit = MAX_LIMIT;
+    if (!(o->bm25_k1 >= 0))
+        o->bm25_k1 = BM25_K1;
+    if (!(o->bm25_b >= 0))
+        o->bm25_b = BM25_B;
+    if (o->bm25_b > 1)
+        return db_fail(db, KBS_EINVAL, "BM25 b must be between 0 and 1");
+    if (o->sort < KBS_SORT_RELEVANCE || o->sort > KBS_SORT_OLDEST)
+        return db_fail(db, KBS_EINVAL, "unknown sort order %d", o->sort);
+    return KBS_OK;
+}
+
 int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search_options *opts,
                kbs_results **results_out)
 {
@@ -709,25 +731,13 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
     if (!query || !results_out)
         return db_fail(db, KBS_EINVAL, "kbs_search: NULL query or results");
     kbs_search_options o;
-    kbs_search_options_init(&o);
-    if (opts)
-        o = *opts;
-    if (o.limit == 0)
-        o.limit = DEFAULT_LIMIT;
-    if (o.limit > MAX_LIMIT)
-        o.limit = MAX_LIMIT;
-    if (!(o.bm25_k1 >= 0))
-        o.bm25_k1 = BM25_K1;
-    if (!(o.bm25_b >= 0))
-        o.bm25_b = BM25_B;
-    if (o.bm25_b > 1)
-        return db_fail(db, KBS_EINVAL, "BM25 b must be between 0 and 1");
+    int rs = resolve_options(db, opts, &o);
+    if (rs != KBS_OK)
+        return rs;
     if (!(o.title_weight >= 0))
         o.title_weight = TITLE_WEIGHT;
     if (o.max_expansion == 0)
         o.max_expansion = QUERY_DEFAULT_EXPANSION;
-    if (o.sort < KBS_SORT_RELEVANCE || o.sort > KBS_SORT_OLDEST)
-        return db_fail(db, KBS_EINVAL, "unknown sort order %d", o.sort);
     if (o.match != KBS_MATCH_ALL && o.match != KBS_MATCH_ANY)
         return db_fail(db, KBS_EINVAL, "unknown match mode %d", o.match);
 
@@ -827,21 +837,9 @@ int search_run_query(kbs_db *db, const xs_query *q, const char *const *stems, si
                      const char *described, const kbs_search_options *opts, kbs_results **out)
 {
     kbs_search_options o;
-    kbs_search_options_init(&o);
-    if (opts)
-        o = *opts;
-    if (o.limit == 0)
-        o.limit = DEFAULT_LIMIT;
-    if (o.limit > MAX_LIMIT)
-        o.limit = MAX_LIMIT;
-    if (!(o.bm25_k1 >= 0))
-        o.bm25_k1 = BM25_K1;
-    if (!(o.bm25_b >= 0))
-        o.bm25_b = BM25_B;
-    if (o.bm25_b > 1)
-        return db_fail(db, KBS_EINVAL, "BM25 b must be between 0 and 1");
-    if (o.sort < KBS_SORT_RELEVANCE || o.sort > KBS_SORT_OLDEST)
-        return db_fail(db, KBS_EINVAL, "unknown sort order %d", o.sort);
+    int rs = resolve_options(db, opts, &o);
+    if (rs != KBS_OK)
+        return rs;
     o.explain = 0;
 
     kbs_results *r = calloc(1, sizeof *r);
