@@ -366,6 +366,16 @@ static int cmd_index(const cli_args *a, const char *dbdir)
                   dbabs, dir);
     if (rc == CLI_EXIT_OK)
         rc = make_parents(dbabs);
+    /* Before the index is opened, so that a Ctrl-C as soon as it exists is
+     * a clean stop too. SA_RESETHAND: a second Ctrl-C kills at once, should
+     * stopping cleanly take too long. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     kbs_db *db = NULL;
     if (rc == CLI_EXIT_OK)
         rc = open_db(dbdir, KBS_OPEN_WRITE | KBS_OPEN_CREATE, &db);
@@ -374,16 +384,6 @@ static int cmd_index(const cli_args *a, const char *dbdir)
         free(dbabs);
         return rc;
     }
-
-    /* SA_RESETHAND: a second Ctrl-C kills at once, should stopping cleanly
-     * take too long. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 
     index_ui ui = {0};
     char *cwd = current_dir();
