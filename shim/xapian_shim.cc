@@ -1013,24 +1013,31 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
 
 /* ---- whole-database maintenance ---- */
 
+/* Calls cb for each document of term's posting list ("" : every document).
+ * Like xs_db_allterms, a retry resumes after the last id delivered. Throws:
+ * the callers catch. */
+static void each_posting(xs_db *db, const std::string &term, xs_docid_cb cb, void *ctx)
+{
+    Xapian::docid last = 0;
+    read_retrying(db, [&] {
+        Xapian::PostingIterator it = db->db->postlist_begin(term);
+        Xapian::PostingIterator end = db->db->postlist_end(term);
+        if (last)
+            it.skip_to(last + 1);
+        for (; it != end; ++it) {
+            last = *it;
+            if (cb(ctx, last) != 0)
+                break;
+        }
+    });
+}
+
 int xs_db_alldocs(xs_db *db, xs_docid_cb cb, void *ctx) noexcept
 {
     if (!db || !cb)
         return KBS_EINVAL;
     try {
-        /* Like xs_db_allterms: a retry resumes after the last id delivered. */
-        Xapian::docid last = 0;
-        read_retrying(db, [&] {
-            Xapian::PostingIterator it = db->db->postlist_begin(std::string());
-            Xapian::PostingIterator end = db->db->postlist_end(std::string());
-            if (last)
-                it.skip_to(last + 1);
-            for (; it != end; ++it) {
-                last = *it;
-                if (cb(ctx, last) != 0)
-                    break;
-            }
-        });
+        each_posting(db, std::string(), cb, ctx);
         return KBS_OK;
     }
     XS_CATCH_DB(db)
@@ -1109,20 +1116,7 @@ int xs_db_postlist(xs_db *db, const char *term, size_t len, xs_docid_cb cb, void
     if (!db || !term || !len || !cb)
         return KBS_EINVAL;
     try {
-        std::string t(term, len);
-        /* Like xs_db_alldocs: a retry resumes after the last id delivered. */
-        Xapian::docid last = 0;
-        read_retrying(db, [&] {
-            Xapian::PostingIterator it = db->db->postlist_begin(t);
-            Xapian::PostingIterator end = db->db->postlist_end(t);
-            if (last)
-                it.skip_to(last + 1);
-            for (; it != end; ++it) {
-                last = *it;
-                if (cb(ctx, last) != 0)
-                    break;
-            }
-        });
+        each_posting(db, std::string(term, len), cb, ctx);
         return KBS_OK;
     }
     XS_CATCH_DB(db)
