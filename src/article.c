@@ -626,6 +626,25 @@ int article_is_binary(const char *data, size_t len)
     return bad > n / 10;
 }
 
+size_t article_first_nontext(const char *data, size_t len)
+{
+    for (size_t i = 0; data && i < len;) {
+        unsigned char c = (unsigned char)data[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7F)
+                return i;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = utf8_decode(data + i, len - i, &cp);
+        if (k == 1)
+            return i;
+        i += k;
+    }
+    return len;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Dates                                                                   */
 /* ---------------------------------------------------------------------- */

@@ -47,6 +47,11 @@ void article_free(article *a);
 /* Non-zero if the data looks binary rather than text (a NUL byte, or mostly
  * control bytes and invalid UTF-8 in its first 64 KiB). */
 int article_is_binary(const char *data, size_t len);
+/* The offset of the first byte of data that text would not hold (a control
+ * byte other than tab, newline, carriage return and form feed, or a byte of
+ * invalid UTF-8), or len if there is none: where to look in a file
+ * article_is_binary() refused. */
+size_t article_first_nontext(const char *data, size_t len);
 
 /* Parses a timestamp such as "2019-08-01 15:25:05" or "2019-08-01" into ISO
  * "YYYY-MM-DDTHH:MM:SS" (missing time: 00:00:00). Returns 0, or -1 if it is not

@@ -349,9 +349,11 @@ static int cmd_index(const cli_args *a, const char *dbdir)
     struct stat st;
     if (stat(dir, &st) != 0)
         return fail("cannot index %s: %s", dir, strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return fail("cannot index %s: it is a file, not a folder — give the folder that holds "
-                    "the articles",
+    /* One file: indexed as it would be in its folder, nothing removed. */
+    int one_file = S_ISREG(st.st_mode);
+    if (!S_ISDIR(st.st_mode) && !one_file)
+        return fail("cannot index %s: it is neither a folder nor a regular file — give the "
+                    "folder that holds the articles",
                     dir);
 
     /* The index keys articles by absolute path: give it the resolved folder
@@ -360,7 +362,11 @@ static int cmd_index(const cli_args *a, const char *dbdir)
     int rc = absolute_path(dir, &root);
     if (rc == CLI_EXIT_OK)
         rc = absolute_path(dbdir, &dbabs);
-    if (rc == CLI_EXIT_OK && path_within(dbabs, root))
+    if (rc == CLI_EXIT_OK && one_file && path_within(root, dbabs))
+        rc = fail("%s is a file of the index at %s, not an article — give the folder that holds "
+                  "the articles",
+                  dir, dbabs);
+    else if (rc == CLI_EXIT_OK && !one_file && path_within(dbabs, root))
         rc = fail("the index folder %s is inside %s, so the index would index itself — keep "
                   "it elsewhere (--db DIR)",
                   dbabs, dir);
@@ -400,7 +406,21 @@ static int cmd_index(const cli_args *a, const char *dbdir)
     opts.max_memory_mb = a->max_memory_mb;
     kbs_index_report report;
     memset(&report, 0, sizeof report);
-    int ist = kbs_index_dir(db, root, &opts, &report);
+    int ist;
+    if (one_file) {
+        int changed = 0;
+        ist = kbs_index_file(db, root, &opts, NULL, &changed);
+        /* A file that cannot be indexed was said (on_index_event) and is
+         * counted as skipped, as in a folder: exit status 2, not a failure
+         * of the run. */
+        if (ist != KBS_OK && ui.seen.skipped)
+            ist = KBS_OK;
+        report = ui.seen;
+        report.bytes_indexed = changed ? (uint64_t)st.st_size : 0;
+        report.seconds = now() - ui.start;
+    } else {
+        ist = kbs_index_dir(db, root, &opts, &report);
+    }
     clear_progress(&ui);
     char *run_msg = ist != KBS_OK ? strdup(kbs_db_errmsg(db)) : NULL;
     int cst = kbs_db_commit(db);

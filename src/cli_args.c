@@ -164,13 +164,14 @@ static const char SEARCH_HELP_OPTIONS[] =
     "2 usage error, a query that cannot be read, or failure.\n";
 
 static const char INDEX_HELP[] =
-    "Usage: kbsearch index [OPTIONS] FOLDER\n"
+    "Usage: kbsearch index [OPTIONS] FOLDER|FILE\n"
     "\n"
     "Indexes every article under FOLDER and its subfolders (names starting\n"
     "with '.' are left out), and brings the index up to date with it: new\n"
     "files are added, changed files indexed again, and articles whose files\n"
     "are gone are removed. Run it again whenever the folder changes: files\n"
-    "that did not change are not read again.\n"
+    "that did not change are not read again. Given a FILE, indexes that one\n"
+    "article (again if it changed) and removes nothing.\n"
     "\n"
     "On a terminal a progress line shows the files done and the speed. At the\n"
     "end one line sums up: added, updated, unchanged, removed, skipped. A file\n"
@@ -194,6 +195,7 @@ static const char INDEX_HELP[] =
     "\n"
     "Examples:\n"
     "  kbsearch index ~/news/kbs-world\n"
+    "  kbsearch index ~/news/kbs-world/0802-talks.txt\n"
     "  kbsearch index --max-file-size 64M ~/news/long-reads\n"
     "  kbsearch index --workers 1 --max-memory 128 ~/news\n"
     "\n"
@@ -339,7 +341,7 @@ static const char HELP_HELP[] =
 
 static const char PROGRAM_HELP[] =
     "Usage: kbsearch [OPTIONS] QUERY...\n"
-    "       kbsearch index [OPTIONS] FOLDER\n"
+    "       kbsearch index [OPTIONS] FOLDER|FILE\n"
     "       kbsearch show [OPTIONS] ID|PATH\n"
     "       kbsearch stats [OPTIONS]\n"
     "       kbsearch check [OPTIONS]\n"

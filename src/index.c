@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,9 +183,34 @@ static int old_sizes(kbs_db *db, uint32_t docid, int64_t *text, int64_t *store)
     return KBS_OK;
 }
 
+/* The fields a caller of kbs_index_buffer_meta() gave, checked and
+ * repaired: each replaces what the text says when it is not NULL. */
+struct given {
+    const char *title, *category, *byline; /* valid UTF-8, NUL-terminated */
+    const char *written, *updated;         /* "YYYY-MM-DDTHH:MM:SS" or "" */
+};
+
+/* A field of the article: a span of the text, or the caller's string. */
+struct field {
+    const char *base;
+    art_span sp;
+};
+
+static struct field field_of(const char *text, art_span sp, const char *given)
+{
+    struct field f = {text, sp};
+    if (given) {
+        f.base = given;
+        f.sp.off = 0;
+        f.sp.len = strlen(given);
+    }
+    return f;
+}
+
 /* Fills doc from one article's original bytes. */
 static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, const char *data,
-                     size_t len, const char *state, buf *idterm, size_t *store_len)
+                     size_t len, const char *state, const struct given *gv, buf *idterm,
+                     size_t *store_len)
 {
     const char *text;
     size_t tlen;
@@ -196,6 +222,14 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
         free(owned);
         return db_fail(db, KBS_ENOMEM, "out of memory");
     }
+    struct given none = {NULL, NULL, NULL, NULL, NULL};
+    if (!gv)
+        gv = &none;
+    struct field title = field_of(text, art.title, gv->title);
+    struct field category = field_of(text, art.category, gv->category);
+    struct field byline = field_of(text, art.byline, gv->byline);
+    const char *written = gv->written ? gv->written : art.written;
+    const char *updated = gv->updated ? gv->updated : art.updated;
     struct termgen g;
     memset(&g, 0, sizeof g);
     g.db = db;
@@ -210,28 +244,34 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
      * time, and title: and body: searches need no extra terms. */
     if (st == KBS_OK) {
         g.prefix = PFX_TITLE;
-        st = index_span(&g, text, art.title);
+        st = index_span(&g, title.base, title.sp);
     }
     if (st == KBS_OK) {
         g.prefix = NULL;
         g.plain = 1;
         g.plain_wdf = 1;
         g.next_pos += TITLE_BODY_GAP;
+        /* A plain text's first line is its title only when the caller has
+         * none: under the caller's, it is the body's first words, which
+         * must stay searchable. */
+        if (gv->title && art.layout == ART_PLAIN)
+            st = index_span(&g, text, art.title);
         for (size_t i = 0; i < art.npara && st == KBS_OK; i++)
             st = index_span(&g, text, art.paras[i]);
     }
-    if (st == KBS_OK && art.byline.len) {
+    if (st == KBS_OK && byline.sp.len) {
         g.prefix = PFX_BYLINE;
         g.plain = 0;
         g.positions = 0;
         g.spell = 0;
-        st = index_span(&g, text, art.byline);
+        st = index_span(&g, byline.base, byline.sp);
     }
-    if (st == KBS_OK && art.category.len) {
+    if (st == KBS_OK && category.sp.len) {
         buf cat = BUF_INIT;
         buf_append_str(&cat, PFX_CATEGORY);
         struct category_fold cf = {&cat};
-        tokenize(text + art.category.off, art.category.len, TOKENIZE_DOCUMENT, 0, category_cb, &cf);
+        tokenize(category.base + category.sp.off, category.sp.len, TOKENIZE_DOCUMENT, 0,
+                 category_cb, &cf);
         if (buf_failed(&cat))
             st = KBS_ENOMEM;
         else if (cat.len > strlen(PFX_CATEGORY) && cat.len < ID_TERM_MAX)
@@ -241,16 +281,16 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
     if (st == KBS_OK)
         st = dedup_add_terms(doc, text, &art);
     if (st == KBS_OK)
-        st = add_date_terms(doc, art.written);
-    if (st == KBS_OK && art.written[0])
-        st = xs_doc_set_value(doc, SLOT_WRITTEN, art.written, strlen(art.written));
-    if (st == KBS_OK && art.updated[0])
-        st = xs_doc_set_value(doc, SLOT_UPDATED, art.updated, strlen(art.updated));
-    if (st == KBS_OK && art.written[0])
-        st = xs_doc_set_value(doc, SLOT_MONTH, art.written, 7);
-    if (st == KBS_OK && art.category.len) {
+        st = add_date_terms(doc, written);
+    if (st == KBS_OK && written[0])
+        st = xs_doc_set_value(doc, SLOT_WRITTEN, written, strlen(written));
+    if (st == KBS_OK && updated[0])
+        st = xs_doc_set_value(doc, SLOT_UPDATED, updated, strlen(updated));
+    if (st == KBS_OK && written[0])
+        st = xs_doc_set_value(doc, SLOT_MONTH, written, 7);
+    if (st == KBS_OK && category.sp.len) {
         buf cat = BUF_INIT;
-        append_field(&cat, text, art.category, 100);
+        append_field(&cat, category.base, category.sp, 100);
         st =
             buf_failed(&cat) ? KBS_ENOMEM : xs_doc_set_value(doc, SLOT_CATEGORY, cat.data, cat.len);
         buf_free(&cat);
@@ -259,15 +299,15 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
         art_span keysp = {0, keylen};
         append_field(&meta, key, keysp, 4096);
         buf_append_char(&meta, FIELD_SEP);
-        append_field(&meta, text, art.title, MAX_STORED_TITLE);
+        append_field(&meta, title.base, title.sp, MAX_STORED_TITLE);
         buf_append_char(&meta, FIELD_SEP);
-        append_field(&meta, text, art.category, 100);
+        append_field(&meta, category.base, category.sp, 100);
         buf_append_char(&meta, FIELD_SEP);
-        buf_append_str(&meta, art.written);
+        buf_append_str(&meta, written);
         buf_append_char(&meta, FIELD_SEP);
-        buf_append_str(&meta, art.updated);
+        buf_append_str(&meta, updated);
         buf_append_char(&meta, FIELD_SEP);
-        append_field(&meta, text, art.byline, 200);
+        append_field(&meta, byline.base, byline.sp, 200);
         st = buf_failed(&meta) ? KBS_ENOMEM : xs_doc_set_value(doc, SLOT_META, meta.data, meta.len);
     }
     if (st == KBS_OK)
@@ -323,8 +363,8 @@ struct placing {
 
 /* Indexes one article under key; replaces an earlier version. */
 static int index_one(kbs_db *db, const char *key, size_t keylen, const char *data, size_t len,
-                     int64_t mtime_ns, uint64_t hash, struct placing at, uint32_t *docid_out,
-                     int *was_update)
+                     int64_t mtime_ns, uint64_t hash, const struct given *gv, struct placing at,
+                     uint32_t *docid_out, int *was_update)
 {
     buf idterm = BUF_INIT;
     db_id_term(key, keylen, &idterm);
@@ -356,7 +396,7 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
         return db_fail(db, st, "out of memory");
     }
     size_t store_len = 0;
-    st = build_doc(db, doc, key, keylen, data, len, state, &idterm, &store_len);
+    st = build_doc(db, doc, key, keylen, data, len, state, gv, &idterm, &store_len);
     uint32_t docid = at.docid;
     if (st == KBS_OK) {
         if (at.known_new && at.docid)
@@ -383,26 +423,140 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
     return KBS_OK;
 }
 
-int kbs_index_buffer(kbs_db *db, const char *path, const char *data, size_t len, int64_t mtime_ns,
-                     uint32_t *docid_out)
+/* What kbs_index_buffer() and kbs_index_buffer_meta() refuse before any work. */
+static int check_buffer(kbs_db *db, const char *fn, const char *path, const char *data, size_t len)
 {
-    if (!db)
-        return KBS_EINVAL;
-    db_clear_error(db);
     if (!path || !*path || (!data && len))
-        return db_fail(db, KBS_EINVAL, "kbs_index_buffer: NULL path or data");
+        return db_fail(db, KBS_EINVAL, "%s: NULL or empty path, or NULL data", fn);
     if (!db->writable)
         return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
     if (len == 0)
         return db_fail(db, KBS_EINPUT, "%s is empty: nothing to index", path);
     if (len > DOCSTORE_MAX_ORIGINAL)
         return db_fail(db, KBS_EINPUT, "%s is larger than 4 GiB", path);
-    if (article_is_binary(data, len))
-        return db_fail(db, KBS_EINPUT, "%s looks binary (not text): not indexed", path);
+    if (article_is_binary(data, len)) {
+        size_t at = article_first_nontext(data, len);
+        return db_fail(db, KBS_EINPUT,
+                       "%s looks binary (byte 0x%02x at offset %zu is not text): not indexed", path,
+                       at < len ? (unsigned char)data[at] : 0u, at);
+    }
+    return KBS_OK;
+}
+
+int kbs_index_buffer(kbs_db *db, const char *path, const char *data, size_t len, int64_t mtime_ns,
+                     uint32_t *docid_out)
+{
+    if (!db)
+        return KBS_EINVAL;
+    db_clear_error(db);
+    int st = check_buffer(db, "kbs_index_buffer", path, data, len);
+    if (st != KBS_OK)
+        return st;
     int upd;
     struct placing at = {0, 0};
-    return index_one(db, path, strlen(path), data, len, mtime_ns, docstore_hash(data, len), at,
-                     docid_out, &upd);
+    return index_one(db, path, strlen(path), data, len, mtime_ns, docstore_hash(data, len), NULL,
+                     at, docid_out, &upd);
+}
+
+void kbs_article_meta_init(kbs_article_meta *meta)
+{
+    if (!meta)
+        return;
+    memset(meta, 0, sizeof *meta);
+    meta->size = sizeof *meta;
+}
+
+/* Whether the caller's struct, of meta->size bytes, holds the field that
+ * ends at `end` (a caller built against an older header has fewer). */
+#define META_HAS(meta, field)                                                                      \
+    ((meta)->size >= offsetof(kbs_article_meta, field) + sizeof((meta)->field))
+
+/* A caller's date: only the two ISO shapes the header promises, so that a
+ * typo is an error rather than a date read some other way. */
+static int given_date(kbs_db *db, const char *field, const char *v, char out[20])
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    size_t n = strlen(v);
+    int ok = n == 0 || n == 10 || n == 19;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = shape[i] == 'd' ? v[i] >= '0' && v[i] <= '9' : v[i] == shape[i];
+    if (ok && n == 0)
+        out[0] = '\0';
+    else if (!ok || article_parse_date(v, n, out) != 0)
+        return db_fail(db, KBS_EINVAL,
+                       "kbs_article_meta.%s is \"%.40s\"%s: give a date as \"YYYY-MM-DD\" or "
+                       "\"YYYY-MM-DDTHH:MM:SS\" (or NULL to take it from the text)",
+                       field, v, n > 40 ? "..." : "");
+    return KBS_OK;
+}
+
+/* Repairs a caller's string into *owned when it is not valid UTF-8; *out
+ * is the string to use (NULL stays NULL). */
+static int given_text(const char *v, const char **out, char **owned)
+{
+    *out = v;
+    *owned = NULL;
+    if (!v)
+        return KBS_OK;
+    const char *t;
+    size_t tl;
+    if (utf8_repair(v, strlen(v), &t, &tl, owned) != 0)
+        return KBS_ENOMEM;
+    if (*owned) {
+        (*owned)[tl] = '\0'; /* the fields are read with strlen() */
+        *out = *owned;
+    }
+    return KBS_OK;
+}
+
+int kbs_index_buffer_meta(kbs_db *db, const char *path, const char *data, size_t len,
+                          const kbs_article_meta *meta, uint32_t *docid_out)
+{
+    if (!db)
+        return KBS_EINVAL;
+    db_clear_error(db);
+    if (meta && (meta->size < offsetof(kbs_article_meta, title) + sizeof meta->title ||
+                 meta->size > sizeof *meta))
+        return db_fail(db, KBS_EINVAL,
+                       "kbs_index_buffer_meta: kbs_article_meta.size is %zu, not one "
+                       "kbs_article_meta_init() sets (%zu here): fill the struct with it first",
+                       meta->size, sizeof *meta);
+    int st = check_buffer(db, "kbs_index_buffer_meta", path, data, len);
+    if (st != KBS_OK)
+        return st;
+    if (!meta)
+        return kbs_index_buffer(db, path, data, len, 0, docid_out);
+    struct given gv = {NULL, NULL, NULL, NULL, NULL};
+    char written[20], updated[20];
+    if (META_HAS(meta, written) && meta->written) {
+        if ((st = given_date(db, "written", meta->written, written)) != KBS_OK)
+            return st;
+        gv.written = written;
+    }
+    if (META_HAS(meta, updated) && meta->updated) {
+        if ((st = given_date(db, "updated", meta->updated, updated)) != KBS_OK)
+            return st;
+        gv.updated = updated;
+    }
+    char *owned[3] = {NULL, NULL, NULL};
+    if (META_HAS(meta, title))
+        st = given_text(meta->title, &gv.title, &owned[0]);
+    if (st == KBS_OK && META_HAS(meta, category))
+        st = given_text(meta->category, &gv.category, &owned[1]);
+    if (st == KBS_OK && META_HAS(meta, byline))
+        st = given_text(meta->byline, &gv.byline, &owned[2]);
+    int64_t mtime_ns = META_HAS(meta, mtime_ns) ? meta->mtime_ns : 0;
+    if (st != KBS_OK) {
+        st = db_fail(db, st, "out of memory");
+    } else {
+        int upd;
+        struct placing at = {0, 0};
+        st = index_one(db, path, strlen(path), data, len, mtime_ns, docstore_hash(data, len), &gv,
+                       at, docid_out, &upd);
+    }
+    for (size_t i = 0; i < 3; i++)
+        free(owned[i]);
+    return st;
 }
 
 int kbs_delete(kbs_db *db, const char *path)
@@ -655,8 +809,13 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
         return KBS_OK;
     }
     if (len == 0 || article_is_binary(data, len)) {
-        snprintf(msg, sizeof msg, "%s%s",
-                 len ? "binary data, not text: not indexed" : "empty file, nothing to index", keep);
+        size_t at = article_first_nontext(data, len);
+        if (len == 0)
+            snprintf(msg, sizeof msg, "empty file, nothing to index%s", keep);
+        else
+            snprintf(msg, sizeof msg,
+                     "binary data, not text (byte 0x%02x at offset %zu): not indexed%s",
+                     at < len ? (unsigned char)data[at] : 0u, at, keep);
         free(data);
         run_skip(r, f->path, KBS_EINPUT, msg);
         return KBS_OK;
@@ -671,7 +830,8 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
     }
     int upd = 0;
     struct placing at = {!known, docid};
-    st = index_one(db, f->path, strlen(f->path), data, len, f->mtime_ns, hash, at, NULL, &upd);
+    st =
+        index_one(db, f->path, strlen(f->path), data, len, f->mtime_ns, hash, NULL, at, NULL, &upd);
     free(data);
     if (st != KBS_OK)
         return st;
@@ -693,6 +853,28 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
     return KBS_OK;
 }
 
+int run_prior(kbs_db *db, const char *path, buf *idterm, struct prior *out)
+{
+    memset(out, 0, sizeof *out);
+    db_id_term(path, strlen(path), idterm);
+    if (buf_failed(idterm))
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    int st = xs_db_find(db->xdb, idterm->data, idterm->len, &out->docid);
+    if (st == KBS_ENOTFOUND) {
+        out->docid = 0;
+        return KBS_OK;
+    }
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "looking up an article");
+    char *v = NULL;
+    size_t vl = 0;
+    if ((st = xs_db_get_value(db->xdb, out->docid, SLOT_STATE, &v, &vl)) != KBS_OK)
+        return db_fail_shim(db, st, "reading an article's state");
+    parse_state(v, out->old);
+    free(v);
+    return KBS_OK;
+}
+
 /* Reads what the index holds for each file (nothing to read in an empty
  * index: a first run skips a look-up per file). */
 static int classify(struct run *r, const struct file_list *files, struct prior *pri)
@@ -705,31 +887,8 @@ static int classify(struct run *r, const struct file_list *files, struct prior *
     if (count == 0)
         return KBS_OK;
     buf idterm = BUF_INIT;
-    for (size_t i = 0; i < files->n && st == KBS_OK; i++) {
-        db_id_term(files->v[i].path, strlen(files->v[i].path), &idterm);
-        if (buf_failed(&idterm)) {
-            st = db_fail(db, KBS_ENOMEM, "out of memory");
-            break;
-        }
-        st = xs_db_find(db->xdb, idterm.data, idterm.len, &pri[i].docid);
-        if (st == KBS_ENOTFOUND) {
-            pri[i].docid = 0;
-            st = KBS_OK;
-            continue;
-        }
-        if (st != KBS_OK) {
-            st = db_fail_shim(db, st, "looking up an article");
-            break;
-        }
-        char *v = NULL;
-        size_t vl = 0;
-        if ((st = xs_db_get_value(db->xdb, pri[i].docid, SLOT_STATE, &v, &vl)) != KBS_OK) {
-            st = db_fail_shim(db, st, "reading an article's state");
-            break;
-        }
-        parse_state(v, pri[i].old);
-        free(v);
-    }
+    for (size_t i = 0; i < files->n && st == KBS_OK; i++)
+        st = run_prior(db, files->v[i].path, &idterm, &pri[i]);
     buf_free(&idterm);
     return st;
 }

@@ -59,6 +59,10 @@ int run_commit(struct run *r);
  * it if it must. A new one goes under docid if that is not 0. */
 int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, uint32_t docid);
 
+/* Fills *out with what the index holds for the file at path (absolute):
+ * docid 0 when nothing. idterm is scratch space. */
+int run_prior(kbs_db *db, const char *path, buf *idterm, struct prior *out);
+
 /* ---- build.c ---- */
 
 /* Removes what a parallel build of this index that was killed left beside

@@ -228,6 +228,78 @@ KBS_API int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *
 KBS_API int kbs_index_buffer(kbs_db *db, const char *path, const char *data, size_t len,
                              int64_t mtime_ns, uint32_t *docid_out);
 
+/*
+ * The fields of an article that its indexer knows better than its text does,
+ * for kbs_index_buffer_meta(): a title, category or date kept beside a plain
+ * text, say. Every string is NUL-terminated UTF-8 (invalid bytes are
+ * replaced), read only during the call. A NULL field is taken from the text,
+ * as kbs_index_buffer() takes it; "" means the article has no such field
+ * (whatever the text says).
+ *
+ * Always fill it with kbs_article_meta_init() first: it sets `size` to the
+ * size of the struct this header declares, so that a library built with more
+ * fields at the end knows which ones the caller has (those past `size` count
+ * as NULL), and a caller built against this header keeps working with it.
+ */
+typedef struct kbs_article_meta {
+    size_t size;          /* sizeof(kbs_article_meta); set by kbs_article_meta_init() */
+    const char *title;    /* shown on hits, searched with title: and weighted as a title */
+    const char *category; /* "Economy": category: searches and the category facet */
+    const char *written;  /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS": the date filters,
+                             --sort and the month facet */
+    const char *updated;  /* likewise, for updated: */
+    const char *byline;   /* the reporter: by: searches */
+    int64_t mtime_ns;     /* recorded for change detection, as for kbs_index_buffer (0 if
+                             unknown) */
+} kbs_article_meta;
+
+/* Sets every field to NULL (0 for mtime_ns) and `size` to sizeof *meta.
+ * NULL is fine and does nothing. */
+KBS_API void kbs_article_meta_init(kbs_article_meta *meta);
+
+/*
+ * kbs_index_buffer() with the caller's fields: `meta`'s non-NULL fields
+ * replace those the text gives; `meta` NULL is kbs_index_buffer(db, path,
+ * data, len, 0, docid_out). The text is parsed as for kbs_index_buffer(): a
+ * KBS page keeps its layout (chrome left out); in a plain text with a
+ * caller's title, the text's first line is indexed as the first words of
+ * the body (it is no title then), though snippets still start after it.
+ *
+ * Returns what kbs_index_buffer() does, and KBS_EINVAL when meta->size is
+ * not one kbs_article_meta_init() sets (0, or larger than this library's
+ * struct: a header newer than the library), or when `written` or `updated`
+ * is not a valid "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS" date: the message
+ * names the field and its value.
+ */
+KBS_API int kbs_index_buffer_meta(kbs_db *db, const char *path, const char *data, size_t len,
+                                  const kbs_article_meta *meta, uint32_t *docid_out);
+
+/*
+ * Indexes the one file `path`, as kbs_index_dir() indexes each file of a
+ * folder: its key is the file's absolute path (symbolic links resolved), and
+ * a file whose size and modification time are those recorded when it was
+ * indexed, or whose content is the same, is not read again or written
+ * (*changed_out 0). A new or changed file is indexed (*changed_out 1).
+ *
+ * Of `opts` (NULL: the defaults) only max_file_bytes applies, and the
+ * callback, which gets the file's one event (ADDED, UPDATED, UNCHANGED or
+ * SKIPPED; its return value is ignored). On success *docid_out (if not
+ * NULL) is the article's id and *changed_out (if not NULL) says whether the
+ * index changed. Not committed until kbs_db_commit() or kbs_db_close(),
+ * like kbs_index_buffer().
+ *
+ * What makes kbs_index_dir() skip a file is a status here, with a message
+ * that names the file and what to do (the version indexed earlier, if any,
+ * is kept):
+ * KBS_EINPUT (empty, larger than max_file_bytes, binary data: the message
+ * gives the offset of the first byte that is not text), KBS_EIO (cannot be
+ * opened or read: permissions). Also KBS_OK, KBS_EINVAL (NULL or empty
+ * path; a folder: use kbs_index_dir()), KBS_ENOTFOUND (no such file),
+ * KBS_EREADONLY, KBS_ENOMEM, KBS_EBACKEND.
+ */
+KBS_API int kbs_index_file(kbs_db *db, const char *path, const kbs_index_options *opts,
+                           uint32_t *docid_out, int *changed_out);
+
 /* Removes the article with key `path`. KBS_ENOTFOUND if there is none. */
 KBS_API int kbs_delete(kbs_db *db, const char *path);
 

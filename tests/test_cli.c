@@ -503,6 +503,59 @@ Test(cli, index_too_large_with_max_file_size)
     cr_assert(strstr(out, "1 added,"), "%s", out);
 }
 
+/* kbsearch index FILE: one article, through kbs_index_file(); the folder's
+ * other files are neither indexed nor removed. */
+Test(cli, index_one_file)
+{
+    const char *tmp = tu_tmpdir();
+    char *db = kpath(tmp, "index"), *arts = kpath(tmp, "articles"), *out, *err;
+    char *one = kpath(arts, "bridge.txt"), *other = kpath(arts, "ferry.txt");
+    char *bin = kpath(arts, "photo.jpg");
+    static const char text[] = "Bridge Repairs Finish Early\n\nThe old bridge reopens on Monday.\n";
+    static const char text2[] =
+        "Bridge Repairs Finish Early\n\nThe old bridge reopens on Sunday.\n";
+    static const char ferry[] = "Ferry Runs Again\n\nThe island ferry sails from today.\n";
+    tu_write(one, text, sizeof text - 1);
+    tu_write(other, ferry, sizeof ferry - 1);
+    tu_write(bin, "GIF89a\x01\0\x01\0", 10);
+    cr_assert_eq(chdir(tmp), 0);
+    int rc = run((const char *[]){"--db", db, "index", "articles/bridge.txt", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(strncmp(out, "1 added, 0 updated, 0 unchanged, 0 removed, 0 skipped (0.00 MB", 62),
+                 0, "%s", out);
+    cr_assert_str_empty(err);
+    rc = run((const char *[]){"--db", db, "index", "articles/bridge.txt", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(strncmp(out, "0 added, 0 updated, 1 unchanged, 0 removed, 0 skipped (0.00 MB", 62),
+                 0, "%s", out);
+    /* The same article as the folder's run makes: a run of the folder finds
+     * it unchanged. */
+    rc = run((const char *[]){"--db", db, "index", "articles", NULL}, &out, &err);
+    cr_assert_eq(rc, 2, "%s", err);
+    cr_assert(strstr(out, "1 added, 0 updated, 1 unchanged, 0 removed, 1 skipped"), "%s", out);
+    /* Changed: indexed again; what it says is found. */
+    tu_write(one, text2, sizeof text2 - 1);
+    rc = run((const char *[]){"--db", db, "index", one, NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "0 added, 1 updated, 0 unchanged, 0 removed, 0 skipped"), "%s", out);
+    rc = run((const char *[]){"--db", db, "--color=never", "sunday", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(out, "1. Bridge Repairs Finish Early\n"), "%s", out);
+    /* A file that cannot be indexed is skipped and said, as in a folder. */
+    rc = run((const char *[]){"--db", db, "index", "articles/photo.jpg", NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    cr_assert(strstr(out, "0 added, 0 updated, 0 unchanged, 0 removed, 1 skipped"), "%s", out);
+    cr_assert_str_eq(err, "kbsearch: skipped articles/photo.jpg: binary data, not text (byte 0x01 "
+                          "at offset 6): not indexed\n"
+                          "kbsearch: 1 file could not be indexed (see above); the other files "
+                          "were indexed\n");
+    /* Not a file of the index itself. */
+    char *glass = kpath(db, "iamglass");
+    rc = run((const char *[]){"--db", db, "index", glass, NULL}, &out, &err);
+    cr_assert_eq(rc, 2);
+    cr_assert(strstr(err, "is a file of the index at"), "%s", err);
+}
+
 Test(cli, index_errors)
 {
     const char *tmp = tu_tmpdir();
@@ -514,11 +567,10 @@ Test(cli, index_errors)
     sprintf(want, "kbsearch: cannot index %s: No such file or directory\n", missing);
     cr_assert_str_eq(err, want);
 
-    char *file = kpath(tmp, "note.txt");
-    tu_write(file, "x\n", 2);
-    rc = run((const char *[]){"--db", db, "index", file, NULL}, &out, &err);
+    /* A file is indexed alone (cli.index_one_file); a device is neither. */
+    rc = run((const char *[]){"--db", db, "index", "/dev/null", NULL}, &out, &err);
     cr_assert_eq(rc, 2);
-    cr_assert(strstr(err, "it is a file, not a folder"), "%s", err);
+    cr_assert(strstr(err, "it is neither a folder nor a regular file"), "%s", err);
 
     /* An index inside the folder it indexes would index itself. */
     char *inner = kpath(tmp, "index");
@@ -997,9 +1049,9 @@ Test(cli, help)
         {{"some", "words", "--help", NULL}, "Usage: kbsearch [OPTIONS] QUERY...\n"},
         {{"search", "--help", NULL}, "Usage: kbsearch [search] [OPTIONS] QUERY...\n"},
         {{"help", "search", NULL}, "Usage: kbsearch [search] [OPTIONS] QUERY...\n"},
-        {{"index", "--help", NULL}, "Usage: kbsearch index [OPTIONS] FOLDER\n"},
-        {{"help", "index", NULL}, "Usage: kbsearch index [OPTIONS] FOLDER\n"},
-        {{"--help", "index", NULL}, "Usage: kbsearch index [OPTIONS] FOLDER\n"},
+        {{"index", "--help", NULL}, "Usage: kbsearch index [OPTIONS] FOLDER|FILE\n"},
+        {{"help", "index", NULL}, "Usage: kbsearch index [OPTIONS] FOLDER|FILE\n"},
+        {{"--help", "index", NULL}, "Usage: kbsearch index [OPTIONS] FOLDER|FILE\n"},
         {{"show", "-h", NULL}, "Usage: kbsearch show [OPTIONS] ID|PATH\n"},
         {{"help", "show", NULL}, "Usage: kbsearch show [OPTIONS] ID|PATH\n"},
         {{"stats", "--help", NULL}, "Usage: kbsearch stats [OPTIONS]\n"},
