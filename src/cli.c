@@ -617,6 +617,109 @@ static int print_nothing(const cli_args *a, const kbs_results *res, const char *
     return rc;
 }
 
+/*
+ * The hits of a search (query: for the fallback's note) or of similar and
+ * versions (query NULL; intro: a line about the list, or NULL), in the
+ * output mode asked: JSON, HTML, or text (colours or markers).
+ */
+static int print_results(const cli_args *a, const kbs_results *res, const char *query,
+                         const char *intro)
+{
+    int rc = CLI_EXIT_OK;
+    size_t n = kbs_results_count(res);
+    int fallback = query && kbs_results_fallback(res);
+    const char *suggestion = kbs_results_suggestion(res);
+    char *cwd = NULL;
+    cli_render r = {stdout, 0, 0, NULL, 1, a->markers};
+    if (a->json && a->facets && cli_render_facets_json(stdout, res) != 0)
+        rc = fail_nomem();
+    if (a->html) {
+        cwd = current_dir();
+        r.cwd = cwd;
+        if (intro) {
+            fputs("<p class=\"kbs-intro\">", stdout);
+            cli_put_html(stdout, intro, strlen(intro));
+            fputs("</p>\n", stdout);
+        }
+        if (suggestion) {
+            fputs("<p class=\"kbs-suggestion\">Did you mean: ", stdout);
+            cli_put_html(stdout, suggestion, strlen(suggestion));
+            fputs("?</p>\n", stdout);
+        }
+        if (fallback) {
+            fputs("<p class=\"kbs-fallback\">No article has all of: ", stdout);
+            cli_put_html(stdout, query, strlen(query));
+            fputs(" — showing articles with any of them.</p>\n", stdout);
+        }
+        if (a->facets)
+            cli_render_facets_html(stdout, res);
+        kbs_hit first;
+        cli_render_html_begin(stdout, kbs_results_get(res, 0, &first) == KBS_OK ? first.rank : 1);
+    } else if (!a->json) {
+        cwd = current_dir();
+        r.color = want_color(a->color, STDOUT_FILENO);
+        r.width = wrap_width();
+        r.cwd = cwd;
+        int said = 0;
+        if (intro) {
+            cli_put_text(stdout, intro, strlen(intro));
+            fputc('\n', stdout);
+            said = 1;
+        }
+        if (suggestion) {
+            print_suggestion(stdout, suggestion, r.color);
+            said = 1;
+        }
+        if (fallback) {
+            fputs("No article has all of: ", stdout);
+            cli_put_text(stdout, query, strlen(query));
+            fputs(" — showing articles with any of them.\n", stdout);
+            said = 1;
+        }
+        const char *parsed = kbs_results_query(res);
+        if (a->explain && *parsed) {
+            fputs("Query: ", stdout);
+            cli_put_text(stdout, parsed, strcspn(parsed, "\n"));
+            fputc('\n', stdout);
+            said = 1;
+        }
+        if (a->facets) {
+            if (said)
+                fputc('\n', stdout);
+            cli_render_facets(stdout, res, r.color || isatty(STDOUT_FILENO));
+            said = 1;
+        }
+        if (said)
+            fputc('\n', stdout);
+        kbs_hit last;
+        if (kbs_results_get(res, n - 1, &last) == KBS_OK)
+            r.rank_width = digits(last.rank);
+    }
+    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
+        kbs_hit hit;
+        if (kbs_results_get(res, i, &hit) != KBS_OK)
+            continue;
+        if (a->json) {
+            if (cli_render_hit_json(stdout, res, i, a->explain) != 0)
+                rc = fail_nomem();
+        } else if (a->html) {
+            cli_render_hit_html(&r, &hit, a->explain ? kbs_results_explain(res, i) : "");
+        } else {
+            if (i > 0)
+                fputc('\n', stdout);
+            cli_render_hit(&r, &hit);
+            /* Deeper than the snippet, so that the figures read as notes on
+             * the hit rather than as its text. */
+            if (a->explain)
+                cli_render_lines(stdout, kbs_results_explain(res, i), r.rank_width + 4);
+        }
+    }
+    if (a->html)
+        cli_render_html_end(stdout);
+    free(cwd);
+    return rc;
+}
+
 static int cmd_search(const cli_args *a, const char *dbdir)
 {
     if (a->nwords == 0)
@@ -681,86 +784,7 @@ static int cmd_search(const cli_args *a, const char *dbdir)
         return rc;
     }
 
-    int fallback = kbs_results_fallback(res);
-    const char *suggestion = kbs_results_suggestion(res);
-    char *cwd = NULL;
-    cli_render r = {stdout, 0, 0, NULL, 1, a->markers};
-    if (a->json && a->facets && cli_render_facets_json(stdout, res) != 0)
-        rc = fail_nomem();
-    if (a->html) {
-        cwd = current_dir();
-        r.cwd = cwd;
-        if (suggestion) {
-            fputs("<p class=\"kbs-suggestion\">Did you mean: ", stdout);
-            cli_put_html(stdout, suggestion, strlen(suggestion));
-            fputs("?</p>\n", stdout);
-        }
-        if (fallback) {
-            fputs("<p class=\"kbs-fallback\">No article has all of: ", stdout);
-            cli_put_html(stdout, query, strlen(query));
-            fputs(" — showing articles with any of them.</p>\n", stdout);
-        }
-        if (a->facets)
-            cli_render_facets_html(stdout, res);
-        kbs_hit first;
-        cli_render_html_begin(stdout, kbs_results_get(res, 0, &first) == KBS_OK ? first.rank : 1);
-    } else if (!a->json) {
-        cwd = current_dir();
-        r.color = want_color(a->color, STDOUT_FILENO);
-        r.width = wrap_width();
-        r.cwd = cwd;
-        int said = 0;
-        if (suggestion) {
-            print_suggestion(stdout, suggestion, r.color);
-            said = 1;
-        }
-        if (fallback) {
-            fputs("No article has all of: ", stdout);
-            cli_put_text(stdout, query, strlen(query));
-            fputs(" — showing articles with any of them.\n", stdout);
-            said = 1;
-        }
-        const char *parsed = kbs_results_query(res);
-        if (a->explain && *parsed) {
-            fputs("Query: ", stdout);
-            cli_put_text(stdout, parsed, strcspn(parsed, "\n"));
-            fputc('\n', stdout);
-            said = 1;
-        }
-        if (a->facets) {
-            if (said)
-                fputc('\n', stdout);
-            cli_render_facets(stdout, res, r.color || isatty(STDOUT_FILENO));
-            said = 1;
-        }
-        if (said)
-            fputc('\n', stdout);
-        kbs_hit last;
-        if (kbs_results_get(res, n - 1, &last) == KBS_OK)
-            r.rank_width = digits(last.rank);
-    }
-    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
-        kbs_hit hit;
-        if (kbs_results_get(res, i, &hit) != KBS_OK)
-            continue;
-        if (a->json) {
-            if (cli_render_hit_json(stdout, res, i, a->explain) != 0)
-                rc = fail_nomem();
-        } else if (a->html) {
-            cli_render_hit_html(&r, &hit, a->explain ? kbs_results_explain(res, i) : "");
-        } else {
-            if (i > 0)
-                fputc('\n', stdout);
-            cli_render_hit(&r, &hit);
-            /* Deeper than the snippet, so that the figures read as notes on
-             * the hit rather than as its text. */
-            if (a->explain)
-                cli_render_lines(stdout, kbs_results_explain(res, i), r.rank_width + 4);
-        }
-    }
-    if (a->html)
-        cli_render_html_end(stdout);
-    free(cwd);
+    rc = print_results(a, res, query, NULL);
     kbs_results_free(res);
     free(query);
     return rc;
@@ -898,6 +922,11 @@ static int cmd_related(const cli_args *a, const char *dbdir)
         so.offset = a->offset;
         so.sort = a->sort;
         so.all_versions = a->all_versions;
+        if (a->fragments)
+            so.fragments = a->fragments;
+        if (a->snippet_len)
+            so.snippet_len = a->snippet_len;
+        so.facets = a->facets;
         int st = a->cmd == CLI_CMD_SIMILAR ? kbs_similar(db, id, &so, &res)
                                            : kbs_versions(db, id, &so, &res);
         if (st != KBS_OK)
@@ -920,37 +949,20 @@ static int cmd_related(const cli_args *a, const char *dbdir)
         kbs_results_free(res);
         return rc == CLI_EXIT_OK ? CLI_EXIT_NOTHING : rc;
     }
-    char *cwd = NULL;
-    cli_render r = {stdout, 0, 0, NULL, 1, 0};
-    if (!a->json) {
-        cwd = current_dir();
-        r.color = want_color(a->color, STDOUT_FILENO);
-        r.width = wrap_width();
-        r.cwd = cwd;
-        kbs_hit last;
-        if (kbs_results_get(res, n - 1, &last) == KBS_OK)
-            r.rank_width = digits(last.rank);
-        if (a->cmd == CLI_CMD_SIMILAR) {
-            const char *words = kbs_results_query(res);
-            printf("Articles like article %u, by its words: ", (unsigned)id);
-            cli_put_text(stdout, words, strlen(words));
-            fputs("\n\n", stdout);
-        }
+    char *intro = NULL;
+    if (a->cmd == CLI_CMD_SIMILAR && !a->json) {
+        const char *words = kbs_results_query(res);
+        static const char head[] = "Articles like article %u, by its words: %s";
+        size_t len = sizeof head + 10 + strlen(words);
+        intro = malloc(len);
+        if (intro)
+            snprintf(intro, len, head, (unsigned)id, words);
+        else
+            rc = fail_nomem();
     }
-    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
-        kbs_hit hit;
-        if (kbs_results_get(res, i, &hit) != KBS_OK)
-            continue;
-        if (a->json) {
-            if (cli_render_hit_json(stdout, res, i, 0) != 0)
-                rc = fail_nomem();
-        } else {
-            if (i > 0)
-                fputc('\n', stdout);
-            cli_render_hit(&r, &hit);
-        }
-    }
-    free(cwd);
+    if (rc == CLI_EXIT_OK)
+        rc = print_results(a, res, NULL, intro);
+    free(intro);
     kbs_results_free(res);
     return rc;
 }

@@ -57,8 +57,10 @@ enum {
     (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_ANY | GIVEN_SORT | GIVEN_OFFSET |   \
      GIVEN_COUNT | GIVEN_EXPLAIN | GIVEN_BM25 | GIVEN_TITLE_WEIGHT | GIVEN_ALL_VERSIONS |          \
      GIVEN_MARKERS | GIVEN_HTML | GIVEN_FRAGMENTS | GIVEN_SNIPPET_LEN | GIVEN_FACETS)
-/* similar and versions list articles as search does. */
-#define GIVEN_LIST (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_OFFSET)
+/* similar and versions list articles as search does, in the same output modes. */
+#define GIVEN_LIST                                                                                 \
+    (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_OFFSET | GIVEN_MARKERS |            \
+     GIVEN_HTML | GIVEN_FRAGMENTS | GIVEN_SNIPPET_LEN | GIVEN_FACETS)
 /* --count prints a number, not a list: what shapes the list would be ignored. */
 #define GIVEN_LIST_ONLY                                                                            \
     (GIVEN_LIMIT | GIVEN_OFFSET | GIVEN_SORT | GIVEN_EXPLAIN | GIVEN_MARKERS | GIVEN_HTML |        \
@@ -296,6 +298,8 @@ static const char SIMILAR_HELP[] =
     "      --json                one JSON object per line and per hit, as for\n"
     "                            search\n"
     "      --color[=WHEN]        auto (the default), always or never\n"
+    "      --markers, --html, --fragments N, --snippet-len N, --facets\n"
+    "                            as for search (see 'kbsearch search --help')\n"
     "      --db DIR              use the index in DIR (see 'kbsearch --help')\n"
     "  -h, --help                show this help\n"
     "\n"
@@ -318,6 +322,8 @@ static const char VERSIONS_HELP[] =
     "      --offset N            skip the N newest first\n"
     "      --json                one JSON object per line and per version\n"
     "      --color[=WHEN]        auto (the default), always or never\n"
+    "      --markers, --html, --fragments N, --snippet-len N, --facets\n"
+    "                            as for search (see 'kbsearch search --help')\n"
     "      --db DIR              use the index in DIR (see 'kbsearch --help')\n"
     "  -h, --help                show this help\n"
     "\n"

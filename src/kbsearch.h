@@ -262,8 +262,8 @@ KBS_API void kbs_article_meta_init(kbs_article_meta *meta);
  * replace those the text gives; `meta` NULL is kbs_index_buffer(db, path,
  * data, len, 0, docid_out). The text is parsed as for kbs_index_buffer(): a
  * KBS page keeps its layout (chrome left out); in a plain text with a
- * caller's title, the text's first line is indexed as the first words of
- * the body (it is no title then), though snippets still start after it.
+ * caller's title, the text's first line is the first words of the body
+ * (searched, phrases included, and shown in snippets as body text).
  *
  * Returns what kbs_index_buffer() does, and KBS_EINVAL when meta->size is
  * not one kbs_article_meta_init() sets (0, or larger than this library's
@@ -463,8 +463,9 @@ KBS_API int kbs_results_facet(const kbs_results *results, int kind, size_t i, kb
  * numbers or stop words, and only words some article outside its story also
  * holds), run as an any-word query ranked by BM25; snippets highlight them.
  * The article itself and its near-duplicates (its story) are never among
- * the hits. `opts` works as for kbs_search (limit, offset, snippets, sort,
- * all_versions; match, explain and facets are ignored).
+ * the hits. `opts` works as for kbs_search (limit, offset, snippets,
+ * snippet_len, fragments, sort, all_versions, facets; match and explain are
+ * ignored).
  * kbs_results_query() gives the terms used (stems, best first, separated by
  * spaces).
  * Returns KBS_OK, KBS_EINVAL, KBS_ENOTFOUND (no such article), KBS_ENOMEM,
@@ -478,8 +479,9 @@ KBS_API int kbs_similar(kbs_db *db, uint32_t docid, const kbs_search_options *op
  * near-duplicates, found at index time: articles that share most of their
  * sentences, word for word and figure for figure), newest first, the article
  * itself excluded; an article with no other version gives 0 hits.
- * `opts` works as for kbs_search (limit, offset, snippets); every version is
- * a hit of its own, newest first, whatever all_versions and sort say.
+ * `opts` works as for kbs_search (limit, offset, snippets, snippet_len,
+ * fragments, facets); every version is a hit of its own, newest first,
+ * whatever all_versions and sort say.
  * Returns KBS_OK, KBS_EINVAL, KBS_ENOTFOUND, KBS_ENOMEM, KBS_EBACKEND.
  */
 KBS_API int kbs_versions(kbs_db *db, uint32_t docid, const kbs_search_options *opts,

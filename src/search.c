@@ -250,6 +250,31 @@ static int build_highlights(kbs_db *db, const query_plan *plan, uint32_t limit,
     return KBS_OK;
 }
 
+/* Whether a plain text's first line, t[sp], is the title stored for it
+ * (whitespace runs folded, as index.c stores it; a long title is stored cut
+ * short). Not when the caller gave another (kbs_index_buffer_meta): then
+ * the line is the body's first, and snippet material. */
+static int is_stored_title(const char *t, art_span sp, const char *stored)
+{
+    size_t i = sp.off, end = sp.off + sp.len, k = 0;
+    while (i < end) {
+        int space = 0;
+        while (i < end && (t[i] == ' ' || t[i] == '\t' || (unsigned char)t[i] < 0x20)) {
+            space = 1;
+            i++;
+        }
+        if (i == end)
+            break;
+        if (space && k > 0 && stored[k++] != ' ')
+            return 0;
+        if (stored[k] == '\0')
+            return k >= 396; /* cut short to 400 bytes when stored */
+        if (stored[k++] != t[i++])
+            return 0;
+    }
+    return stored[k] == '\0';
+}
+
 static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl, size_t max_chars,
                         size_t fragments, struct hit_data *h)
 {
@@ -285,6 +310,15 @@ static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl,
         req.len = tlen;
         req.paras = art.paras;
         req.npara = art.npara;
+        art_span *paras = NULL;
+        if (art.layout == ART_PLAIN && art.title.len && h->hit.title &&
+            !is_stored_title(text, art.title, h->hit.title) &&
+            (paras = malloc((art.npara + 1) * sizeof *paras)) != NULL) {
+            paras[0] = art.title;
+            memcpy(paras + 1, art.paras, art.npara * sizeof *paras);
+            req.paras = paras;
+            req.npara = art.npara + 1;
+        }
         req.stems = (const char *const *)hl->stems;
         req.nstems = hl->n;
         req.phrases = hl->phrases;
@@ -304,6 +338,7 @@ static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl,
                 st = KBS_OK;
             }
         }
+        free(paras);
     }
     snippet_result_free(&sr);
     article_free(&art);
@@ -419,9 +454,60 @@ static int phrase_in(const char *text, const art_span *spans, size_t nspans, con
     return ps.found;
 }
 
+/* Whether every phrase is in the article, its title read from `title`
+ * (title[tsp]) and its body from text[body[0..nbody)]. */
+static int phrases_in(const query_plan *plan, const char *title, art_span tsp, const char *text,
+                      const art_span *body, size_t nbody)
+{
+    int ok = 1;
+    for (size_t i = 0; ok && i < plan->nphrases; i++) {
+        const query_phrase *ph = &plan->phrases[i];
+        if (ph->nwords == 0 || ph->nwords > 8)
+            continue; /* longer phrases: the stems' match stands */
+        int in_title = ph->field != 2 && phrase_in(title, &tsp, 1, ph);
+        int in_body = ph->field != 1 && !in_title && phrase_in(text, body, nbody, ph);
+        ok = in_title || in_body;
+    }
+    return ok;
+}
+
+/* An article indexed with its caller's title (kbs_index_buffer_meta) has a
+ * title its text does not hold, and a plain text's first line is then the
+ * body's: checked that way once the text's own layout failed the phrases,
+ * which is rare (the stems matched as phrases already), so the stored title
+ * is read only then. */
+static int phrases_in_given_title(struct phrase_check *pc, uint32_t docid, const char *text,
+                                  const article *art)
+{
+    char *v = NULL;
+    size_t vl = 0;
+    int st = xs_db_get_value(pc->db->xdb, docid, SLOT_META, &v, &vl);
+    if (st != KBS_OK) {
+        if (st == KBS_ENOMEM)
+            pc->failed = KBS_ENOMEM;
+        return 0;
+    }
+    const char *fields[MF_COUNT];
+    db_split_meta(v, vl, fields);
+    art_span tsp = {0, strlen(fields[MF_TITLE])};
+    art_span *body = malloc((art->npara + 1) * sizeof *body);
+    int ok = 0;
+    if (body) {
+        size_t n = 0;
+        if (art->layout == ART_PLAIN && art->title.len)
+            body[n++] = art->title;
+        memcpy(body + n, art->paras, art->npara * sizeof *body);
+        ok = phrases_in(pc->plan, fields[MF_TITLE], tsp, text, body, n + art->npara);
+    } else {
+        pc->failed = KBS_ENOMEM;
+    }
+    free(body);
+    free(v);
+    return ok;
+}
+
 static int exact_phrases(void *ctx, uint32_t docid, const char *data, size_t len)
 {
-    (void)docid;
     struct phrase_check *pc = ctx;
     buf_reset(&pc->text);
     int r = docstore_unpack(pc->db->store, data, len, &pc->text);
@@ -439,15 +525,8 @@ static int exact_phrases(void *ctx, uint32_t docid, const char *data, size_t len
         free(owned);
         return pc->failed = KBS_ENOMEM, 0;
     }
-    int ok = 1;
-    for (size_t i = 0; ok && i < pc->plan->nphrases; i++) {
-        const query_phrase *ph = &pc->plan->phrases[i];
-        if (ph->nwords == 0 || ph->nwords > 8)
-            continue; /* longer phrases: the stems' match stands */
-        int in_title = ph->field != 2 && phrase_in(text, &art.title, 1, ph);
-        int in_body = ph->field != 1 && !in_title && phrase_in(text, art.paras, art.npara, ph);
-        ok = in_title || in_body;
-    }
+    int ok = phrases_in(pc->plan, text, art.title, text, art.paras, art.npara) ||
+             phrases_in_given_title(pc, docid, text, &art);
     article_free(&art);
     free(owned);
     return ok;

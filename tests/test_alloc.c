@@ -397,6 +397,8 @@ static void run(const struct setup *s, const char *db_path, const char *fresh_pa
         uint32_t id = 0;
         CALL(o, "kbs_index_buffer(new)",
              kbs_index_buffer(db, "mem:c", ART_C, strlen(ART_C), 0, &id));
+        /* A file, new to this index. */
+        CALL(o, "kbs_index_file(new)", kbs_index_file(db, s->key_a, NULL, &id, NULL));
         CALL(o, "kbs_db_close(new)", kbs_db_close(db));
         db = NULL;
     }
@@ -409,6 +411,18 @@ static void run(const struct setup *s, const char *db_path, const char *fresh_pa
     if (st == KBS_OK) {
         kbs_index_report rep;
         CALL(o, "kbs_index_dir", kbs_index_dir(db, s->articles, NULL, &rep));
+        /* A's file, unchanged; then an article with its caller's fields
+         * (its title searched as a phrase below). */
+        int changed = 0;
+        CALL(o, "kbs_index_file(unchanged)", kbs_index_file(db, s->key_a, NULL, NULL, &changed));
+        kbs_article_meta m;
+        kbs_article_meta_init(&m);
+        m.title = "Harbour Strike Enters Second Day";
+        m.category = "Labour";
+        m.written = "2020-06-01T09:00:00";
+        m.byline = "Han Seo-yeon";
+        CALL(o, "kbs_index_buffer_meta",
+             kbs_index_buffer_meta(db, "mem:m", ART_C, strlen(ART_C), &m, NULL));
         st = CALL(o, "kbs_index_buffer",
                   kbs_index_buffer(db, "mem:d", ART_D, strlen(ART_D), 0, NULL));
         /* A failed commit drops the changes since the last one (Xapian wipes
@@ -432,6 +446,7 @@ static void run(const struct setup *s, const char *db_path, const char *fresh_pa
             {"secur* NOT typhoon \"trade talks\"", 0, 1},
             {"title:exports OR category:politics date:2020..2024", 0, 0},
             {"securty", 0, 0}, /* a misspelling: the suggestion */
+            {"title:\"harbour strike\" OR \"fishing boats\"", 0, 1}, /* a caller's title */
         };
         for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
             kbs_search_options so;

@@ -1951,6 +1951,139 @@ Test(cli, golden_similar)
     put_all(objs, n);
 }
 
+/* similar and versions take search's output options (issue 4): each mode
+ * drawn as search draws it. */
+Test(cli, golden_related_output_options)
+{
+    write_stories(tu_tmpdir());
+    static const struct {
+        const char *argv[12];
+        const char *want;
+    } cases[] = {
+        /* 1: plain text with markers; one passage of 80 characters */
+        {{"similar", "news/20240510_port-strike.txt", "-n", "2", "--markers", "--fragments", "1",
+          "--snippet-len", "80", NULL},
+         "Articles like article 5, by its words: port worker union ship author wait vessel seomun "
+         "next largest job harbor gate dock day crane cost contain\n"
+         "\n"
+         "1. Seomun Port to Bring in Remote Controlled Cranes\n"
+         "   Economy · 2024-05-14 · news/20240514_port-cranes.txt · id 7\n"
+         "   … [cranes] at its new [container] terminal [next] year, the [port authority] said on "
+         "…\n"
+         "\n"
+         "2. Hwaseon Bread Festival Opens\n"
+         "   Culture · 2024-05-04 · news/20240504_bread-festival.txt · id 3\n"
+         "   … The organizers said they expect about fifty thousand people over the three [days] "
+         "…\n"},
+        /* 2: HTML with the facets' table; the words used as the list's intro */
+        {{"similar", "5", "-n", "1", "--html", "--facets", NULL},
+         "<p class=\"kbs-intro\">Articles like article 5, by its words: port worker union ship "
+         "author wait vessel seomun next largest job harbor gate dock day crane cost contain</p>\n"
+         "<table class=\"kbs-facets\">\n"
+         "<tr><th>Matches</th><td>2</td></tr>\n"
+         "<tr><th>Category</th><td>Culture 1 · Economy 1</td></tr>\n"
+         "<tr><th>Month</th><td>2024-05 2</td></tr>\n"
+         "</table>\n"
+         "<ol class=\"kbs-results\" start=\"1\">\n"
+         "<li class=\"kbs-hit\" value=\"1\">\n"
+         "<div class=\"kbs-title\">Seomun Port to Bring in Remote Controlled Cranes</div>\n"
+         "<div class=\"kbs-meta\"><span class=\"kbs-category\">Economy</span> · <time "
+         "datetime=\"2024-05-14T10:00:00\">2024-05-14</time> · <span "
+         "class=\"kbs-path\">news/20240514_port-cranes.txt</span> · id 7</div>\n"
+         "<p class=\"kbs-snippet\"><mark>Seomun Port</mark> will bring in remote controlled "
+         "<mark>cranes</mark> at its new <mark>container</mark> terminal <mark>next</mark> year, "
+         "the … The <mark>dock workers union</mark> said the plan must not <mark>cost</mark> any "
+         "<mark>jobs</mark>, and asked for training for the <mark>crane</mark> …</p>\n"
+         "</li>\n"
+         "</ol>\n"},
+        /* 3: the versions' facets (the article itself not counted) */
+        {{"versions", "5", "--markers", "--facets", "--fragments", "1", "--snippet-len", "60",
+          NULL},
+         "Matches: 2\n"
+         "  Category  Economy 1 · Society 1\n"
+         "  Month     2024-05 2\n"
+         "\n"
+         "1. Dock Workers Strike at Seomun Port\n"
+         "   Society · 2024-05-11 · news/20240511_port-strike-refiled.txt · id 6\n"
+         "   Dock workers at Seomun Port walked off the job on Friday …\n"
+         "\n"
+         "2. Seomun Port Strike Strands Fourteen Ships\n"
+         "   Economy · 2024-05-10 · news/20240510_port-strike-update.txt · id 4\n"
+         "   Dock workers at Seomun Port walked off the job on Friday …\n"},
+        /* 4: HTML; a version's snippet is its lead */
+        {{"versions", "5", "--html", "--snippet-len", "40", NULL},
+         "<ol class=\"kbs-results\" start=\"1\">\n"
+         "<li class=\"kbs-hit\" value=\"1\">\n"
+         "<div class=\"kbs-title\">Dock Workers Strike at Seomun Port</div>\n"
+         "<div class=\"kbs-meta\"><span class=\"kbs-category\">Society</span> · <time "
+         "datetime=\"2024-05-11T07:00:00\">2024-05-11</time> · <span "
+         "class=\"kbs-path\">news/20240511_port-strike-refiled.txt</span> · id 6</div>\n"
+         "<p class=\"kbs-snippet kbs-lead\">Dock workers at Seomun Port walked off …</p>\n"
+         "</li>\n"
+         "<li class=\"kbs-hit\" value=\"2\">\n"
+         "<div class=\"kbs-title\">Seomun Port Strike Strands Fourteen Ships</div>\n"
+         "<div class=\"kbs-meta\"><span class=\"kbs-category\">Economy</span> · <time "
+         "datetime=\"2024-05-10T18:10:00\">2024-05-10</time> · <span "
+         "class=\"kbs-path\">news/20240510_port-strike-update.txt</span> · id 4</div>\n"
+         "<p class=\"kbs-snippet kbs-lead\">Dock workers at Seomun Port walked off …</p>\n"
+         "</li>\n"
+         "</ol>\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[16] = {"--db", "index"};
+        size_t n = 2;
+        for (size_t k = 0; cases[i].argv[k]; k++)
+            argv[n++] = cases[i].argv[k];
+        char *out, *err;
+        int rc = run(argv, &out, &err);
+        cr_expect_eq(rc, 0, "case %zu: exit %d: %s", i + 1, rc, err);
+        cr_expect_str_eq(out, cases[i].want, "case %zu", i + 1);
+        cr_expect_str_empty(err, "case %zu", i + 1);
+    }
+
+    /* --json --facets: the facets' object first, then the hits, their
+     * snippets as long as asked. */
+    char *out, *err;
+    int rc = run((const char *[]){"--db", "index", "versions", "5", "--json", "--facets",
+                                  "--snippet-len", "60", NULL},
+                 &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    json_object *objs[4];
+    size_t n = json_lines(out, objs, 4);
+    cr_assert_eq(n, 3, "%s", out);
+    cr_expect_str_eq(
+        json_object_to_json_string_ext(objs[0], JSON_C_TO_STRING_PLAIN),
+        "{\"facets\":{\"total\":2,\"category\":[{\"value\":\"Economy\",\"count\":1},{\"value\":"
+        "\"Society\",\"count\":1}],\"month\":[{\"value\":\"2024-05\",\"count\":2}],\"year\":[{"
+        "\"value\":\"2024\",\"count\":2}]}}");
+    static const int64_t ids[] = {6, 4};
+    for (size_t i = 1; i < n; i++) {
+        cr_expect_eq(json_object_get_int64(field(objs[i], "id", json_type_int)), ids[i - 1]);
+        cr_expect_str_eq(json_object_get_string(field(objs[i], "snippet", json_type_string)),
+                         "Dock workers at Seomun Port walked off the job on Friday …");
+    }
+    put_all(objs, n);
+    /* similar in JSON: the hits only, no intro. */
+    rc = run((const char *[]){"--db", "index", "similar", "5", "--json", "-n", "1", "--fragments",
+                              "1", "--snippet-len", "50", NULL},
+             &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    n = json_lines(out, objs, 4);
+    cr_assert_eq(n, 1, "%s", out);
+    const char *snip = json_object_get_string(field(objs[0], "snippet", json_type_string));
+    size_t chars = 0;
+    for (const char *c = snip; *c; c++)
+        chars += ((unsigned char)*c & 0xC0) != 0x80;
+    cr_expect_leq(chars, 50 + 4, "one passage of 50 characters, \"… \" and \" …\" around: %s",
+                  snip);
+    put_all(objs, n);
+    /* One output mode at a time, as for search. */
+    rc = run((const char *[]){"--db", "index", "versions", "5", "--html", "--markers", NULL}, &out,
+             &err);
+    cr_expect_eq(rc, 2);
+    cr_expect(strstr(err, "write the hits in different ways: give one"), "%s", err);
+}
+
 Test(cli, related_usage_errors)
 {
     write_stories(tu_tmpdir());

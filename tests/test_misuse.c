@@ -294,6 +294,124 @@ static int m_index_buffer_empty(struct env *e, int *kept)
     *kept = id == 77;
     return st;
 }
+static int file_with(kbs_db *db, const char *path, int *kept)
+{
+    uint32_t id = 77;
+    int changed = 77;
+    int st = kbs_index_file(db, path, NULL, &id, &changed);
+    *kept = id == 77 && changed == 77;
+    return st;
+}
+static int m_index_file_null_db(struct env *e, int *kept)
+{
+    char *p = tu_path(e->dir, "b.txt");
+    int st = file_with(NULL, p, kept);
+    free(p);
+    return st;
+}
+static int m_index_file_null_path(struct env *e, int *kept)
+{
+    return file_with(e->wr, NULL, kept);
+}
+static int m_index_file_empty_path(struct env *e, int *kept)
+{
+    return file_with(e->wr, "", kept);
+}
+static int m_index_file_readonly(struct env *e, int *kept)
+{
+    char *p = tu_path(e->dir, "b.txt");
+    int st = file_with(e->rd, p, kept);
+    free(p);
+    return st;
+}
+static int m_index_file_missing(struct env *e, int *kept)
+{
+    char *p = tu_path(e->dir, "no-such.txt");
+    int st = file_with(e->wr, p, kept);
+    free(p);
+    return st;
+}
+static int m_index_file_folder(struct env *e, int *kept)
+{
+    return file_with(e->wr, e->dir, kept);
+}
+static int m_index_file_device(struct env *e, int *kept)
+{
+    return file_with(e->wr, "/dev/zero", kept);
+}
+static int m_index_file_ok(struct env *e, int *kept)
+{
+    (void)kept;
+    char *p = tu_path(e->dir, "b.txt");
+    int st = kbs_index_file(e->wr, p, NULL, NULL, NULL);
+    free(p);
+    return st;
+}
+static int meta_with(kbs_db *db, const char *path, const char *data, size_t len,
+                     const kbs_article_meta *m, int *kept)
+{
+    uint32_t id = 77;
+    int st = kbs_index_buffer_meta(db, path, data, len, m, &id);
+    *kept = id == 77;
+    return st;
+}
+static int m_meta_null_db(struct env *e, int *kept)
+{
+    (void)e;
+    kbs_article_meta m;
+    kbs_article_meta_init(&m);
+    return meta_with(NULL, "k", "text", 4, &m, kept);
+}
+static int m_meta_null_path(struct env *e, int *kept)
+{
+    kbs_article_meta m;
+    kbs_article_meta_init(&m);
+    return meta_with(e->wr, NULL, "text", 4, &m, kept);
+}
+static int m_meta_null_data(struct env *e, int *kept)
+{
+    kbs_article_meta m;
+    kbs_article_meta_init(&m);
+    return meta_with(e->wr, "k", NULL, 4, &m, kept);
+}
+static int m_meta_readonly(struct env *e, int *kept)
+{
+    kbs_article_meta m;
+    kbs_article_meta_init(&m);
+    return meta_with(e->rd, "k", "text", 4, &m, kept);
+}
+static int m_meta_binary(struct env *e, int *kept)
+{
+    kbs_article_meta m;
+    kbs_article_meta_init(&m);
+    m.title = "A title";
+    return meta_with(e->wr, "k", "a\0b", 3, &m, kept);
+}
+static int m_meta_bad_date(struct env *e, int *kept)
+{
+    kbs_article_meta m;
+    kbs_article_meta_init(&m);
+    m.written = "2024-02-30";
+    return meta_with(e->wr, "k", "text", 4, &m, kept);
+}
+static int m_meta_size_0(struct env *e, int *kept)
+{
+    kbs_article_meta m;
+    memset(&m, 0, sizeof m);
+    return meta_with(e->wr, "k", "text", 4, &m, kept);
+}
+static int m_meta_size_huge(struct env *e, int *kept)
+{
+    kbs_article_meta m;
+    kbs_article_meta_init(&m);
+    m.size = SIZE_MAX;
+    return meta_with(e->wr, "k", "text", 4, &m, kept);
+}
+static int m_meta_null_meta(struct env *e, int *kept)
+{
+    (void)kept;
+    return kbs_index_buffer_meta(e->wr, "k", "text", 4, NULL, NULL);
+}
 static int m_delete_null_db(struct env *e, int *kept)
 {
     (void)e, (void)kept;
@@ -659,6 +777,23 @@ static const struct misuse misuses[] = {
     {"kbs_index_buffer(read-only)", m_index_buffer_readonly, KBS_EREADONLY, 'r'},
     {"kbs_index_buffer(binary)", m_index_buffer_binary, KBS_EINPUT, 'w'},
     {"kbs_index_buffer(empty)", m_index_buffer_empty, KBS_EINPUT, 'w'},
+    {"kbs_index_file(NULL db)", m_index_file_null_db, KBS_EINVAL, 0},
+    {"kbs_index_file(NULL path)", m_index_file_null_path, KBS_EINVAL, 'w'},
+    {"kbs_index_file(\"\")", m_index_file_empty_path, KBS_EINVAL, 'w'},
+    {"kbs_index_file(read-only)", m_index_file_readonly, KBS_EREADONLY, 'r'},
+    {"kbs_index_file(missing file)", m_index_file_missing, KBS_ENOTFOUND, 'w'},
+    {"kbs_index_file(a folder)", m_index_file_folder, KBS_EINVAL, 'w'},
+    {"kbs_index_file(a device)", m_index_file_device, KBS_EINPUT, 'w'},
+    {"kbs_index_file(NULL outs)", m_index_file_ok, KBS_OK, 0},
+    {"kbs_index_buffer_meta(NULL db)", m_meta_null_db, KBS_EINVAL, 0},
+    {"kbs_index_buffer_meta(NULL path)", m_meta_null_path, KBS_EINVAL, 'w'},
+    {"kbs_index_buffer_meta(NULL data)", m_meta_null_data, KBS_EINVAL, 'w'},
+    {"kbs_index_buffer_meta(read-only)", m_meta_readonly, KBS_EREADONLY, 'r'},
+    {"kbs_index_buffer_meta(binary)", m_meta_binary, KBS_EINPUT, 'w'},
+    {"kbs_index_buffer_meta(written 2024-02-30)", m_meta_bad_date, KBS_EINVAL, 'w'},
+    {"kbs_index_buffer_meta(size 0)", m_meta_size_0, KBS_EINVAL, 'w'},
+    {"kbs_index_buffer_meta(size SIZE_MAX)", m_meta_size_huge, KBS_EINVAL, 'w'},
+    {"kbs_index_buffer_meta(NULL meta)", m_meta_null_meta, KBS_OK, 0},
     {"kbs_delete(NULL db)", m_delete_null_db, KBS_EINVAL, 0},
     {"kbs_delete(NULL path)", m_delete_null_path, KBS_EINVAL, 'w'},
     {"kbs_delete(read-only)", m_delete_readonly, KBS_EREADONLY, 'r'},
@@ -772,6 +907,7 @@ Test(misuse, value_functions)
     cr_expect_eq(kbs_db_close(NULL), KBS_OK);
     kbs_index_options_init(NULL);
     kbs_search_options_init(NULL);
+    kbs_article_meta_init(NULL);
     cr_expect_str_eq(kbs_db_errmsg(NULL), "");
     cr_expect_eq(kbs_db_error_offset(NULL), (size_t)-1);
     cr_expect_eq(kbs_results_count(NULL), 0);
@@ -1351,6 +1487,15 @@ static int write_damaged(const char *path, const char *label)
     ok &= damage_status(st);
     kbs_results_free(r);
     st = kbs_index_buffer(db, "mem:new", ART_B, strlen(ART_B), 0, NULL);
+    ok &= damage_status(st) || st == KBS_ENOMEM;
+    kbs_article_meta m;
+    kbs_article_meta_init(&m);
+    m.title = "A caller's title";
+    m.written = "2024-05-01";
+    st = kbs_index_buffer_meta(db, "mem:meta", ART_B, strlen(ART_B), &m, NULL);
+    ok &= damage_status(st) || st == KBS_ENOMEM;
+    st = kbs_index_file(db, KBS_SOURCE_DIR "/corpus/plain/jeju-water-shortage.txt", NULL, NULL,
+                        NULL);
     ok &= damage_status(st) || st == KBS_ENOMEM;
     st = kbs_delete(db, "mem:new");
     ok &= damage_status(st);
