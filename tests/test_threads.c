@@ -123,6 +123,14 @@ static void *writer_main(void *arg)
         opts.callback_ctx = w;
         st = kbs_index_dir(db, w->dir, &opts, &w->report);
         note(&w->out, st, "writer: index", kbs_db_errmsg(db));
+        /* One file again, alone: unchanged, so nothing for the reader to see. */
+        char *one = tu_path(w->dir, "part0/lighthouse-000.txt");
+        int changed = -1;
+        st = kbs_index_file(db, one, NULL, NULL, &changed);
+        note(&w->out, st, "writer: index one file", kbs_db_errmsg(db));
+        if (st == KBS_OK && changed != 0)
+            note(&w->out, KBS_EINTERNAL, "writer: index one file", "an unchanged file changed");
+        free(one);
         note(&w->out, kbs_db_close(db), "writer: close", NULL);
     }
     atomic_store(w->done, 1);
