@@ -37,6 +37,12 @@ struct xs_db {
      * handle can only be closed, which drops the unsaved changes. */
     int broken = 0;
     char broken_msg[400] = {0};
+    /* A handle on several databases (xs_db_open_several): the ids each one
+     * holds, [first, last], in the order they were added. Xapian numbers the
+     * documents of such a database (shard_id - 1) * shards + shard + 1; the
+     * shim translates, so the caller sees each document's own id. Empty for
+     * a handle on one database. */
+    std::vector<std::pair<Xapian::docid, Xapian::docid>> shards;
 
     xs_db() = default;
     xs_db(const xs_db &) = delete;
@@ -205,6 +211,39 @@ int broken_if_writer(xs_db *db, int status) noexcept
     return db->wdb ? mark_broken(db, status) : status;
 }
 
+/* A document's own id -> Xapian's id for it on db (see xs_db.shards). An
+ * id that no database's range holds goes to the first, which lacks it too:
+ * reading it is a DocNotFoundError, as it should be. */
+Xapian::docid to_xapian(const xs_db *db, Xapian::docid id) noexcept
+{
+    size_t n = db->shards.size();
+    if (n < 2 || id == 0)
+        return id;
+    size_t s = 0;
+    for (size_t i = 0; i < n; i++)
+        if (db->shards[i].first <= id && id <= db->shards[i].second)
+            s = i;
+    return (id - 1) * static_cast<Xapian::docid>(n) + static_cast<Xapian::docid>(s) + 1;
+}
+
+/* Xapian's id on db -> the document's own id. */
+Xapian::docid from_xapian(const xs_db *db, Xapian::docid id) noexcept
+{
+    size_t n = db->shards.size();
+    if (n < 2 || id == 0)
+        return id;
+    return (id - 1) / static_cast<Xapian::docid>(n) + 1;
+}
+
+/* The calls whose ids come from a ranking or a value stream walked by id
+ * are not translated: refused on a handle on several databases. */
+int refuse_several(xs_db *db, const char *what) noexcept
+{
+    std::snprintf(db->err, sizeof db->err, "%s: not available on a handle on several databases",
+                  what);
+    return KBS_EINVAL;
+}
+
 } // namespace
 
 /* The handlers every extern "C" function ends its try with. */
@@ -273,7 +312,7 @@ int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen
     if (!path || !*path || !out)
         return set_error(err, errlen, KBS_EINVAL, "xs_db_open: path and out are required");
     if (mode != XS_OPEN_READ && mode != XS_OPEN_WRITE && mode != XS_OPEN_WRITE_CREATE &&
-        mode != XS_OPEN_SCRATCH)
+        mode != XS_OPEN_SCRATCH && mode != XS_OPEN_SCRATCH_AGAIN)
         return set_error(err, errlen, KBS_EINVAL, "xs_db_open: unknown mode");
     try {
         std::unique_ptr<xs_db> h(new xs_db());
@@ -299,9 +338,47 @@ int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen
              * cost. */
             if (mode == XS_OPEN_SCRATCH)
                 action = Xapian::DB_CREATE | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS;
+            else if (mode == XS_OPEN_SCRATCH_AGAIN)
+                action = Xapian::DB_OPEN | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS;
             h->wdb = new Xapian::WritableDatabase(path, action | Xapian::DB_BACKEND_GLASS);
             h->db = h->wdb;
         }
+        *out = h.release();
+        return KBS_OK;
+    }
+    XS_CATCH(err, errlen)
+}
+
+int xs_db_open_several(const char *const *paths, size_t n, xs_db **out, char *err,
+                       size_t errlen) noexcept
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!paths || n == 0 || !out)
+        return set_error(err, errlen, KBS_EINVAL, "xs_db_open_several: paths and out are required");
+    for (size_t i = 0; i < n; i++)
+        if (!paths[i] || !*paths[i])
+            return set_error(err, errlen, KBS_EINVAL, "xs_db_open_several: an empty path");
+    try {
+        std::unique_ptr<xs_db> h(new xs_db());
+        std::unique_ptr<Xapian::Database> all(new Xapian::Database());
+        h->shards.reserve(n);
+        for (size_t i = 0; i < n; i++) {
+            Xapian::Database one(paths[i], Xapian::DB_BACKEND_GLASS);
+            Xapian::docid first = 1, last = one.get_lastdocid();
+            Xapian::PostingIterator it = one.postlist_begin(std::string());
+            if (it != one.postlist_end(std::string()))
+                first = *it;
+            else
+                last = 0; /* no document: a range nothing falls in */
+            for (const auto &r : h->shards)
+                if (first <= last && r.first <= last && first <= r.second)
+                    return set_error(err, errlen, KBS_EINVAL,
+                                     "xs_db_open_several: the databases' ids overlap");
+            h->shards.emplace_back(first, last);
+            all->add_database(one);
+        }
+        h->db = all.release();
         *out = h.release();
         return KBS_OK;
     }
@@ -375,7 +452,7 @@ int xs_db_last_docid(xs_db *db, uint32_t *docid) noexcept
     try {
         Xapian::docid id = 0;
         read_retrying(db, [&] { id = db->db->get_lastdocid(); });
-        *docid = id;
+        *docid = from_xapian(db, id);
         return KBS_OK;
     }
     XS_CATCH_DB(db)
@@ -544,7 +621,7 @@ int xs_db_get_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t
         return KBS_EINVAL;
     try {
         std::string v;
-        read_retrying(db, [&] { v = db->db->get_document(docid).get_value(slot); });
+        read_retrying(db, [&] { v = db->db->get_document(to_xapian(db, docid)).get_value(slot); });
         return copy_out(v, val, len, db->err, sizeof db->err);
     }
     XS_CATCH_DB(db)
@@ -556,7 +633,7 @@ int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
         return KBS_EINVAL;
     try {
         std::string d;
-        read_retrying(db, [&] { d = doc_data(db->db->get_document(docid)); });
+        read_retrying(db, [&] { d = doc_data(db->db->get_document(to_xapian(db, docid))); });
         return copy_out(d, data, len, db->err, sizeof db->err);
     }
     XS_CATCH_DB(db)
@@ -568,8 +645,10 @@ int xs_db_hit_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t
         return KBS_EINVAL;
     try {
         std::string v;
-        read_retrying(
-            db, [&] { v = db->db->get_document(docid, Xapian::DOC_ASSUME_VALID).get_value(slot); });
+        read_retrying(db, [&] {
+            v = db->db->get_document(to_xapian(db, docid), Xapian::DOC_ASSUME_VALID)
+                    .get_value(slot);
+        });
         return copy_out(v, val, len, db->err, sizeof db->err);
     }
     XS_CATCH_DB(db)
@@ -581,8 +660,9 @@ int xs_db_hit_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
         return KBS_EINVAL;
     try {
         std::string d;
-        read_retrying(db,
-                      [&] { d = doc_data(db->db->get_document(docid, Xapian::DOC_ASSUME_VALID)); });
+        read_retrying(db, [&] {
+            d = doc_data(db->db->get_document(to_xapian(db, docid), Xapian::DOC_ASSUME_VALID));
+        });
         return copy_out(d, data, len, db->err, sizeof db->err);
     }
     XS_CATCH_DB(db)
@@ -593,6 +673,8 @@ int xs_db_hit_values(xs_db *db, unsigned slot, const uint32_t *docids, size_t n,
 {
     if (!db || (n && (!docids || !vals || !lens)) || slot == Xapian::BAD_VALUENO)
         return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_hit_values");
     try {
         std::vector<size_t> order(n);
         for (size_t i = 0; i < n; i++)
@@ -700,6 +782,8 @@ int xs_db_term_stats(xs_db *db, uint32_t docid, const char *term, size_t len,
 {
     if (!db || !term || !len || !out)
         return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_term_stats");
     try {
         std::string t(term, len);
         xs_term_stats r{};
@@ -758,6 +842,8 @@ int xs_db_matching_terms(xs_db *db, const xs_query *q, uint32_t docid, xs_term_c
 {
     if (!db || !q || !cb)
         return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_matching_terms");
     try {
         std::vector<std::string> terms;
         read_retrying(db, [&] {
@@ -952,6 +1038,8 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
     if (!std::isfinite(params->k1) || !std::isfinite(params->b))
         return set_error(db->err, sizeof db->err, KBS_EINVAL,
                          "xs_db_search: k1 and b must be finite");
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_search");
     try {
         xs_search_result r{};
         read_retrying(db, [&] {
@@ -1026,7 +1114,7 @@ static void each_posting(xs_db *db, const std::string &term, xs_docid_cb cb, voi
             it.skip_to(last + 1);
         for (; it != end; ++it) {
             last = *it;
-            if (cb(ctx, last) != 0)
+            if (cb(ctx, from_xapian(db, last)) != 0)
                 break;
         }
     });
@@ -1054,8 +1142,8 @@ int xs_db_doc_terms(xs_db *db, uint32_t docid, const char *prefix, size_t plen, 
         std::vector<std::pair<std::string, Xapian::doccount>> terms;
         read_retrying(db, [&] {
             terms.clear();
-            Xapian::TermIterator it = db->db->termlist_begin(docid);
-            Xapian::TermIterator end = db->db->termlist_end(docid);
+            Xapian::TermIterator it = db->db->termlist_begin(to_xapian(db, docid));
+            Xapian::TermIterator end = db->db->termlist_end(to_xapian(db, docid));
             it.skip_to(pre);
             for (; it != end; ++it) {
                 std::string t = *it;
@@ -1136,7 +1224,7 @@ int xs_db_values(xs_db *db, unsigned slot, xs_value_cb cb, void *ctx) noexcept
             for (; it != end; ++it) {
                 last = it.get_docid();
                 std::string v = *it;
-                if (cb(ctx, last, v.data(), v.size()) != 0)
+                if (cb(ctx, from_xapian(db, last), v.data(), v.size()) != 0)
                     break;
             }
         });
@@ -1171,6 +1259,8 @@ int xs_db_expand(xs_db *db, const uint32_t *docids, size_t n, uint32_t max_terms
 {
     if (!db || !docids || !n || !cb)
         return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_expand");
     try {
         std::vector<std::pair<std::string, double>> terms;
         read_retrying(db, [&] {

@@ -67,6 +67,9 @@ typedef struct xs_query xs_query;
  * (xs_compact_merge) and thrown away after: nothing is fsync()ed and blocks
  * are updated in place, so a crash leaves it unusable. Never for an index. */
 #define XS_OPEN_SCRATCH 3
+/* Open a database made with XS_OPEN_SCRATCH again, to change it before it
+ * is merged: the same terms (no fsync(), blocks updated in place). */
+#define XS_OPEN_SCRATCH_AGAIN 4
 
 /* Opens the glass database in folder path (only the glass backend: a stub
  * file or another backend is refused). Writers keep Xapian's fsync()s: crash
@@ -74,6 +77,18 @@ typedef struct xs_query xs_query;
  * err[0..errlen) (always NUL-terminated when errlen > 0; err may be NULL when
  * errlen is 0) and *out is untouched. */
 int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen) XS_NOEXCEPT;
+/* Opens the glass databases in the folders paths[0..n) together, read-only,
+ * as one database whose documents keep their own ids: the databases must
+ * hold disjoint ranges of ids (a first and a last id each; KBS_EINVAL when
+ * two ranges overlap), as the sources of xs_compact_merge do. Term
+ * frequencies, posting lists, value streams and metadata are those of the
+ * whole. What a merge would give, before merging: the parallel build groups
+ * its new articles into stories this way, so that the merged copy is written
+ * once. On such a handle xs_db_search, xs_db_expand, xs_db_hit_values,
+ * xs_db_term_stats and xs_db_matching_terms are refused (KBS_EINVAL); the
+ * other reads work as on one database. Errors as for xs_db_open. */
+int xs_db_open_several(const char *const *paths, size_t n, xs_db **out, char *err,
+                       size_t errlen) XS_NOEXCEPT;
 /* Frees the handle and, for a writer, releases the lock. NULL is fine.
  * Uncommitted changes are discarded (never committed implicitly, as Xapian's
  * destructor would, swallowing errors): call xs_db_commit() first. */

@@ -1056,6 +1056,113 @@ Test(shim, merge_refuses_overlapping_ids_and_bad_arguments)
     free(out);
 }
 
+static int collect_id(void *ctx, uint32_t docid)
+{
+    uint32_t *v = ctx;
+    v[++v[0]] = docid;
+    return 0;
+}
+
+struct seen_value {
+    uint32_t ids[8];
+    size_t n;
+};
+
+static int collect_value(void *ctx, uint32_t docid, const char *val, size_t len)
+{
+    struct seen_value *s = ctx;
+    (void)val;
+    (void)len;
+    if (s->n < 8)
+        s->ids[s->n++] = docid;
+    return 0;
+}
+
+static int freq_of(void *ctx, const char *term, size_t len, uint32_t freq)
+{
+    (void)term;
+    (void)len;
+    *(uint32_t *)ctx = freq;
+    return 1;
+}
+
+/* Several scratch databases opened as one: each document keeps its own id
+ * (Xapian's would interleave them) in every read that takes or gives one,
+ * and the frequencies are the whole's. */
+Test(shim, several_databases_read_as_one_keep_their_ids)
+{
+    const char *dir = tu_tmpdir();
+    char *a = tu_path(dir, "a"), *b = tu_path(dir, "b"), *c = tu_path(dir, "c");
+    scratch_part(a, 0, 2, 1, "first");          /* a=1, b=2 */
+    scratch_part(b, 2, NSAMPLES, 10, "second"); /* c=10, d=11, e=12 */
+    xs_db *e = open_ok(c, XS_OPEN_SCRATCH);     /* no document at all */
+    cr_assert_eq(xs_db_commit(e), KBS_OK);
+    xs_db_close(e);
+    const char *srcs[] = {a, c, b};
+    char err[256];
+    xs_db *db = NULL;
+    cr_assert_eq(xs_db_open_several(srcs, 3, &db, err, sizeof err), KBS_OK, "%s", err);
+    uint32_t n = 0, last = 0;
+    cr_assert_eq(xs_db_doc_count(db, &n), KBS_OK);
+    cr_expect_eq(n, NSAMPLES);
+    cr_assert_eq(xs_db_last_docid(db, &last), KBS_OK);
+    cr_expect_eq(last, 12);
+    uint32_t ids[16] = {0};
+    cr_assert_eq(xs_db_alldocs(db, collect_id, ids), KBS_OK);
+    cr_assert_eq(ids[0], NSAMPLES);
+    const uint32_t want[] = {1, 2, 10, 11, 12};
+    for (size_t i = 0; i < NSAMPLES; i++)
+        cr_expect_eq(ids[i + 1], want[i], "document %zu: %u", i, ids[i + 1]);
+    /* "harbour" is in a, b (db a) and c (db b). */
+    memset(ids, 0, sizeof ids);
+    cr_assert_eq(xs_db_postlist(db, "harbour", 7, collect_id, ids), KBS_OK);
+    cr_assert_eq(ids[0], 3);
+    cr_expect_eq(ids[1], 1);
+    cr_expect_eq(ids[2], 2);
+    cr_expect_eq(ids[3], 10);
+    char *v = NULL;
+    size_t len = 0;
+    cr_assert_eq(xs_db_get_value(db, 10, SLOT_DATE, &v, &len), KBS_OK, "%s", xs_db_errmsg(db));
+    cr_expect_str_eq(v, SAMPLES[2].date);
+    free(v);
+    cr_assert_eq(xs_db_get_value(db, 2, SLOT_DATE, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, SAMPLES[1].date);
+    free(v);
+    cr_assert_eq(xs_db_get_data(db, 12, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, SAMPLES[4].text);
+    free(v);
+    /* Ids no database holds: not found, wherever they fall. */
+    cr_expect_eq(xs_db_get_value(db, 5, SLOT_DATE, &v, &len), KBS_ENOTFOUND);
+    cr_expect_eq(xs_db_get_data(db, 13, &v, &len), KBS_ENOTFOUND);
+    uint32_t freq = 0;
+    cr_assert_eq(xs_db_doc_terms(db, 11, "Q", 1, freq_of, &freq), KBS_OK);
+    cr_expect_eq(freq, 1);
+    cr_assert_eq(xs_db_doc_terms(db, 10, "harbour", 7, freq_of, &freq), KBS_OK);
+    cr_expect_eq(freq, 3, "the whole's frequency");
+    struct seen_value sv = {{0}, 0};
+    cr_assert_eq(xs_db_values(db, SLOT_DATE, collect_value, &sv), KBS_OK);
+    cr_assert_eq(sv.n, NSAMPLES);
+    for (size_t i = 0; i < NSAMPLES; i++)
+        cr_expect_eq(sv.ids[i], want[i]);
+    /* Reads only, and not the ones whose ids would need translating back. */
+    cr_expect_eq(xs_db_set_metadata(db, "k", "v", 1), KBS_EREADONLY);
+    cr_expect_eq(xs_db_hit_values(db, SLOT_DATE, want, 2, &v, &len), KBS_EINVAL);
+    xs_db_close(db);
+
+    /* Overlapping ids are refused, as by the merge. */
+    char *d = tu_path(dir, "d");
+    scratch_part(d, 0, 2, 11, "third");
+    const char *bad[] = {a, b, d};
+    cr_expect_eq(xs_db_open_several(bad, 3, &db, err, sizeof err), KBS_EINVAL);
+    cr_expect_neq(err[0], '\0');
+    cr_expect_eq(xs_db_open_several(NULL, 1, &db, err, sizeof err), KBS_EINVAL);
+    cr_expect_eq(xs_db_open_several(srcs, 0, &db, err, sizeof err), KBS_EINVAL);
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+}
+
 /* A search's hits read at once: any order of ids, each value as
  * xs_db_get_value reads it, "" where the slot is unset; the data likewise. */
 Test(shim, hit_values_and_data_as_one_by_one)
