@@ -254,7 +254,8 @@ struct pass {
     size_t n, cap;
     uint32_t *slots; /* open addressing: node index + 1, 0 = empty */
     size_t nslots;
-    buf rec; /* scratch for reading originals */
+    buf rec;                  /* scratch for reading originals */
+    struct dedup_writes *out; /* NULL: write the stories; else collect them */
     int status;
 };
 
@@ -599,6 +600,23 @@ static int gather(struct pass *p, struct dedup_notes *dn)
 /* Writes story to article docid (a removal when it is ""). */
 static int write_story(struct pass *p, uint32_t docid, const char *story)
 {
+    struct dedup_writes *w = p->out;
+    if (w) {
+        if (w->n == w->cap) {
+            size_t cap = w->cap ? w->cap * 2 : 256;
+            struct dedup_write *v = realloc(w->v, cap * sizeof *v);
+            if (!v)
+                return db_fail(p->db, KBS_ENOMEM, "out of memory");
+            w->v = v;
+            w->cap = cap;
+        }
+        char *c = strdup(story);
+        if (!c)
+            return db_fail(p->db, KBS_ENOMEM, "out of memory");
+        w->v[w->n].docid = docid;
+        w->v[w->n++].story = c;
+        return KBS_OK;
+    }
     int st = xs_db_set_doc_value(p->db->xdb, docid, SLOT_STORY, story, strlen(story));
     if (st == KBS_ENOTFOUND)
         return KBS_OK;
@@ -699,7 +717,22 @@ static int settle(struct pass *p)
     return st;
 }
 
+void dedup_writes_free(struct dedup_writes *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->n; i++)
+        free(w->v[i].story);
+    free(w->v);
+    memset(w, 0, sizeof *w);
+}
+
 int dedup_pass(kbs_db *db)
+{
+    return dedup_pass_collect(db, NULL);
+}
+
+int dedup_pass_collect(kbs_db *db, struct dedup_writes *out)
 {
     struct dedup_notes *dn = db->dedup;
     if (db->dedup_off || !dn || (dn->ndocs == 0 && dn->nstories == 0))
@@ -707,6 +740,7 @@ int dedup_pass(kbs_db *db)
     struct pass p;
     memset(&p, 0, sizeof p);
     p.db = db;
+    p.out = out;
     struct ids cand = {NULL, 0, 0, 0};
     int st = gather(&p, dn);
     size_t nw = p.n;

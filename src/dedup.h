@@ -9,8 +9,8 @@
  * At index time each article gets DEDUP_HASHES min-hashes of its set of
  * sentences as boolean PFX_DEDUP terms (dedup_add_terms), so that articles
  * sharing most sentences are likely to share a term. When changes are
- * committed (db_commit: every batch of kbs_index_dir and its end, after the
- * merge of a parallel build; kbs_db_commit and kbs_db_close after
+ * committed (db_commit: every batch of kbs_index_dir and its end; before the
+ * merge of a parallel build, on the index and its chunks; kbs_db_commit and kbs_db_close after
  * kbs_index_buffer or kbs_delete), dedup_pass() looks at the articles added
  * or changed since the last commit and at the stories that lost or changed
  * a member: candidates come from the posting lists of their PFX_DEDUP terms
@@ -68,7 +68,7 @@ int dedup_note_new(kbs_db *db, uint32_t docid);
  * parallel build. */
 int dedup_note_range(kbs_db *db, uint32_t lo, uint32_t hi);
 /* A worker process of a parallel build: its scratch database holds only a
- * part of the articles, so the parent groups them after the merge. */
+ * part of the articles, so the parent groups them before the merge. */
 void dedup_disable(kbs_db *db);
 /* Forgets what was noted (the handle is closed, or the changes dropped). */
 void dedup_forget(kbs_db *db);
@@ -78,5 +78,23 @@ void dedup_forget(kbs_db *db);
  * stories are committed with the articles. Returns a kbs status (the
  * message is on the handle). */
 int dedup_pass(kbs_db *db);
+
+/* A change of story the pass found: article docid's SLOT_STORY becomes
+ * story ("" removes it). */
+struct dedup_write {
+    uint32_t docid;
+    char *story; /* malloc'd */
+};
+struct dedup_writes {
+    struct dedup_write *v;
+    size_t n, cap;
+};
+
+/* As dedup_pass(), on db->xdb as it is (a reader will do: a parallel build
+ * hands it the index and its scratch databases opened together), but the
+ * changes are appended to *out instead of written: the caller writes them
+ * where each article lives. */
+int dedup_pass_collect(kbs_db *db, struct dedup_writes *out);
+void dedup_writes_free(struct dedup_writes *w);
 
 #endif

@@ -40,6 +40,7 @@ struct spell_collector {
     size_t n;        /* slots in use */
     size_t counting; /* words never handed over */
     size_t due;      /* words a flush would hand over */
+    int hold;        /* lazy flushes wait (spell_hold) */
     buf arena;       /* the words, back to back */
 };
 
@@ -65,6 +66,12 @@ void spell_collector_free(spell_collector *c)
     free(c->slots);
     buf_free(&c->arena);
     free(c);
+}
+
+void spell_hold(spell_collector *c, int hold)
+{
+    if (c)
+        c->hold = hold != 0;
 }
 
 size_t spell_pending(const spell_collector *c)
@@ -181,7 +188,7 @@ int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, u
 
 int spell_flush(spell_collector *c, xs_db *db, int lazy)
 {
-    if (!c || (lazy && c->due <= SPELL_LAZY_WORDS))
+    if (!c || (lazy && (c->hold || c->due <= SPELL_LAZY_WORDS)))
         return KBS_OK;
     int st = give(c, db);
     /* Words seen once wait for a second sighting in a later batch; all are

@@ -62,6 +62,14 @@ int spell_collect(spell_collector *c, xs_db *db, const char *word, size_t len, u
  * collector is emptied (a retry must not count a word twice). */
 int spell_flush(spell_collector *c, xs_db *db, int lazy);
 
+/* With hold non-zero, lazy flushes hand nothing over: the words wait for a
+ * flush that is not lazy, or for the collector to fill up (which bounds the
+ * memory held, COLLECT_MAX_WORDS words). A worker of a parallel build holds
+ * its words across all its chunks and hands them over once at its end: each
+ * chunk is a database of its own, so a word handed over in every chunk had
+ * its trigram lists written (and then merged) once per chunk. */
+void spell_hold(spell_collector *c, int hold);
+
 /* Distinct words counted and not handed over yet. */
 size_t spell_pending(const spell_collector *c);
 

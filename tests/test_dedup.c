@@ -222,6 +222,37 @@ Test(dedup, a_parallel_build_groups_after_the_merge)
     free(news);
 }
 
+/* The stories are worked out before the merge; an article the index held
+ * already that a new one joins gets its story in the merged copy. */
+Test(dedup, a_parallel_build_joins_new_articles_to_older_ones)
+{
+    const char *tmp = tu_tmpdir();
+    char *news = tu_path(tmp, "news");
+    size_t len;
+    char *data = fixture("20240510_port-strike.txt", &len);
+    char *p = tu_path(news, "20240510_port-strike.txt");
+    tu_write(p, data, len);
+    free(p);
+    free(data);
+    kbs_db *db = open_db(tmp);
+    index_dir(db, news);
+    free(write_news(tmp));
+    db->parallel_min_files = 2;
+    db->parallel_chunk_files = 2;
+    db->workers = 2;
+    kbs_index_report rep;
+    cr_assert_eq(kbs_index_dir(db, news, NULL, &rep), KBS_OK, "%s", kbs_db_errmsg(db));
+    cr_assert_eq(rep.added, NFIX - 1);
+    struct ids x = ids_of(db, news);
+    cr_assert_lt(x.strike, x.update, "the older article keeps its id");
+    expect_fixture_stories(db, &x);
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    db = open_db(tmp);
+    expect_fixture_stories(db, &x);
+    kbs_db_close(db);
+    free(news);
+}
+
 static int die_on_first_removal(void *ctx, const kbs_index_event *ev)
 {
     (void)ctx;

@@ -443,6 +443,73 @@ Test(spell, index_dir_hands_over_at_the_end)
     free_env(&e);
 }
 
+/* A parallel build: each worker holds its words across its chunks and hands
+ * them over once at its end; the merge adds the workers' counts. Chunks of
+ * two articles: "cooperation" and "security" are counted in several. */
+Test(spell, a_parallel_build_hands_over_each_workers_words)
+{
+    struct env e = make_env(0);
+    char *dir = tu_path(e.tmp, "articles");
+    for (size_t i = 0; i < sizeof ARTICLES / sizeof *ARTICLES; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%zu.txt", i);
+        char *p = tu_path(dir, name);
+        tu_write(p, ARTICLES[i], strlen(ARTICLES[i]));
+        free(p);
+    }
+    e.db->parallel_min_files = 2;
+    e.db->parallel_chunk_files = 2;
+    e.db->workers = 2;
+    kbs_index_report rep;
+    cr_assert_eq(kbs_index_dir(e.db, dir, NULL, &rep), KBS_OK, "%s", kbs_db_errmsg(e.db));
+    cr_assert_eq(rep.added, sizeof ARTICLES / sizeof *ARTICLES);
+    kbs_db *r = open_db(e.path, KBS_OPEN_READ);
+    const struct {
+        const char *typo, *expected;
+    } cases[] = {
+        /* 1 */ {"cooperaton", "cooperation"},
+        /* 2 */ {"securty", "security"},
+        /* 3 */ {"slaes", "sales"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = correct(r, cases[i].typo);
+        cr_expect(got && strcmp(got, cases[i].expected) == 0, "case %zu: %s -> %s", i + 1,
+                  cases[i].typo, got ? got : "(null)");
+        free(got);
+    }
+    kbs_db_close(r);
+    free(dir);
+    free_env(&e);
+}
+
+/* A held collector lets lazy flushes pass however many words are due; a
+ * flush that is not lazy hands them over. */
+Test(spell, a_held_collector_waits_for_a_full_flush)
+{
+    struct env e = make_env(0);
+    spell_collector *col = NULL;
+    cr_assert_eq(spell_collector_new(&col), KBS_OK);
+    spell_hold(col, 1);
+    char w[16];
+    const size_t n = SPELL_LAZY_WORDS + 2;
+    for (size_t i = 0; i < n; i++) {
+        /* Letters only, distinct: "baaaa", "baaab", ... */
+        size_t v = i;
+        for (int k = 5; k >= 1; k--, v /= 26)
+            w[k] = (char)('a' + v % 26);
+        w[0] = 'b';
+        for (int t = 0; t < SPELL_MIN_SEEN; t++)
+            cr_assert_eq(spell_collect(col, e.db->xdb, w, 6, 0), KBS_OK);
+    }
+    cr_assert_eq(spell_flush(col, e.db->xdb, 1), KBS_OK);
+    cr_expect_eq(spell_pending(col), n, "a lazy flush of a held collector waits");
+    spell_hold(col, 0);
+    cr_assert_eq(spell_flush(col, e.db->xdb, 1), KBS_OK);
+    cr_expect_eq(spell_pending(col), 0u, "past SPELL_LAZY_WORDS, once no longer held");
+    spell_collector_free(col);
+    free_env(&e);
+}
+
 /* ---- the shim's spelling calls -------------------------------------------------- */
 
 Test(spell, shim_arguments_and_readers)
