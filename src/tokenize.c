@@ -58,6 +58,10 @@ enum {
     KHYPH,
 };
 
+/* The word scanners test "letter or digit" as k - KLET <= 1 and "a digit
+ * among them" by bit 3. */
+_Static_assert(KDIG == KLET + 1 && (KDIG & 8) && !(KLET & 8), "KLET, KDIG");
+
 /* clang-format off */
 static const unsigned char ascii_cls[128] = {
     /* 00 */ KSEP, KSEP, KSEP, KSEP, KSEP, KSEP, KSEP, KSEP,
@@ -495,6 +499,82 @@ static int emit(state *st, word *w)
     return st->cb(st->ctx, &t);
 }
 
+#define BYTES_01 0x0101010101010101ull
+#define BYTES_80 0x8080808080808080ull
+
+/* Eight bytes of text, the first in the low byte whatever the host's order. */
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+static inline void store8(char *p, uint64_t x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    memcpy(p, &x, 8);
+}
+
+/* Bit 7 of each byte of x that is an ASCII letter or digit; the digits'
+ * in *digits. Every byte is first taken below 0x80 (the non-ASCII ones are
+ * masked out at the end), so the additions never carry into the next byte. */
+static inline uint64_t alnum8(uint64_t x, uint64_t *digits)
+{
+    uint64_t ascii = ~x & BYTES_80;
+    uint64_t low = x & ~BYTES_80;
+    uint64_t lc = low | 0x20 * BYTES_01;
+    uint64_t letter = (lc + (0x80 - 'a') * BYTES_01) & ~(lc + (0x80 - 'z' - 1) * BYTES_01);
+    uint64_t digit = (low + (0x80 - '0') * BYTES_01) & ~(low + (0x80 - '9' - 1) * BYTES_01);
+    *digits = digit & ascii & BYTES_80;
+    return (letter | digit) & ascii & BYTES_80;
+}
+
+/* The run of ASCII letters and digits at text[i] (i < len, an ASCII letter or
+ * digit): returns where it ends and sets *digits when it holds one. With a
+ * word, also copies it lower-cased to w->text from w->len, as far as w->text
+ * has room (the caller decides whether it fits the cap). Words are short, so
+ * the end is found eight bytes at a time: one step for most words. */
+static inline size_t ascii_run(const char *text, size_t len, size_t i, word *w, int *digits)
+{
+    size_t j = i;
+    uint64_t dig = 0;
+    while (len - j >= 8) {
+        uint64_t x = load8(text + j), d;
+        uint64_t stop = ~alnum8(x, &d) & BYTES_80;
+        if (w) {
+            size_t at = w->len + (j - i);
+            if (at + 8 <= sizeof w->text) /* bytes past the run are dropped */
+                store8(w->text + at, x | 0x20 * BYTES_01);
+        }
+        if (stop) {
+            /* stop - 1: the bits below the first byte that stops the run */
+            dig |= d & (stop - 1);
+            j += (size_t)__builtin_ctzll(stop) >> 3;
+            *digits = dig != 0;
+            return j;
+        }
+        dig |= d;
+        j += 8;
+    }
+    for (; j < len; j++) {
+        unsigned char c = (unsigned char)text[j];
+        unsigned k = c < 0x80 ? ascii_cls[c] : KSEP;
+        if (k != KLET && k != KDIG)
+            break;
+        if (w && w->len + (j - i) < sizeof w->text)
+            w->text[w->len + (j - i)] = (char)(c | 0x20);
+        dig |= k == KDIG;
+    }
+    *digits = dig != 0;
+    return j;
+}
+
 /* Scans the word starting at *pi (a letter or digit), emitting it, or its
  * hyphen-separated parts, and leaves *pi just past it. */
 static int scan_word(state *st, const char *text, size_t len, size_t *pi)
@@ -514,24 +594,16 @@ static int scan_word(state *st, const char *text, size_t len, size_t *pi)
             if (k == KLET || k == KDIG) {
                 /* The common case: a run of ASCII letters and digits, copied
                  * in one go. c | 0x20 lower-cases letters and keeps digits. */
-                size_t j = i;
-                unsigned digits = 0;
-                do {
-                    digits |= k == KDIG;
-                    prev = k;
-                    if (++j == len || (unsigned char)text[j] >= 0x80)
-                        break;
-                    k = ascii_cls[(unsigned char)text[j]];
-                } while (k == KLET || k == KDIG);
-                if (w.len + (j - i) <= TOK_MAX_BYTES) {
-                    for (; i < j; i++)
-                        w.text[w.len++] = (char)(text[i] | 0x20);
-                } else {
-                    w.over = 1;
-                    i = j;
-                }
+                int digits;
+                size_t j = ascii_run(text, len, i, &w, &digits);
                 if (digits)
                     w.flags |= TOK_NUMBER;
+                if (w.len + (j - i) <= TOK_MAX_BYTES)
+                    w.len += j - i;
+                else
+                    w.over = 1;
+                prev = ascii_cls[(unsigned char)text[j - 1]];
+                i = j;
                 w.end = i;
                 continue;
             }
@@ -603,14 +675,50 @@ static int scan_word(state *st, const char *text, size_t len, size_t *pi)
     return emit(st, &w);
 }
 
+/* Between words: whether the next word starts a sentence (tokenize.h's
+ * rules, at the top of this file). */
+typedef struct gap {
+    int term;     /* a terminator was seen in this gap */
+    int newlines; /* newlines with only white space since */
+} gap;
+
+static inline void gap_step(gap *g, unsigned *sentence, unsigned k)
+{
+    switch (k) {
+    case KSPC:
+        if (g->term)
+            *sentence = TOK_SENTENCE;
+        break;
+    case KNL:
+        if (g->term || ++g->newlines >= 2)
+            *sentence = TOK_SENTENCE;
+        break;
+    case KPARA:
+    case KTCJK:
+        *sentence = TOK_SENTENCE;
+        g->term = g->newlines = 0;
+        break;
+    case KTERM:
+        g->term = 1;
+        g->newlines = 0;
+        break;
+    case KCLOSE:
+    case KAPOS:
+        g->newlines = 0;
+        break;
+    default: /* separators, and words or CJK characters: the gap is over */
+        g->term = g->newlines = 0;
+        break;
+    }
+}
+
 int tokenize(const char *text, size_t len, int mode, uint32_t first_pos, token_cb cb, void *ctx)
 {
     /* TOKENIZE_QUERY follows the document rules: query syntax is taken off
      * before the text gets here, and both sides must split words alike. */
     (void)mode;
     state st = {cb, ctx, first_pos, TOK_SENTENCE};
-    int term = 0;     /* a terminator was seen in this gap */
-    int newlines = 0; /* newlines with only white space since */
+    gap g = {0, 0};
     size_t i = 0;
     int rc;
     while (i < len) {
@@ -618,50 +726,99 @@ int tokenize(const char *text, size_t len, int mode, uint32_t first_pos, token_c
         uint32_t cp;
         size_t n = 1;
         unsigned k = c < 0x80 ? ascii_cls[c] : char_at(text, len, i, &cp, &n);
-        switch (k) {
-        case KLET:
-        case KDIG:
-            if ((rc = scan_word(&st, text, len, &i)) != 0)
-                return rc;
-            term = newlines = 0;
+        if (k == KLET || k == KDIG || k == KCJK) {
+            if (k != KCJK) {
+                if ((rc = scan_word(&st, text, len, &i)) != 0)
+                    return rc;
+            } else {
+                word w;
+                word_begin(&w, i, TOK_CJK);
+                memcpy(w.text, text + i, n);
+                w.len = n;
+                w.end = i + n;
+                i += n;
+                if ((rc = emit(&st, &w)) != 0)
+                    return rc;
+            }
+            g.term = g.newlines = 0;
             continue;
-        case KCJK: {
-            word w;
-            word_begin(&w, i, TOK_CJK);
-            memcpy(w.text, text + i, n);
-            w.len = n;
-            w.end = i + n;
-            if ((rc = emit(&st, &w)) != 0)
-                return rc;
-            term = newlines = 0;
-            break;
         }
-        case KSPC:
-            if (term)
-                st.sentence = TOK_SENTENCE;
-            break;
-        case KNL:
-            if (term || ++newlines >= 2)
-                st.sentence = TOK_SENTENCE;
-            break;
-        case KPARA:
-        case KTCJK:
-            st.sentence = TOK_SENTENCE;
-            term = newlines = 0;
-            break;
-        case KTERM:
-            term = 1;
-            newlines = 0;
-            break;
-        case KCLOSE:
-        case KAPOS:
-            newlines = 0;
-            break;
-        default:
-            term = newlines = 0;
-            break;
-        }
+        gap_step(&g, &st.sentence, k);
         i += n;
     }
     return 0;
+}
+
+/* The bytes that may join two runs of letters and digits into one word, or
+ * split it into parts (scan_word's cases): ' - , . : / */
+#define ASCII_JOINERS                                                                              \
+    ((UINT64_C(1) << '\'') | (UINT64_C(1) << ',') | (UINT64_C(1) << '-') | (UINT64_C(1) << '.') |  \
+     (UINT64_C(1) << '/') | (UINT64_C(1) << ':'))
+
+/* One word of tokenize_ascii(), with its hyphen-separated parts: scan_word's
+ * rules for ASCII, counting the folded bytes instead of copying them. Adds
+ * the spans to out[*n...]. Returns where the word ends. */
+static inline size_t ascii_word(const char *text, size_t len, size_t i, tok_span *out, size_t *n,
+                                unsigned *sentence)
+{
+    size_t start = i, folded = 0, k = *n;
+    unsigned flags = 0;
+    for (;;) {
+        /* Every way on below leaves i at a letter or digit. */
+        int digits;
+        size_t j = ascii_run(text, len, i, NULL, &digits);
+        if (digits)
+            flags |= TOK_NUMBER;
+        folded += j - i;
+        i = j;
+        unsigned char c = i < len ? (unsigned char)text[i] : 0;
+        if (c >= 64 || !(ASCII_JOINERS >> c & 1))
+            break; /* the common case: a space or other punctuation ends it */
+        unsigned prev = ascii_cls[(unsigned char)text[i - 1]];
+        unsigned next = i + 1 < len ? ascii_cls[(unsigned char)text[i + 1] & 0x7F] : KSEP;
+        if (c == '\'' && prev == KLET && next == KLET) {
+            folded++;
+        } else if (c == '-' && prev == KDIG && next == KDIG) {
+            folded++;
+        } else if (c == '-' && (next == KLET || next == KDIG)) {
+            if (folded <= TOK_MAX_BYTES) {
+                out[k++] = (tok_span){(uint32_t)start, (uint32_t)i, flags | *sentence};
+                *sentence = 0;
+            }
+            start = i + 1;
+            folded = 0;
+            flags = TOK_HYPHENATED;
+        } else if (c == ',' && prev == KDIG && group_of_three(text, len, i + 1)) {
+            /* a grouping comma: dropped from the folded form */
+        } else if (c != '\'' && c != '-' && c != ',' && prev == KDIG && next == KDIG) {
+            folded++; /* . : or / inside a number */
+        } else {
+            break;
+        }
+        i++;
+    }
+    if (folded <= TOK_MAX_BYTES) {
+        out[k++] = (tok_span){(uint32_t)start, (uint32_t)i, flags | *sentence};
+        *sentence = 0;
+    }
+    *n = k;
+    return i;
+}
+
+size_t tokenize_ascii(const char *text, size_t len, tok_span *out)
+{
+    gap g = {0, 0};
+    unsigned sentence = TOK_SENTENCE;
+    size_t i = 0, n = 0;
+    while (i < len) {
+        unsigned k = ascii_cls[(unsigned char)text[i] & 0x7F];
+        if (k - KLET <= 1u) {
+            i = ascii_word(text, len, i, out, &n, &sentence);
+            g.term = g.newlines = 0;
+            continue;
+        }
+        gap_step(&g, &sentence, k);
+        i++;
+    }
+    return n;
 }

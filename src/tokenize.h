@@ -51,6 +51,21 @@ typedef int (*token_cb)(void *ctx, const token *tok);
  * allocates: safe to call from any thread (it keeps no state). */
 int tokenize(const char *text, size_t len, int mode, uint32_t first_pos, token_cb cb, void *ctx);
 
+/* A word found by tokenize_ascii(): where it is and its flags. */
+typedef struct tok_span {
+    uint32_t start, end; /* byte offsets of the word in the input */
+    unsigned flags;
+} tok_span;
+
+/* tokenize()'s words of an ASCII text (no byte above 0x7F, len below 4 GiB),
+ * in order, without their folded forms: for a caller that needs where every
+ * word is but the folded form of only a few (snippets), and at several times
+ * tokenize()'s speed. The folded form of an ASCII word is its bytes with
+ * A-Z lower-cased and commas left out (the only comma inside a word is a
+ * grouping comma, "1,000"). Writes at most len / 2 + 1 spans to out; returns
+ * how many. tests/test_tokenize.c checks it against tokenize(). */
+size_t tokenize_ascii(const char *text, size_t len, tok_span *out);
+
 /* Folds one code point as the tokenizer does (lower case, no diacritics).
  * Writes up to 2 code points to out; returns how many (0 drops it). */
 int tok_fold(uint32_t cp, uint32_t out[2]);

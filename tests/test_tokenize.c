@@ -5,6 +5,7 @@
 #include "utf8.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -468,5 +469,96 @@ Test(tokenize, random_input_is_safe)
         }
         size_t st[3] = {len, 7, 0};
         cr_assert_eq(tokenize(buf, len, TOKENIZE_DOCUMENT, 7, check_sane, st), 0);
+    }
+}
+
+struct all {
+    token *toks;
+    char (*texts)[TOK_MAX_BYTES + 1];
+    size_t n, cap;
+};
+
+static int collect_all(void *ctx, const token *t)
+{
+    struct all *a = ctx;
+    cr_assert_lt(a->n, a->cap);
+    memcpy(a->texts[a->n], t->text, t->len + 1);
+    a->toks[a->n] = *t;
+    a->toks[a->n].text = a->texts[a->n];
+    a->n++;
+    return 0;
+}
+
+/* tokenize_ascii() must find exactly tokenize()'s words in ASCII text:
+ * the same spans and flags, and the folded form its header promises. */
+static void check_ascii_agrees(const char *in, size_t len, const char *what)
+{
+    size_t cap = len + 1;
+    token *toks = malloc(cap * sizeof *toks);
+    char(*texts)[TOK_MAX_BYTES + 1] = malloc(cap * sizeof *texts);
+    tok_span *spans = malloc((len / 2 + 1) * sizeof *spans);
+    cr_assert(toks && texts && spans);
+    struct all all = {toks, texts, 0, cap};
+    cr_assert_eq(tokenize(in, len, TOKENIZE_DOCUMENT, 0, collect_all, &all), 0);
+    size_t n = tokenize_ascii(in, len, spans);
+    cr_assert_leq(n, len / 2 + 1, "%s", what);
+    cr_assert_eq(n, all.n, "%s: %zu spans, tokenize() has %zu words", what, n, all.n);
+    for (size_t i = 0; i < n; i++) {
+        char folded[TOK_MAX_BYTES + 1];
+        size_t fl = 0;
+        for (size_t k = spans[i].start; k < spans[i].end && fl < TOK_MAX_BYTES; k++)
+            if (in[k] != ',')
+                folded[fl++] = (char)(in[k] >= 'A' && in[k] <= 'Z' ? in[k] + 32 : in[k]);
+        folded[fl] = '\0';
+        cr_assert_eq(spans[i].start, toks[i].start, "%s: word %zu start", what, i);
+        cr_assert_eq(spans[i].end, toks[i].end, "%s: word %zu end", what, i);
+        cr_assert_eq(spans[i].flags, toks[i].flags, "%s: word %zu flags", what, i);
+        cr_assert_str_eq(folded, toks[i].text, "%s: word %zu folded", what, i);
+    }
+    free(spans);
+    free(texts);
+    free(toks);
+}
+
+Test(tokenize, ascii_matches_tokenize_on_the_table)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const struct tcase *c = &cases[i];
+        int ascii = 1;
+        for (size_t k = 0; k < c->len; k++)
+            ascii &= (unsigned char)c->in[k] < 0x80;
+        if (!ascii)
+            continue;
+        char what[32];
+        snprintf(what, sizeof what, "case %d", c->no);
+        check_ascii_agrees(c->in, c->len, what);
+    }
+}
+
+/* Seeded random ASCII built from the pieces the rules turn on: joiners
+ * between letters and digits, grouping commas, terminators, blank lines,
+ * words at and over the cap. */
+Test(tokenize, ascii_matches_tokenize_on_random_text)
+{
+    static const char *const pieces[] = {
+        " ",   "  ",   "\n",    "\n\n",  "\t",    ".",        ",",    "-",  "'",  "a",
+        "Oil", "OIL",  "price", "1",     "2",     "000",      ":",    "/",  "!",  "?",
+        "\"",  ")",    "(",     "U.S.",  "co-op", "--",       "''",   "a-", "-1", "1-",
+        "1:2", "1/2",  "1.2.3", "1,234", "1,2",   "1,23",     "\r\n", "]",  "}",  "@",
+        "Z9",  "\x01", LONG64,  "x",     "'s",    "9,999,999"};
+    unsigned seed = 4242;
+    char buf[2048];
+    for (int round = 0; round < 2000; round++) {
+        size_t len = 0, want = (size_t)(round % 40) + 1;
+        for (size_t i = 0; i < want; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+            size_t pl = strlen(p);
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        char what[32];
+        snprintf(what, sizeof what, "round %d", round);
+        check_ascii_agrees(buf, len, what);
     }
 }
