@@ -81,12 +81,24 @@ typedef struct collect {
     stok *toks;
     size_t n, cap;
     int oom;
-    /* Only a word whose first byte starts some stem, and no shorter than the
-     * shortest such stem, can stem to one: Snowball English rewrites endings
-     * only and never lengthens a word, so the rest skip the stemmer. */
+    /* Only a word whose first two bytes start some stem, and no shorter than
+     * the shortest stem with its first byte, can stem to one: Snowball English
+     * rewrites endings only and never lengthens a word, so the rest skip the
+     * stemmer. (Its one change that early in a word is y -> i, "dying" ->
+     * "die", so a stem's second byte 'i' also lets 'y' through.) */
     uint8_t min_len[256];   /* 0: no stem starts with this byte */
+    uint8_t second_of[256]; /* by first byte: 1 + index into second[] */
+    uint64_t (*second)[4];  /* bit b: a stem with that first byte has b second */
     uint64_t *phrase_state; /* per phrase: bit k set when the last k+1 words
                                are its first k+1 (shift-and matching) */
+    /* Measuring as the words come (see measure_gap): */
+    int ascii;       /* the paragraph is all ASCII: one byte, one character */
+    size_t pos;      /* where the text not yet measured starts */
+    size_t f;        /* folded characters before pos */
+    int pending;     /* a whitespace run before pos awaits a character */
+    size_t prev;     /* the paragraph's previous word in toks, or NO_STEM */
+    tok_span *spans; /* tokenize_ascii's words of a paragraph */
+    size_t spans_cap;
 } collect;
 
 typedef struct window_counts {
@@ -110,6 +122,11 @@ typedef struct emitter {
     size_t left; /* characters that may still be written */
     int cut;     /* the limit stopped the output */
 } emitter;
+
+static inline int ascii_space(unsigned char b)
+{
+    return b == ' ' || (unsigned)(b - '\t') <= '\r' - '\t';
+}
 
 /* Whitespace that the output folds: ASCII, NEL, NBSP and the Unicode spaces
  * news pages use for layout. */
@@ -160,7 +177,10 @@ static size_t count_chars(const char *s, size_t a, size_t b)
     for (; b - a >= 8; a += 8) {
         uint64_t x;
         memcpy(&x, s + a, 8);
-        n -= (size_t)__builtin_popcountll(x & ~(x << 1) & 0x8080808080808080ull);
+        /* Bit 7 of each byte that continues a character, summed by a
+         * multiply (a popcount builtin is a library call without -mpopcnt). */
+        uint64_t cont = (x & ~(x << 1) & 0x8080808080808080ull) >> 7;
+        n -= (size_t)((cont * 0x0101010101010101ull) >> 56);
     }
     for (; a < b; a++)
         n -= ((unsigned char)s[a] & 0xC0) == 0x80;
@@ -184,6 +204,20 @@ static size_t skip_chars(const char *s, size_t a, size_t b, size_t nchars)
     while (a < b && nchars-- > 0)
         a += utf8_decode(s + a, b - a, &cp);
     return a;
+}
+
+/* Whether s[a..b) is all ASCII, eight bytes at a time. */
+static int all_ascii(const char *s, size_t a, size_t b)
+{
+    uint64_t acc = 0;
+    for (; b - a >= 8; a += 8) {
+        uint64_t x;
+        memcpy(&x, s + a, 8);
+        acc |= x;
+    }
+    for (; a < b; a++)
+        acc |= (unsigned char)s[a];
+    return (acc & 0x8080808080808080ull) == 0;
 }
 
 /* Stems compare as the caller sorted them, with strcmp; ours has a length and
@@ -247,109 +281,195 @@ static void match_phrases(collect *c, const token *tok)
     }
 }
 
-static int collect_token(void *ctx, const token *tok)
+/* The words of a paragraph are measured as they come: for the text from
+ * c->pos to `limit` (the next word's start, or the paragraph's end when
+ * next is NULL), the punctuation trailing the previous word, the folded
+ * characters of the gap, and the punctuation leading the next word; then the
+ * next word's own folded span. The same walk as the snippet's output makes:
+ * a whitespace run is one space, and none at the start of the body. */
+static inline void measure_gap(collect *c, size_t limit, stok *next)
 {
-    collect *c = ctx;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        if (cap > SIZE_MAX / sizeof *c->toks) {
-            c->oom = 1;
-            return 1;
+    const char *s = c->req->text;
+    size_t pos = c->pos, f = c->f;
+    int pending = c->pending;
+    size_t ws_end = pos;
+    int saw_space = 0;
+    if (c->ascii) {
+        /* The same walks as below, a byte a character. */
+        const unsigned char *u = (const unsigned char *)s;
+        if (c->prev != NO_STEM) {
+            stok *prev = &c->toks[c->prev];
+            size_t q = prev->end;
+            size_t qmax = limit - q > EDGE_MAX_CHARS ? q + EDGE_MAX_CHARS : limit;
+            while (q < qmax && !ascii_space(u[q]))
+                q++;
+            prev->trail = q;
+            prev->ftrail = prev->fend + (q - prev->end);
         }
-        stok *p = realloc(c->toks, cap * sizeof *p);
-        if (!p) {
-            c->oom = 1;
-            return 1;
+        for (; pos < limit; pos++) {
+            if (ascii_space(u[pos])) {
+                pending = f > 0;
+                saw_space = 1;
+                ws_end = pos + 1;
+            } else {
+                f += (size_t)pending + 1;
+                pending = 0;
+            }
         }
-        c->toks = p;
-        c->cap = cap;
+    } else {
+        uint32_t cp;
+        if (c->prev != NO_STEM) {
+            stok *prev = &c->toks[c->prev];
+            size_t q = prev->end, nc = 0;
+            while (q < limit && nc < EDGE_MAX_CHARS) {
+                size_t l = next_cp(s + q, limit - q, &cp);
+                if (is_space(cp))
+                    break;
+                q += l;
+                nc++;
+            }
+            prev->trail = q;
+            prev->ftrail = prev->fend + nc;
+        }
+        while (pos < limit) {
+            size_t l = next_cp(s + pos, limit - pos, &cp);
+            if (is_space(cp)) {
+                pending = f > 0;
+                saw_space = 1;
+                ws_end = pos + l;
+            } else {
+                f += (size_t)pending + 1;
+                pending = 0;
+            }
+            pos += l;
+        }
     }
+    if (next) {
+        size_t nlead = c->ascii ? next->start - ws_end : count_chars(s, ws_end, next->start);
+        size_t skip = nlead > EDGE_MAX_CHARS ? nlead - EDGE_MAX_CHARS : 0;
+        next->lead = c->ascii ? ws_end + skip : skip_chars(s, ws_end, next->start, skip);
+        next->space_before = saw_space || c->prev == NO_STEM;
+        f += (size_t)pending;
+        pending = 0;
+        next->fstart = f;
+        next->flead = f - (nlead - skip);
+        f += c->ascii ? next->end - next->start : count_chars(s, next->start, next->end);
+        next->fend = f;
+        pos = next->end;
+        c->prev = (size_t)(next - c->toks);
+    }
+    c->pos = pos;
+    c->f = f;
+    c->pending = pending;
+}
+
+/* Whether the folded word may stem to one of the query's stems (see
+ * collect.min_len). Words whose second byte is not ASCII are stemmed. */
+static int may_match(const collect *c, const token *tok)
+{
+    if (!c->st || tok->len == 0)
+        return 0;
+    unsigned char b0 = (unsigned char)tok->text[0];
+    uint8_t ml = c->min_len[b0];
+    if (ml == 0 || tok->len < ml)
+        return 0;
+    unsigned char b1 = (unsigned char)tok->text[1]; /* NUL for a one-byte word */
+    return b1 >= 0x80 || (c->second[c->second_of[b0] - 1][b1 >> 6] >> (b1 & 63) & 1u);
+}
+
+/* Room in c->toks for `more` words. Returns 0, or -1 out of memory. */
+static int toks_reserve(collect *c, size_t more)
+{
+    if (c->cap - c->n >= more)
+        return 0;
+    size_t cap = c->cap ? c->cap : 256;
+    while (cap - c->n < more) {
+        if (cap > SIZE_MAX / 2 / sizeof *c->toks)
+            return c->oom = 1, -1;
+        cap *= 2;
+    }
+    stok *p = realloc(c->toks, cap * sizeof *p);
+    if (!p)
+        return c->oom = 1, -1;
+    c->toks = p;
+    c->cap = cap;
+    return 0;
+}
+
+/* Takes one word, its folded form in tok->text (or NULL when the word
+ * cannot match: tokenize_ascii's words that fail the first-byte test), at
+ * [start, end) of the text. */
+static int add_word(collect *c, const token *tok, size_t start, size_t end, unsigned flags)
+{
     size_t idx = NO_STEM;
-    uint8_t ml = tok->len ? c->min_len[(unsigned char)tok->text[0]] : 0;
-    if (c->st && ml && tok->len >= ml) {
+    if (tok && may_match(c, tok)) {
         const char *stem;
         size_t slen;
-        if (stemmer_stem(c->st, tok->text, tok->len, &stem, &slen) != 0) {
-            c->oom = 1;
-            return 1;
-        }
+        if (stemmer_stem(c->st, tok->text, tok->len, &stem, &slen) != 0)
+            return c->oom = 1, -1;
         idx = find_stem(c->req, stem, slen);
     }
     stok *k = &c->toks[c->n++];
     k->para = c->para;
-    k->start = c->base + tok->start;
-    k->end = c->base + tok->end;
+    k->start = start;
+    k->end = end;
     k->stem = idx;
     k->phrase = NO_STEM;
     k->phrase_last = 0;
-    k->flags = tok->flags;
-    k->phrase_cont = 0; /* the rest is set by measure() */
-    if (c->req->nphrases && tok->len)
+    k->flags = flags;
+    k->phrase_cont = 0;
+    measure_gap(c, start, k);
+    if (tok && c->req->nphrases && tok->len)
         match_phrases(c, tok);
     return 0;
 }
 
-/* The folded-character position of the word edges, and the punctuation
- * attached to each word, in one pass over the body. */
-static size_t measure(const snippet_request *req, stok *toks, size_t n)
+static int collect_token(void *ctx, const token *tok)
 {
-    const char *s = req->text;
-    size_t f = 0, t = 0;
-    int pending = 0;
-    uint32_t cp;
-    for (size_t p = 0; p < req->npara; p++) {
-        size_t ps, pe;
-        para_range(req, p, &ps, &pe);
-        pending = f > 0;
-        size_t pos = ps;
-        stok *prev = NULL;
-        for (;;) {
-            stok *k = t < n && toks[t].para == p ? &toks[t] : NULL;
-            size_t limit = k ? k->start : pe;
-            if (prev) {
-                size_t q = prev->end, nc = 0;
-                while (q < limit && nc < EDGE_MAX_CHARS) {
-                    size_t l = next_cp(s + q, limit - q, &cp);
-                    if (is_space(cp))
-                        break;
-                    q += l;
-                    nc++;
-                }
-                prev->trail = q;
-                prev->ftrail = prev->fend + nc;
-            }
-            size_t ws_end = pos;
-            int saw_space = 0;
-            while (pos < limit) {
-                size_t l = next_cp(s + pos, limit - pos, &cp);
-                if (is_space(cp)) {
-                    pending = f > 0;
-                    saw_space = 1;
-                    ws_end = pos + l;
-                } else {
-                    f += (size_t)pending + 1;
-                    pending = 0;
-                }
-                pos += l;
-            }
-            if (!k)
-                break;
-            size_t nlead = count_chars(s, ws_end, k->start);
-            size_t skip = nlead > EDGE_MAX_CHARS ? nlead - EDGE_MAX_CHARS : 0;
-            k->lead = skip_chars(s, ws_end, k->start, skip);
-            k->space_before = saw_space || !prev;
-            f += (size_t)pending;
-            pending = 0;
-            k->fstart = f;
-            k->flead = f - (nlead - skip);
-            f += count_chars(s, k->start, k->end);
-            k->fend = f;
-            pos = k->end;
-            prev = k;
-            t++;
-        }
+    collect *c = ctx;
+    if (toks_reserve(c, 1) != 0)
+        return 1;
+    return add_word(c, tok, c->base + tok->start, c->base + tok->end, tok->flags) != 0;
+}
+
+/* An ASCII paragraph: its words from tokenize_ascii(), folded only when they
+ * might match (or a phrase needs every word). */
+static int collect_ascii(collect *c, size_t ps, size_t pe)
+{
+    const char *s = c->req->text;
+    size_t need = (pe - ps) / 2 + 1;
+    if (need > c->spans_cap) {
+        tok_span *p = realloc(c->spans, need * sizeof *p);
+        if (!p)
+            return c->oom = 1, -1;
+        c->spans = p;
+        c->spans_cap = need;
     }
-    return f;
+    size_t ns = tokenize_ascii(s + ps, pe - ps, c->spans);
+    if (toks_reserve(c, ns) != 0)
+        return -1;
+    for (size_t i = 0; i < ns; i++) {
+        size_t a = ps + c->spans[i].start, b = ps + c->spans[i].end;
+        unsigned flags = c->spans[i].flags;
+        uint8_t ml = c->min_len[(unsigned char)s[a] | 0x20];
+        if (!c->req->nphrases && (ml == 0 || b - a < ml)) {
+            if (add_word(c, NULL, a, b, flags) != 0)
+                return -1;
+            continue;
+        }
+        /* The folded form: tokenize.h's rule for ASCII, and | 0x20 keeps
+         * every other byte a word holds (digits, ' - . : /) as it is. */
+        char w[TOK_MAX_BYTES + 1];
+        size_t wl = 0;
+        for (size_t j = a; j < b; j++)
+            if (s[j] != ',')
+                w[wl++] = (char)(s[j] | 0x20);
+        w[wl] = '\0';
+        token tok = {w, wl, a - ps, b - ps, 0, flags};
+        if (add_word(c, &tok, a, b, flags) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 static size_t build_units(const snippet_request *req, const stok *toks, size_t n, unit *units)
@@ -827,6 +947,17 @@ static size_t choose_fragments(const snippet_request *req, const stok *toks, con
 static int make(const snippet_request *req, snippet_result *out, collect *c, unit **units_out,
                 size_t **cnt_out, unsigned char **seen_out)
 {
+    size_t nfirst = 0;
+    for (size_t i = 0; i < req->nstems; i++) {
+        unsigned char b0 = (unsigned char)req->stems[i][0];
+        if (c->second_of[b0] == 0)
+            c->second_of[b0] = (uint8_t)++nfirst; /* at most 256 bytes: no overflow */
+    }
+    if (nfirst) {
+        c->second = calloc(nfirst, sizeof *c->second);
+        if (!c->second)
+            return -1;
+    }
     for (size_t i = 0; i < req->nstems; i++) {
         const char *stem = req->stems[i];
         size_t len = strlen(stem);
@@ -834,25 +965,53 @@ static int make(const snippet_request *req, snippet_result *out, collect *c, uni
         uint8_t l = len > 255 ? 255 : (uint8_t)(len ? len : 1);
         if (*ml == 0 || l < *ml)
             *ml = l;
+        uint64_t *set = c->second[c->second_of[(unsigned char)stem[0]] - 1];
+        unsigned char b1 = len >= 2 ? (unsigned char)stem[1] : 0;
+        if (len < 2) {
+            memset(set, 0xFF, sizeof *c->second); /* a one-byte stem: any word */
+        } else {
+            set[b1 >> 6] |= (uint64_t)1 << (b1 & 63);
+            if (b1 == 'i')
+                set['y' >> 6] |= (uint64_t)1 << ('y' & 63);
+        }
     }
     if (req->nphrases) {
         c->phrase_state = calloc(req->nphrases, sizeof *c->phrase_state);
         if (!c->phrase_state)
             return -1;
     }
+    /* Room for the words up front: news text averages a word per five to
+     * six bytes, and growing the array as it fills copied it twice a body. */
+    size_t body = 0;
+    for (size_t p = 0; p < req->npara; p++) {
+        size_t ps, pe;
+        para_range(req, p, &ps, &pe);
+        body += pe - ps;
+    }
+    if (toks_reserve(c, (body < 32768 ? body : 32768) / 4 + 16) != 0)
+        return -1;
     for (size_t p = 0; p < req->npara; p++) {
         size_t ps, pe;
         para_range(req, p, &ps, &pe);
         c->para = p;
         c->base = ps;
+        c->ascii = all_ascii(req->text, ps, pe);
+        c->pos = ps;
+        c->pending = c->f > 0; /* paragraphs are joined by a space */
+        c->prev = NO_STEM;
         /* A phrase across two paragraphs would take the text between them. */
         if (req->nphrases)
             memset(c->phrase_state, 0, req->nphrases * sizeof *c->phrase_state);
-        if (tokenize(req->text + ps, pe - ps, TOKENIZE_DOCUMENT, 0, collect_token, c) != 0 ||
-            c->oom)
+        if (c->ascii && pe - ps < UINT32_MAX) {
+            if (collect_ascii(c, ps, pe) != 0)
+                return -1;
+        } else if (tokenize(req->text + ps, pe - ps, TOKENIZE_DOCUMENT, 0, collect_token, c) != 0 ||
+                   c->oom) {
             return -1;
+        }
+        measure_gap(c, pe, NULL);
     }
-    size_t ftotal = measure(req, c->toks, c->n);
+    size_t ftotal = c->f;
     if (c->n == 0)
         return render_wordless(req, out);
 
@@ -910,6 +1069,8 @@ int snippet_make(const snippet_request *req, stemmer *st, snippet_result *out)
     int rc = make(req, out, &c, &units, &cnt, &seen);
     free(c.toks);
     free(c.phrase_state);
+    free(c.second);
+    free(c.spans);
     free(units);
     free(cnt);
     free(seen);
