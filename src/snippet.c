@@ -399,18 +399,24 @@ static int toks_reserve(collect *c, size_t more)
 /* Takes one word, its folded form in tok->text (or NULL when the word
  * cannot match: tokenize_ascii's words that fail the first-byte test), at
  * [start, end) of the text. */
-static int add_word(collect *c, const token *tok, size_t start, size_t end, unsigned flags)
+/* The index in req->stems of the stem of the folded word, or NO_STEM; -1
+ * out of memory. */
+static int stem_index(collect *c, const token *tok, size_t *idx)
 {
-    size_t idx = NO_STEM;
-    if (tok && may_match(c, tok)) {
-        const char *stem;
-        size_t slen;
-        if (stemmer_stem(c->st, tok->text, tok->len, &stem, &slen) != 0)
-            return c->oom = 1, -1;
-        idx = find_stem(c->req, stem, slen);
-    }
-    stok *k = &c->toks[c->n++];
-    k->para = c->para;
+    *idx = NO_STEM;
+    if (!may_match(c, tok))
+        return 0;
+    const char *stem;
+    size_t slen;
+    if (stemmer_stem(c->st, tok->text, tok->len, &stem, &slen) != 0)
+        return c->oom = 1, -1;
+    *idx = find_stem(c->req, stem, slen);
+    return 0;
+}
+
+static void stok_init(stok *k, size_t para, size_t start, size_t end, unsigned flags, size_t idx)
+{
+    k->para = para;
     k->start = start;
     k->end = end;
     k->stem = idx;
@@ -418,25 +424,29 @@ static int add_word(collect *c, const token *tok, size_t start, size_t end, unsi
     k->phrase_last = 0;
     k->flags = flags;
     k->phrase_cont = 0;
-    measure_gap(c, start, k);
-    if (tok && c->req->nphrases && tok->len)
-        match_phrases(c, tok);
-    return 0;
 }
 
 static int collect_token(void *ctx, const token *tok)
 {
     collect *c = ctx;
-    if (toks_reserve(c, 1) != 0)
+    size_t idx;
+    if (toks_reserve(c, 1) != 0 || stem_index(c, tok, &idx) != 0)
         return 1;
-    return add_word(c, tok, c->base + tok->start, c->base + tok->end, tok->flags) != 0;
+    stok *k = &c->toks[c->n++];
+    stok_init(k, c->para, c->base + tok->start, c->base + tok->end, tok->flags, idx);
+    measure_gap(c, k->start, k);
+    if (c->req->nphrases && tok->len)
+        match_phrases(c, tok);
+    return 0;
 }
 
 /* An ASCII paragraph: its words from tokenize_ascii(), folded only when they
- * might match (or a phrase needs every word). */
+ * might match (or a phrase needs every word), and measured here, a byte a
+ * character: measure_gap's walk with its state in registers. */
 static int collect_ascii(collect *c, size_t ps, size_t pe)
 {
     const char *s = c->req->text;
+    const unsigned char *u = (const unsigned char *)s;
     size_t need = (pe - ps) / 2 + 1;
     if (need > c->spans_cap) {
         tok_span *p = realloc(c->spans, need * sizeof *p);
@@ -448,27 +458,70 @@ static int collect_ascii(collect *c, size_t ps, size_t pe)
     size_t ns = tokenize_ascii(s + ps, pe - ps, c->spans);
     if (toks_reserve(c, ns) != 0)
         return -1;
+    size_t pos = c->pos, f = c->f, prev = c->prev;
+    int pending = c->pending;
     for (size_t i = 0; i < ns; i++) {
         size_t a = ps + c->spans[i].start, b = ps + c->spans[i].end;
         unsigned flags = c->spans[i].flags;
-        uint8_t ml = c->min_len[(unsigned char)s[a] | 0x20];
-        if (!c->req->nphrases && (ml == 0 || b - a < ml)) {
-            if (add_word(c, NULL, a, b, flags) != 0)
-                return -1;
-            continue;
-        }
-        /* The folded form: tokenize.h's rule for ASCII, and | 0x20 keeps
-         * every other byte a word holds (digits, ' - . : /) as it is. */
+        size_t idx = NO_STEM;
+        token tok = {NULL, 0, a - ps, b - ps, 0, flags};
         char w[TOK_MAX_BYTES + 1];
-        size_t wl = 0;
-        for (size_t j = a; j < b; j++)
-            if (s[j] != ',')
-                w[wl++] = (char)(s[j] | 0x20);
-        w[wl] = '\0';
-        token tok = {w, wl, a - ps, b - ps, 0, flags};
-        if (add_word(c, &tok, a, b, flags) != 0)
-            return -1;
+        uint8_t ml = c->min_len[u[a] | 0x20];
+        if (c->req->nphrases || (ml != 0 && b - a >= ml)) {
+            /* The folded form: tokenize.h's rule for ASCII, and | 0x20 keeps
+             * every other byte a word holds (digits, ' - . : /) as it is. */
+            size_t wl = 0;
+            for (size_t j = a; j < b; j++)
+                if (s[j] != ',')
+                    w[wl++] = (char)(s[j] | 0x20);
+            w[wl] = '\0';
+            tok.text = w;
+            tok.len = wl;
+            if (stem_index(c, &tok, &idx) != 0)
+                return -1;
+        }
+        if (prev != NO_STEM) {
+            stok *pk = &c->toks[prev];
+            size_t q = pk->end;
+            size_t qmax = a - q > EDGE_MAX_CHARS ? q + EDGE_MAX_CHARS : a;
+            while (q < qmax && !ascii_space(u[q]))
+                q++;
+            pk->trail = q;
+            pk->ftrail = pk->fend + (q - pk->end);
+        }
+        size_t ws_end = pos;
+        int saw_space = 0;
+        for (; pos < a; pos++) {
+            if (ascii_space(u[pos])) {
+                pending = f > 0;
+                saw_space = 1;
+                ws_end = pos + 1;
+            } else {
+                f += (size_t)pending + 1;
+                pending = 0;
+            }
+        }
+        stok *k = &c->toks[c->n];
+        stok_init(k, c->para, a, b, flags, idx);
+        size_t nlead = a - ws_end;
+        size_t skip = nlead > EDGE_MAX_CHARS ? nlead - EDGE_MAX_CHARS : 0;
+        k->lead = ws_end + skip;
+        k->space_before = saw_space || prev == NO_STEM;
+        f += (size_t)pending;
+        pending = 0;
+        k->fstart = f;
+        k->flead = f - (nlead - skip);
+        f += b - a;
+        k->fend = f;
+        pos = b;
+        prev = c->n++;
+        if (tok.text && c->req->nphrases && tok.len)
+            match_phrases(c, &tok);
     }
+    c->pos = pos;
+    c->f = f;
+    c->prev = prev;
+    c->pending = pending;
     return 0;
 }
 
@@ -656,11 +709,13 @@ static uint64_t best_window(const stok *toks, const unit *units, const matched *
 
 /* The terms (stems and phrases) that units[a..b] hold, added to seen[]; how
  * many of them were not there yet. */
-static size_t mark_seen(const window_counts *w, const stok *toks, const unit *units, size_t a,
-                        size_t b, unsigned char *seen)
+static size_t mark_seen(const window_counts *w, const stok *toks, const unit *units,
+                        const matched *mu, size_t a, size_t b, unsigned char *seen)
 {
     size_t fresh = 0;
-    for (size_t u = a; u <= b; u++) {
+    /* Only matched units hold terms. */
+    for (size_t m = lower_bound(mu->v, mu->n, a); m < mu->n && mu->v[m] <= b; m++) {
+        size_t u = mu->v[m];
         for (size_t t = units[u].t0; t < units[u].t1; t++) {
             size_t terms[2] = {toks[t].stem, toks[t].phrase};
             for (int i = 0; i < 2; i++) {
@@ -882,9 +937,9 @@ static size_t choose_fragments(const snippet_request *req, const stok *toks, con
     size_t lo = 0, hi = 0;
     best_window(toks, units, mu, 0, nu, max, w, nterms, &lo, &hi);
     if (want > 1) {
-        size_t all = mark_seen(w, toks, units, 0, nu - 1, seen);
+        size_t all = mark_seen(w, toks, units, mu, 0, nu - 1, seen);
         memset(seen, 0, nterms);
-        if (mark_seen(w, toks, units, lo, hi, seen) == all)
+        if (mark_seen(w, toks, units, mu, lo, hi, seen) == all)
             want = 1;
         memset(seen, 0, nterms);
     }
@@ -919,7 +974,7 @@ static size_t choose_fragments(const snippet_request *req, const stok *toks, con
         }
         if (best == 0 || (n > 0 && best < SCORE_PHRASE))
             break; /* nothing new to show */
-        mark_seen(w, toks, units, ba, bb, seen);
+        mark_seen(w, toks, units, mu, ba, bb, seen);
         frags[n].lo = ba;
         frags[n].hi = bb;
         n++;
