@@ -409,7 +409,9 @@ static int cmd_index(const cli_args *a, const char *dbdir)
     int ist;
     if (one_file) {
         int changed = 0;
-        ist = kbs_index_file(db, root, &opts, NULL, &changed);
+        /* As given: the library names it as a run on its folder would (a
+         * symbolic link by its own name). */
+        ist = kbs_index_file(db, dir, &opts, NULL, &changed);
         /* A file that cannot be indexed was said (on_index_event) and is
          * counted as skipped, as in a folder: exit status 2, not a failure
          * of the run. */

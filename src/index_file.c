@@ -33,6 +33,44 @@ static int keep_event(void *ctx, const kbs_index_event *ev)
     return 0;
 }
 
+/* The key kbs_index_dir() gives the file: its folder resolved (symbolic
+ * links, "..", relative to the current folder), its own name kept, so
+ * that a file indexed either way is one article, a symbolic link to a file
+ * included. -1 with errno set if it cannot be made. */
+static int key_of(const char *path, char out[PATH_MAX])
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return realpath(path, out) ? 0 : -1; /* a folder: said so after stat() */
+    char dir[PATH_MAX];
+    size_t dlen = slash ? (size_t)(slash - path) : 1;
+    if (dlen >= sizeof dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (!slash)
+        memcpy(dir, ".", 1);
+    else if (dlen == 0)
+        memcpy(dir, "/", dlen = 1);
+    else
+        memcpy(dir, path, dlen);
+    dir[dlen] = '\0';
+    char real[PATH_MAX];
+    if (!realpath(dir, real))
+        return -1;
+    size_t rlen = strlen(real), nlen = strlen(name);
+    if (rlen + 1 + nlen >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(out, real, rlen);
+    if (strcmp(real, "/") != 0)
+        out[rlen++] = '/';
+    memcpy(out + rlen, name, nlen + 1);
+    return 0;
+}
+
 int kbs_index_file(kbs_db *db, const char *path, const kbs_index_options *opts, uint32_t *docid_out,
                    int *changed_out)
 {
@@ -44,11 +82,9 @@ int kbs_index_file(kbs_db *db, const char *path, const kbs_index_options *opts, 
     if (!db->writable)
         return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
 
-    /* The key is the resolved path, as kbs_index_dir() makes it, so that a
-     * file indexed either way is one article. */
     char abs[PATH_MAX];
     struct stat sb;
-    if (!realpath(path, abs) || stat(abs, &sb) != 0) {
+    if (key_of(path, abs) != 0 || stat(abs, &sb) != 0) {
         int e = errno;
         return db_fail(db,
                        e == ENOENT || e == ENOTDIR ? KBS_ENOTFOUND

@@ -276,7 +276,8 @@ KBS_API int kbs_index_buffer_meta(kbs_db *db, const char *path, const char *data
 
 /*
  * Indexes the one file `path`, as kbs_index_dir() indexes each file of a
- * folder: its key is the file's absolute path (symbolic links resolved), and
+ * folder: its key is the file's absolute path (its folder's symbolic links
+ * resolved, not its own name's, as kbs_index_dir() names it), and
  * a file whose size and modification time are those recorded when it was
  * indexed, or whose content is the same, is not read again or written
  * (*changed_out 0). A new or changed file is indexed (*changed_out 1).

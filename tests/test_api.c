@@ -531,6 +531,24 @@ Test(api, index_file_change_detection)
     cr_expect_eq(id2, id);
     cr_assert_eq(chdir(cwd), 0);
 
+    /* A symbolic link to it is an article of its own, keyed by the link's
+     * name, as the folder's run keys it. */
+    char *link = tu_path(f.dir, "link.txt");
+    cr_assert_eq(symlink(c, link), 0);
+    uint32_t lid = 0;
+    cr_assert_eq(index_file(f.db, link, &lid, &changed), KBS_OK);
+    cr_expect_eq(changed, 1);
+    cr_expect_neq(lid, id);
+    cr_assert_eq(unlink(link), 0);
+    kbs_db *wdb = open_db(f.db, KBS_OPEN_WRITE);
+    char real_dir[4096];
+    cr_assert_not_null(realpath(f.dir, real_dir));
+    char *want_key = tu_path(real_dir, "link.txt");
+    cr_expect_eq(kbs_delete(wdb, want_key), KBS_OK, "%s", kbs_db_errmsg(wdb));
+    cr_assert_eq(kbs_db_close(wdb), KBS_OK);
+    free(link);
+    free(want_key);
+
     /* Modified: indexed again, under the same id; the old words are gone. */
     const char *newc = "Coastal towns clean up after typhoon\n\nVolunteers cleared mud.\n";
     tu_write(c, newc, strlen(newc));
