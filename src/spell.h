@@ -48,7 +48,9 @@ int spell_collector_new(spell_collector **out);
 void spell_collector_free(spell_collector *c);
 
 /* Counts one word of a document, as tokenize() reports it (folded text and
- * flags), if it is one a suggestion may offer; other words are ignored. When
+ * flags), if it is one a suggestion may offer; other words are ignored. The
+ * count may happen a few dozen words later (spell_flush and spell_pending
+ * count every word first). When
  * the collector is full it hands over what is due to db and starts afresh,
  * so memory stays bounded however long a run is. Returns KBS_OK, KBS_ENOMEM
  * or a shim status. */
@@ -70,8 +72,10 @@ int spell_flush(spell_collector *c, xs_db *db, int lazy);
  * its trigram lists written (and then merged) once per chunk. */
 void spell_hold(spell_collector *c, int hold);
 
-/* Distinct words counted and not handed over yet. */
-size_t spell_pending(const spell_collector *c);
+/* Distinct words counted and not handed over yet (the words collected last
+ * are counted first: spell_collect may count a word a few dozen words
+ * later). */
+size_t spell_pending(spell_collector *c);
 
 /*
  * Corrects the query text q[0..len) (UTF-8; invalid bytes are replaced).
