@@ -207,7 +207,8 @@ static int worker_words(kbs_db *db, const struct par *p, unsigned w, int fd)
     if (st == KBS_OK && (st = spell_flush(db->spell, x, 0)) == KBS_OK)
         st = xs_db_commit(x);
     if (st != KBS_OK && x)
-        st = db_fail_shim(db, st, "adding words to the spelling table");
+        st = db_fail(db, st, "adding words to the spelling table in %s: %s", path.data,
+                     xs_db_errmsg(x));
     xs_db_close(x);
     buf_free(&path);
     if (st == KBS_OK) {
@@ -518,7 +519,12 @@ static int write_stories(kbs_db *db, const struct par *p, struct dedup_writes *w
 /* The index's running totals with the new articles' bytes added, in a
  * scratch database that the merge takes first: of a metadata key held by
  * several sources the merge keeps the first source's value, so the merged
- * copy has the new totals without being written to after the merge. */
+ * copy has the new totals without being written to after the merge. The
+ * copy is the index from the moment it is moved into place, so what the new
+ * articles need (totals, stories) must be in it then, not left to the run's
+ * next commit: a kill in between left every new article in with the old
+ * index's totals (a failure of tests/crash_test.sh), and out of its story
+ * for good (a re-run finds the files unchanged). */
 static int write_totals(kbs_db *db, const struct par *p, int64_t text, int64_t store)
 {
     buf path = BUF_INIT;
