@@ -55,9 +55,12 @@ enum qset { S_ALL, S_ODD, S_EVEN, S_COUNT };
 static const char *const set_names[S_COUNT] = {"all", "odd", "even"};
 
 /* The grid --grid sweeps. */
-static const double grid_k1[] = {0.6, 0.9, 1.2, 1.5, 1.8, 2.1};
+static const double grid_k1[] = {0.6, 0.9, 1.2, 1.5, 1.8, 2.1, 2.4, 2.7};
 static const double grid_b[] = {0.3, 0.45, 0.6, 0.75, 0.9};
-static const double grid_tw[] = {1, 1.5, 2, 3};
+/* Since index format 4 the title's weight is set at indexing (TITLE_WDF in
+ * src/schema.h: compare builds with -DTITLE_WDF=N) and the library ignores
+ * title_weight: one value, so the grid is k1 x b. */
+static const double grid_tw[] = {1};
 #define NK1 (sizeof grid_k1 / sizeof grid_k1[0])
 #define NB (sizeof grid_b / sizeof grid_b[0])
 #define NTW (sizeof grid_tw / sizeof grid_tw[0])

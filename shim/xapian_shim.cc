@@ -975,6 +975,114 @@ int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms, xs_que
     XS_CATCH_NOHANDLE
 }
 
+namespace
+{
+
+/* The posting list of a term, less the documents where every occurrence is
+ * the title's: wdf(term) > title_wdf * wdf(title term). A document missing
+ * from the title term's list passes without reading more. */
+class BodyOnlySource : public Xapian::PostingSource
+{
+  public:
+    BodyOnlySource(const std::string &term, const std::string &title_term,
+                   Xapian::termcount title_wdf)
+        : term_(term), title_term_(title_term), title_wdf_(title_wdf)
+    {
+    }
+    Xapian::PostingSource *clone() const override
+    {
+        return new BodyOnlySource(term_, title_term_, title_wdf_);
+    }
+    void init(const Xapian::Database &db) override
+    {
+        it_ = db.postlist_begin(term_);
+        end_ = db.postlist_end(term_);
+        tit_ = db.postlist_begin(title_term_);
+        tend_ = db.postlist_end(title_term_);
+        tf_ = db.get_termfreq(term_);
+        started_ = false;
+    }
+    Xapian::doccount get_termfreq_min() const override
+    {
+        return 0;
+    }
+    Xapian::doccount get_termfreq_est() const override
+    {
+        return tf_;
+    }
+    Xapian::doccount get_termfreq_max() const override
+    {
+        return tf_;
+    }
+    void next(double) override
+    {
+        if (started_)
+            ++it_;
+        started_ = true;
+        settle();
+    }
+    void skip_to(Xapian::docid did, double) override
+    {
+        started_ = true;
+        if (it_ != end_ && *it_ < did)
+            it_.skip_to(did);
+        settle();
+    }
+    bool at_end() const override
+    {
+        return started_ && it_ == end_;
+    }
+    Xapian::docid get_docid() const override
+    {
+        return *it_;
+    }
+    std::string get_description() const override
+    {
+        return "BodyOnly " + term_;
+    }
+
+  private:
+    bool in_body()
+    {
+        Xapian::docid d = *it_;
+        if (tit_ != tend_ && *tit_ < d)
+            tit_.skip_to(d);
+        if (tit_ == tend_ || *tit_ != d)
+            return true;
+        return it_.get_wdf() > title_wdf_ * tit_.get_wdf();
+    }
+    void settle()
+    {
+        while (it_ != end_ && !in_body())
+            ++it_;
+    }
+
+    std::string term_, title_term_;
+    Xapian::termcount title_wdf_;
+    Xapian::PostingIterator it_, end_, tit_, tend_;
+    Xapian::doccount tf_ = 0;
+    bool started_ = false;
+};
+
+} // namespace
+
+int xs_query_body_only(const char *term, size_t len, const char *title_term, size_t tlen,
+                       uint32_t title_wdf, xs_query **out) noexcept
+{
+    if (!term || !len || !title_term || !tlen || !out)
+        return KBS_EINVAL;
+    try {
+        std::unique_ptr<BodyOnlySource> src(
+            new BodyOnlySource(std::string(term, len), std::string(title_term, tlen), title_wdf));
+        src->release(); /* counted from here: the query's copy keeps it */
+        Xapian::Query q(src.get());
+        src.release(); /* the query owns it now; a throw above left it to src */
+        *out = new xs_query{q};
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
 int xs_query_match_all(xs_query **out) noexcept
 {
     if (!out)

@@ -244,6 +244,13 @@ int xs_query_value_range(unsigned slot, const char *lo, const char *hi, xs_query
  * expand to every term of the index, prefixed fields included. */
 int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms,
                       xs_query **out) XS_NOEXCEPT;
+/* Documents holding term more often than title_wdf times the wdf of
+ * title_term (none: the term's own wdf counts): with title words indexed as
+ * the body's terms at wdf title_wdf and again under a prefix, the documents
+ * that hold the term in the body. Weighs nothing; combine it with the term
+ * under FILTER or AND. */
+int xs_query_body_only(const char *term, size_t len, const char *title_term, size_t tlen,
+                       uint32_t title_wdf, xs_query **out) XS_NOEXCEPT;
 /* Every document of the database (Xapian's MatchAll), for "everything except"
  * (-word alone) and queries that are only filters. Its weight is not
  * meaningful: scale it by 0 to keep it out of the ranking. */

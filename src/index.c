@@ -52,16 +52,16 @@ void kbs_index_options_init(kbs_index_options *opts)
 struct termgen {
     kbs_db *db;
     xs_doc *doc;
-    const char *prefix; /* prefixed copy of each stem, with positions, or NULL */
+    const char *prefix; /* prefixed copy of each stem, without positions, or NULL */
     int plain;          /* also add the unprefixed stem, with positions */
     uint32_t plain_wdf;
-    int positions; /* 0: terms without positions (byline) */
-    int spell;     /* feed the words to the spelling table (title and body) */
+    int spell; /* feed the words to the spelling table (title and body) */
     buf term;
     uint32_t next_pos; /* one past the last position used */
     int status;
 };
 
+/* pos 0: a term without positions. */
 static int add_term(struct termgen *g, const char *prefix, const char *stem, size_t len,
                     uint32_t pos, uint32_t wdf)
 {
@@ -70,7 +70,7 @@ static int add_term(struct termgen *g, const char *prefix, const char *stem, siz
     buf_append(&g->term, stem, len);
     if (buf_failed(&g->term))
         return KBS_ENOMEM;
-    if (g->positions)
+    if (pos)
         return xs_doc_add_posting(g->doc, g->term.data, g->term.len, pos, wdf);
     return xs_doc_add_term(g->doc, g->term.data, g->term.len, wdf);
 }
@@ -86,7 +86,7 @@ static int termgen_cb(void *ctx, const token *tok)
     }
     int st = KBS_OK;
     if (g->prefix)
-        st = add_term(g, g->prefix, stem, slen, tok->pos, 1);
+        st = add_term(g, g->prefix, stem, slen, 0, 1);
     if (st == KBS_OK && g->plain)
         st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf);
     if (st == KBS_OK && g->spell)
@@ -234,21 +234,21 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
     memset(&g, 0, sizeof g);
     g.db = db;
     g.doc = doc;
-    g.positions = 1;
     g.spell = 1;
     buf meta = BUF_INIT, rec = BUF_INIT;
     int st = xs_doc_add_term(doc, idterm->data, idterm->len, 0);
 
-    /* Title words live under their own prefix only: a query looks for each
-     * word in both fields, so the weight of a title match is chosen at query
-     * time, and title: and body: searches need no extra terms. */
+    /* Title words are the body's terms too, weighing TITLE_WDF each, and
+     * under PFX_TITLE without positions for title: and body: (schema.h). */
     if (st == KBS_OK) {
         g.prefix = PFX_TITLE;
+        g.plain = 1;
+        g.plain_wdf = TITLE_WDF;
+        g.next_pos = 1; /* position 0 means none to add_term */
         st = index_span(&g, title.base, title.sp);
     }
     if (st == KBS_OK) {
         g.prefix = NULL;
-        g.plain = 1;
         g.plain_wdf = 1;
         g.next_pos += TITLE_BODY_GAP;
         /* A plain text's first line is its title only when the caller has
@@ -262,7 +262,6 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
     if (st == KBS_OK && byline.sp.len) {
         g.prefix = PFX_BYLINE;
         g.plain = 0;
-        g.positions = 0;
         g.spell = 0;
         st = index_span(&g, byline.base, byline.sp);
     }

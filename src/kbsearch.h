@@ -335,8 +335,8 @@ typedef struct kbs_search_options {
     int explain;            /* non-zero: kbs_results_explain() describes each hit's score */
     double bm25_k1;         /* BM25 k1 (term frequency saturation); < 0 means the default */
     double bm25_b;          /* BM25 b (length normalisation, 0..1); < 0 means the default */
-    double title_weight;    /* how much a match in the title counts against one in the body;
-                               < 0 means the default */
+    double title_weight;    /* ignored since index format 4: a title word weighs more than a
+                               body word through its indexed frequency (schema) */
     uint32_t max_expansion; /* most terms a prefix (secur*) expands to; 0 means the default */
     uint32_t fragments;     /* most passages per snippet, joined by " … " in document
                                order, snippet_len characters in all; 0 means the default (2) */
@@ -460,9 +460,10 @@ KBS_API int kbs_results_facet(const kbs_results *results, int kind, size_t i, kb
 
 /*
  * Articles most like article `docid`: relevance feedback on its most telling
- * terms (Xapian's expand set from the article alone; body words only, not
- * numbers or stop words, and only words some article outside its story also
- * holds), run as an any-word query ranked by BM25; snippets highlight them.
+ * terms (Xapian's expand set from the article alone; title and body words,
+ * a title word counting more, not numbers or stop words, and only words some
+ * article outside its story also holds), run as an any-word query ranked by
+ * BM25; snippets highlight them.
  * The article itself and its near-duplicates (its story) are never among
  * the hits. `opts` works as for kbs_search (limit, offset, snippets,
  * snippet_len, fragments, sort, all_versions, facets; match and explain are

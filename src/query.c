@@ -22,7 +22,7 @@
  * boolean, and the fallback is the same tree with another operator.
  *
  * The description (plan->described) reads:
- *   OR(cooper, title:cooper)  a word: body or title        title:x  body:x  by:x
+ *   cooper                    a word: title or body        title:x  body:x  by:x
  *   PHRASE("exact words")     a quoted phrase (folded, exact forms)
  *   PHRASE(kang kono)         a hyphenated word (stems)    title:PHRASE(...) ...
  *   secur*                    a prefix                     title:secur* ...
@@ -41,7 +41,6 @@
 #include "query.h"
 
 #include <stdarg.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +152,6 @@ struct parser {
     int have_look;
 
     const query_options *opts;
-    double title_weight;
     uint32_t max_expansion;
     stemmer *st;
     xs_db *db;
@@ -1614,45 +1612,47 @@ static xs_query *field_words(struct parser *p, const struct node *n, const char 
     return combine(p, qv.n == 1 ? XS_OP_OR : XS_OP_PHRASE, &qv, 0);
 }
 
-double query_bm25_idf(double ndocs, double tf)
+/* The title's word stems as filter terms (AND), for title: ranked by the
+ * plain terms: PFX_TITLE terms have no positions, so a title phrase is the
+ * plain PHRASE where the title holds each word (search.c checks the phrase
+ * is in the title itself, as it checks exact forms). */
+static xs_query *in_title(struct parser *p, xs_query *ranked, const struct node *const *kids,
+                          size_t nkids)
 {
-    double tw = (ndocs - tf + 0.5) / (tf + 0.5);
-    if (tw < 2)
-        tw = tw * 0.5 + 1;
-    return log(tw);
+    struct qvec f = {0};
+    if (qv_push(p, &f, ranked) != KBS_OK)
+        return NULL;
+    for (size_t k = 0; k < nkids && p->status == KBS_OK; k++)
+        for (size_t i = 0; i < kids[k]->nwords && p->status == KBS_OK; i++)
+            qv_push(p, &f, term(p, PFX_TITLE, kids[k]->stems[i]));
+    if (p->status != KBS_OK) {
+        qv_free(&f);
+        return NULL;
+    }
+    return combine(p, XS_OP_FILTER, &f, 0);
 }
 
-/* The weight of the title part of a word. BM25 on the title terms alone
- * would give a title match the idf of the word among titles, and titles are
- * so short that nearly every word is rare there: a common word in one title
- * would outrank a rare word in the body. So the title part is rescaled to the
- * word's idf in the whole collection (a BM25F-style shared idf), then
- * weighted by title_weight. Measured on Cranfield (bench/eval): MAP@100
- * 0.293 -> 0.303, nDCG@10 0.365 -> 0.372, and far less sensitive to
- * title_weight. */
-static double title_factor(struct parser *p, const struct node *n)
+/* A word in the body: its term, where the body holds it (the title's
+ * occurrences weigh TITLE_WDF each, and are counted under PFX_TITLE). */
+static xs_query *in_body(struct parser *p, const char *stem)
 {
-    uint32_t ndocs = 0;
-    if (!p->db || xs_db_doc_count(p->db, &ndocs) != KBS_OK || ndocs == 0)
-        return p->title_weight;
-    double sum = 0;
-    size_t k = 0;
-    char t[TOK_MAX_BYTES * 2 + 8];
-    for (size_t i = 0; i < n->nwords; i++) {
-        uint32_t fb = 0, ft = 0;
-        size_t len = strlen(n->stems[i]);
-        int tn = snprintf(t, sizeof t, "%s%s", PFX_TITLE, n->stems[i]);
-        if (tn < 0 || (size_t)tn >= sizeof t ||
-            xs_db_termfreq(p->db, n->stems[i], len, &fb) != KBS_OK ||
-            xs_db_termfreq(p->db, t, (size_t)tn, &ft) != KBS_OK || ft == 0)
-            continue;
-        double idf_title = query_bm25_idf(ndocs, ft);
-        if (idf_title <= 0)
-            continue;
-        sum += query_bm25_idf(ndocs, fb > ft ? fb : ft) / idf_title;
-        k++;
+    xs_query *ranked = term(p, "", stem);
+    if (!ranked)
+        return NULL;
+    buf t = BUF_INIT;
+    buf_append_str(&t, PFX_TITLE);
+    buf_append_str(&t, stem);
+    xs_query *where = NULL;
+    int st = buf_failed(&t)
+                 ? KBS_ENOMEM
+                 : xs_query_body_only(stem, strlen(stem), t.data, t.len, TITLE_WDF, &where);
+    buf_free(&t);
+    if (st != KBS_OK) {
+        xs_query_free(ranked);
+        shim_fail(p, st);
+        return NULL;
     }
-    return k ? p->title_weight * sum / (double)k : p->title_weight;
+    return combine2(p, XS_OP_FILTER, ranked, where);
 }
 
 static xs_query *build_words(struct parser *p, const struct node *n)
@@ -1665,18 +1665,13 @@ static xs_query *build_words(struct parser *p, const struct node *n)
         return combine(p, XS_OP_AND, &qv, 0);
     }
     case F_TITLE:
-        return scaled(p, field_words(p, n, PFX_TITLE), p->title_weight);
+        return in_title(p, field_words(p, n, ""), &n, 1);
     case F_BODY:
+        if (n->nwords == 1)
+            return in_body(p, n->stems[0]);
+        return field_words(p, n, ""); /* a body phrase: search.c checks where it is */
+    default:
         return field_words(p, n, "");
-    default: {
-        xs_query *body = field_words(p, n, "");
-        xs_query *title = body ? scaled(p, field_words(p, n, PFX_TITLE), title_factor(p, n)) : NULL;
-        if (!title) {
-            xs_query_free(body);
-            return NULL;
-        }
-        return combine2(p, XS_OP_OR, body, title);
-    }
     }
 }
 
@@ -1759,18 +1754,12 @@ static xs_query *build_prefix(struct parser *p, const struct node *n)
     case F_BY:
         out = wildcard(p, PFX_BYLINE, w, &cut);
         break;
-    case F_TITLE:
-        out = scaled(p, wildcard(p, PFX_TITLE, w, &cut), p->title_weight);
+    case F_TITLE: /* the title's own terms rank: a title prefix is rare */
+        out = wildcard(p, PFX_TITLE, w, &cut);
         break;
-    case F_BODY:
+    default:
         out = wildcard(p, "", w, &cut);
         break;
-    default: {
-        xs_query *body = wildcard(p, "", w, &cut);
-        xs_query *title = body ? scaled(p, wildcard(p, PFX_TITLE, w, &cut), p->title_weight) : NULL;
-        out = title ? combine2(p, XS_OP_OR, body, title) : (xs_query_free(body), NULL);
-        break;
-    }
     }
     if (cut) {
         buf line = BUF_INIT;
@@ -1787,16 +1776,16 @@ static xs_query *build_prefix(struct parser *p, const struct node *n)
 }
 
 /* NEAR over the words of its kids (phrases and hyphenated words give theirs
- * in order: Xapian takes only terms under NEAR), in the body and the title
- * separately: positions never run from one into the other. */
-static xs_query *near_field(struct parser *p, const struct node *n, const char *prefix)
+ * in order: Xapian takes only terms under NEAR). TITLE_BODY_GAP keeps a
+ * window of up to 100 from running from the title into the body. */
+static xs_query *near_words(struct parser *p, const struct node *n)
 {
     struct qvec qv = {0};
     size_t words = 0;
     for (size_t i = 0; i < n->nkids && p->status == KBS_OK; i++) {
         const struct node *k = n->kids[i];
         for (size_t j = 0; j < k->nwords && p->status == KBS_OK; j++, words++)
-            qv_push(p, &qv, term(p, prefix, k->stems[j]));
+            qv_push(p, &qv, term(p, "", k->stems[j]));
     }
     /* Xapian's window is the span of positions the terms lie in: NEAR/n
      * lets n - 1 other words between each (QueryParser's reading too). */
@@ -1809,17 +1798,10 @@ static xs_query *build_near(struct parser *p, const struct node *n)
     for (size_t i = 0; i < n->nkids; i++)
         if (n->kids[i]->field != F_ANY)
             field = n->kids[i]->field;
+    xs_query *near = near_words(p, n);
     if (field == F_TITLE)
-        return scaled(p, near_field(p, n, PFX_TITLE), p->title_weight);
-    if (field == F_BODY)
-        return near_field(p, n, "");
-    xs_query *body = near_field(p, n, "");
-    xs_query *title = body ? scaled(p, near_field(p, n, PFX_TITLE), p->title_weight) : NULL;
-    if (!title) {
-        xs_query_free(body);
-        return NULL;
-    }
-    return combine2(p, XS_OP_OR, body, title);
+        return in_title(p, near, (const struct node *const *)n->kids, n->nkids);
+    return near;
 }
 
 /* A filter-only node as a boolean query (what FILTER and AND_NOT take). */
@@ -1952,7 +1934,7 @@ static const char *field_tag(int field)
     return field == F_TITLE ? "title:" : field == F_BODY ? "body:" : field == F_BY ? "by:" : "";
 }
 
-static void desc_words(buf *b, const struct node *n, int in_near)
+static void desc_words(buf *b, const struct node *n)
 {
     if (n->field == F_BY) {
         if (n->nwords > 1)
@@ -1964,10 +1946,7 @@ static void desc_words(buf *b, const struct node *n, int in_near)
         return;
     }
     if (n->nwords == 1 && !n->quoted) {
-        if (n->field == F_ANY && !in_near)
-            buf_printf(b, "OR(%s, title:%s)", n->stems[0], n->stems[0]);
-        else
-            buf_printf(b, "%s%s", field_tag(n->field), n->stems[0]);
+        buf_printf(b, "%s%s", field_tag(n->field), n->stems[0]);
         return;
     }
     buf_printf(b, "%sPHRASE(%s", field_tag(n->field), n->quoted ? "\"" : "");
@@ -2040,7 +2019,7 @@ static void desc(buf *b, const struct node *n)
     }
     switch (n->kind) {
     case N_WORDS:
-        desc_words(b, n, 0);
+        desc_words(b, n);
         return;
     case N_PREFIX:
         buf_printf(b, "%s%s*", field_tag(n->field), n->words[0]);
@@ -2050,7 +2029,7 @@ static void desc(buf *b, const struct node *n)
         for (size_t i = 0; i < n->nkids; i++) {
             if (i)
                 buf_append_str(b, ", ");
-            desc_words(b, n->kids[i], 1);
+            desc_words(b, n->kids[i]);
         }
         buf_append_char(b, ')');
         return;
@@ -2098,8 +2077,6 @@ int query_parse(const char *q, size_t len, const query_options *opts, stemmer *s
     p.q = q ? q : "";
     p.len = len;
     p.opts = opts;
-    /* NaN fails every comparison: it gets the neutral weight too. */
-    p.title_weight = opts->title_weight >= 0 && opts->title_weight < 1e9 ? opts->title_weight : 1.0;
     p.max_expansion = opts->max_expansion ? opts->max_expansion : QUERY_DEFAULT_EXPANSION;
     p.st = st;
     p.db = db;

@@ -4,8 +4,9 @@
  * always means what the index holds. The language is described at
  * kbs_search() in kbsearch.h; the schema (prefixes, slots) in schema.h.
  *
- * A plain word w means "w in the body or in the title": OR(w, scale(Sw, title
- * weight)). Filters (category:, date:) are applied with FILTER so that they
+ * A plain word w means "w in the title or the body": the one term w (title
+ * words weigh more through their wdf, schema.h). Filters (category:, date:,
+ * and the title's terms for title:) are applied with FILTER so that they
  * never change the ranking.
  */
 #ifndef KBS_QUERY_H
@@ -30,7 +31,6 @@
 
 typedef struct query_options {
     int match_any;          /* non-zero: implicit operator is OR (KBS_MATCH_ANY) */
-    double title_weight;    /* factor on title matches (> 0) */
     uint32_t max_expansion; /* prefix expansion bound (> 0) */
 } query_options;
 
@@ -59,7 +59,7 @@ typedef struct query_plan {
     size_t nwords;
     buf notes;     /* one line per note, e.g. a prefix expansion that was cut */
     buf described; /* the query as parsed, for --explain, e.g.
-                      AND(OR(secur, title:secur), OR(cooper, title:cooper)) */
+                      AND(secur, cooper) */
 } query_plan;
 
 typedef struct query_error {
@@ -74,9 +74,5 @@ typedef struct query_error {
 int query_parse(const char *q, size_t len, const query_options *opts, stemmer *st, xs_db *db,
                 query_plan *out, query_error *err);
 void query_plan_free(query_plan *p);
-
-/* Xapian's BM25 idf for a term in tf of ndocs documents (BM25Weight::init,
- * no relevance set); the title part of a word is rescaled with it. */
-double query_bm25_idf(double ndocs, double tf);
 
 #endif

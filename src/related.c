@@ -69,7 +69,7 @@ struct eterms {
     int oom;
 };
 
-/* Body stems only: prefixed terms (title, byline, dates, category, ids,
+/* Title and body stems only: prefixed terms (title, byline, dates, category, ids,
  * min-hashes) begin with a capital; numbers are figures, not subjects; and
  * stop words are indexed for phrases, not for what an article is about. */
 static int plain_term(void *ctx, const char *term, size_t len)

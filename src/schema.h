@@ -9,8 +9,9 @@
 
 /* Bumped whenever the layout below changes incompatibly; checked at open. */
 /* 2: records may need the store's dictionary (META_ZDICT); 3: facet slots,
- * story (near-duplicate) slot and terms. */
-#define SCHEMA_FORMAT "3"
+ * story (near-duplicate) slot and terms; 4: title words are unprefixed stems
+ * (TITLE_WDF), PFX_TITLE terms have no positions. */
+#define SCHEMA_FORMAT "4"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"
@@ -20,9 +21,12 @@
 #define META_ZDICT "kbs.zdict.1"
 
 /* Term prefixes (Xapian's conventions where they exist). Unprefixed terms are
- * the stems of body words, with positions; title words are only under
- * PFX_TITLE, and a plain query word matches either. */
-#define PFX_TITLE "S"     /* title stems, with positions */
+ * the stems of title and body words, with positions (the title's first, then
+ * TITLE_BODY_GAP), so a plain query word is one posting list and a phrase one
+ * PHRASE: two lists a word made the matcher twice as slow (bench/README.md,
+ * issue 6). The title's words also go under PFX_TITLE, without positions,
+ * only to tell where a word is for title: and body: queries. */
+#define PFX_TITLE "S"     /* title stems, wdf = occurrences, no positions */
 #define PFX_BYLINE "A"    /* byline (reporter) stems */
 #define PFX_CATEGORY "XC" /* folded category, boolean */
 #define PFX_ID "Q"        /* the article's key (absolute path), unique */
@@ -55,8 +59,18 @@
 #define FIELD_SEP '\x1f'
 enum meta_field { MF_PATH, MF_TITLE, MF_CATEGORY, MF_WRITTEN, MF_UPDATED, MF_BYLINE, MF_COUNT };
 
-/* Gap of positions between title and body, so that positions stay distinct. */
+/* Gap of positions between title and body, so that no phrase or NEAR runs
+ * from the one into the other. */
 #define TITLE_BODY_GAP 100
+
+/* What one title word adds to its stem's wdf (a body word adds 1): how a
+ * title match weighs more, through BM25's wdf, as Xapian's own
+ * TermGenerator::index_text(title, wdf_inc) does. Chosen on Cranfield with
+ * bench/eval-cranfield (bench/README.md). A body: query tells the body's
+ * occurrences apart by it: wdf(stem) - TITLE_WDF * wdf(PFX_TITLE stem). */
+#ifndef TITLE_WDF
+#define TITLE_WDF 2
+#endif
 
 /* Longest id term; longer keys are shortened with a hash (Xapian's limit on a
  * term is ~245 bytes). */

@@ -21,17 +21,14 @@
 #define DEFAULT_SNIPPET_CHARS 200
 #define DEFAULT_FRAGMENTS 2
 
-/* BM25 parameters and the weight of a title match, tuned on Cranfield with
- * bench/eval (tuned on half the queries, checked on the other half): MAP and
- * nDCG are flat (within 1.5%) for k1 1.2-2.1 and b 0.3-0.45 at title weight 1;
- * these sit in the middle of that plateau rather than at its edge, since news
- * varies in length much more than Cranfield's abstracts. Cranfield's best
- * title weight is 1, but its abstracts repeat their titles (a title word
- * counts twice there already); news bodies do not, so a title match gets
- * 1.5 (Cranfield: MAP@100 1.05x FTS5 at 1.5, 1.07x at 1). */
+/* BM25 parameters, tuned on Cranfield with bench/eval (tuned on half the
+ * queries, checked on the other half): MAP and nDCG are flat (within 1.5%)
+ * for k1 1.2-2.1 and b 0.3-0.45; these sit in the middle of that plateau
+ * rather than at its edge, since news varies in length much more than
+ * Cranfield's abstracts. A title match weighs more through its wdf, set at
+ * indexing (TITLE_WDF in schema.h). */
 #define BM25_K1 1.5
 #define BM25_B 0.45
-#define TITLE_WEIGHT 1.5
 /* Fewer hits than this, and a spelling suggestion is looked for. Only an
  * empty result (or one that fell back to any word): a correctly spelled rare
  * word must not pay for a lookup it never needs (it cost 35% of such queries). */
@@ -683,11 +680,21 @@ static uint64_t total_of(const kbs_search_options *o, const xs_search_result *re
  * Recomputes Xapian's BM25Weight for each query stem in each field, so a user
  * sees which words, in which field, made a hit's score. */
 
-static double bm25_part(const xs_term_stats *t, double k1, double b, double factor)
+/* Xapian's BM25 idf for a term in tf of ndocs documents (BM25Weight::init,
+ * no relevance set). */
+static double bm25_idf(double ndocs, double tf)
+{
+    double tw = (ndocs - tf + 0.5) / (tf + 0.5);
+    if (tw < 2)
+        tw = tw * 0.5 + 1;
+    return log(tw);
+}
+
+static double bm25_part(const xs_term_stats *t, double k1, double b)
 {
     if (t->wdf == 0 || t->termfreq == 0)
         return 0;
-    double termweight = query_bm25_idf(t->doccount, t->termfreq) * factor * (k1 + 1);
+    double termweight = bm25_idf(t->doccount, t->termfreq) * (k1 + 1);
     double normlen = t->avlength > 0 ? t->doclength / t->avlength : 0;
     if (normlen < 0.5)
         normlen = 0.5;
@@ -715,32 +722,31 @@ static int explain_term(void *ctx, const char *term, size_t len, uint32_t unused
         x->status = db_fail_shim(x->db, st, "explaining a score");
         return 1;
     }
-    if (ts.wdf == 0)
-        return 0; /* a filter term: it selects, it does not score */
-    const char *field = "body";
-    double factor = 1.0;
+    /* A filter term selects, it does not score: title: filters on the
+     * title's terms and is ranked by the plain ones. */
+    if (ts.wdf == 0 || (len && term[0] == PFX_TITLE[0]))
+        return 0;
+    const char *field = "text";
     size_t skip = 0;
-    if (len && term[0] == PFX_TITLE[0]) {
-        /* As query.c weighs it: the word's idf in the whole collection. */
-        uint32_t fb = 0;
-        field = "title";
-        skip = 1;
-        factor = x->o->title_weight;
-        if (xs_db_termfreq(x->db->xdb, term + 1, len - 1, &fb) == KBS_OK &&
-            query_bm25_idf(ts.doccount, ts.termfreq) > 0)
-            factor *= query_bm25_idf(ts.doccount, fb > ts.termfreq ? fb : ts.termfreq) /
-                      query_bm25_idf(ts.doccount, ts.termfreq);
-    } else if (len && term[0] == PFX_BYLINE[0]) {
+    if (len && term[0] == PFX_BYLINE[0]) {
         field = "by";
         skip = 1;
     }
-    double w = bm25_part(&ts, x->o->bm25_k1, x->o->bm25_b, factor);
+    double w = bm25_part(&ts, x->o->bm25_k1, x->o->bm25_b);
     x->sum += w;
     buf_printf(x->out, "%-6s %-20.*s %7.3f  (in %u of %u articles, %u times here, length %.0f)",
                field, (int)(len - skip), term + skip, w, ts.termfreq, ts.doccount, ts.wdf,
                ts.doclength);
-    if (skip && term[0] == PFX_TITLE[0])
-        buf_printf(x->out, " x%.2f (title weight x shared idf)", factor);
+    /* The title's share of the wdf: each title word counts TITLE_WDF. */
+    char t[TOK_MAX_BYTES * 2 + sizeof PFX_TITLE];
+    xs_term_stats tt;
+    if (!skip && len + strlen(PFX_TITLE) <= sizeof t) {
+        memcpy(t, PFX_TITLE, strlen(PFX_TITLE));
+        memcpy(t + strlen(PFX_TITLE), term, len);
+        if (xs_db_term_stats(x->db->xdb, x->docid, t, strlen(PFX_TITLE) + len, &tt) == KBS_OK &&
+            tt.wdf)
+            buf_printf(x->out, " (%u in the title, x%d)", tt.wdf, TITLE_WDF);
+    }
     buf_append_char(x->out, '\n');
     return 0;
 }
@@ -813,8 +819,6 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
     int rs = resolve_options(db, opts, &o);
     if (rs != KBS_OK)
         return rs;
-    if (!(o.title_weight >= 0))
-        o.title_weight = TITLE_WEIGHT;
     if (o.max_expansion == 0)
         o.max_expansion = QUERY_DEFAULT_EXPANSION;
     if (o.match != KBS_MATCH_ALL && o.match != KBS_MATCH_ANY)
@@ -828,7 +832,6 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
     query_options qo;
     memset(&qo, 0, sizeof qo);
     qo.match_any = o.match == KBS_MATCH_ANY;
-    qo.title_weight = o.title_weight;
     qo.max_expansion = o.max_expansion;
     query_plan plan;
     query_error qerr;

@@ -376,22 +376,10 @@ struct corrector {
     int status;
 };
 
-/* Articles holding the stem in the body or in the title: the larger count,
- * a lower bound of the union that needs no posting-list merge. */
+/* Articles holding the stem, in the title or the body (one term for both). */
 static int stem_docs(xs_db *db, const char *stem, size_t len, uint32_t *out)
 {
-    char t[TOK_MAX_BYTES * 2 + sizeof PFX_TITLE];
-    uint32_t body = 0, title = 0;
-    int st = xs_db_termfreq(db, stem, len, &body);
-    if (st != KBS_OK)
-        return st;
-    if (len + strlen(PFX_TITLE) <= sizeof t) {
-        memcpy(t, PFX_TITLE, strlen(PFX_TITLE));
-        memcpy(t + strlen(PFX_TITLE), stem, len);
-        st = xs_db_termfreq(db, t, strlen(PFX_TITLE) + len, &title);
-    }
-    *out = body > title ? body : title;
-    return st;
+    return xs_db_termfreq(db, stem, len, out);
 }
 
 /* The stem of a folded word, copied into out (the stemmer's own copy lasts
