@@ -23,7 +23,7 @@
 /* Term prefixes (Xapian's conventions where they exist). Unprefixed terms are
  * the stems of title and body words, with positions (the title's first, then
  * TITLE_BODY_GAP), so a plain query word is one posting list and a phrase one
- * PHRASE: two lists a word made the matcher twice as slow (bench/README.md,
+ * PHRASE: two lists a word cost the matcher up to 1.7x (bench/README.md,
  * issue 6). The title's words also go under PFX_TITLE, without positions,
  * only to tell where a word is for title: and body: queries. */
 #define PFX_TITLE "S"     /* title stems, wdf = occurrences, no positions */
@@ -69,7 +69,7 @@ enum meta_field { MF_PATH, MF_TITLE, MF_CATEGORY, MF_WRITTEN, MF_UPDATED, MF_BYL
  * bench/eval-cranfield (bench/README.md). A body: query tells the body's
  * occurrences apart by it: wdf(stem) - TITLE_WDF * wdf(PFX_TITLE stem). */
 #ifndef TITLE_WDF
-#define TITLE_WDF 2
+#define TITLE_WDF 3
 #endif
 
 /* Longest id term; longer keys are shortened with a hash (Xapian's limit on a
