@@ -489,6 +489,14 @@ static int phrases_in_given_title(struct phrase_check *pc, uint32_t docid, const
     const char *fields[MF_COUNT];
     db_split_meta(v, vl, fields);
     art_span tsp = {0, strlen(fields[MF_TITLE])};
+    /* The text's own title, stored as is: no caller's title, and the first
+     * line is the title, not body (title words and body words share terms
+     * since format 4, so body:"..." relies on this). */
+    if (tsp.len == art->title.len &&
+        memcmp(fields[MF_TITLE], text + art->title.off, tsp.len) == 0) {
+        free(v);
+        return 0;
+    }
     art_span *body = malloc((art->npara + 1) * sizeof *body);
     int ok = 0;
     if (body) {
