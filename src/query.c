@@ -1371,7 +1371,7 @@ static struct node *normalize(struct parser *p, struct node *n)
         return &p->empty;
     }
     if (n->kind == N_NEAR) {
-        /* Stop words stay: NEAR needs every word, as a phrase does. */
+        /* Stop words stay, as in a phrase: near_of() decides. */
         for (size_t i = 0; i < n->nkids; i++)
             n->kids[i]->stop = 0;
     } else {
@@ -1599,9 +1599,62 @@ static xs_query *all_docs(struct parser *p)
     return scaled(p, all, 0);
 }
 
+/* Moves every query of from to the end of to (both end up freed on failure). */
+static int qv_move(struct parser *p, struct qvec *to, struct qvec *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        xs_query *q = from->v[i];
+        from->v[i] = NULL;
+        if (p->status == KBS_OK)
+            qv_push(p, to, q);
+        else
+            xs_query_free(q);
+    }
+    from->n = 0;
+    qv_free(from);
+    return p->status;
+}
+
+/* A phrase of several stems under prefix. The stems of stop words have no
+ * positions in the index (stem.h), so the phrase is the PHRASE of its other
+ * words in a window spanning them as they stand in it (the words between
+ * them may then be any), AND the stop words' terms: the same weight as the
+ * whole phrase had. With fewer than two words with positions, it is the AND
+ * of its terms. Search then checks the stop words' places in the stored text
+ * of the hits (search.c, exact forms of quoted phrases). */
+static xs_query *phrase_of(struct parser *p, const struct node *n, const char *prefix)
+{
+    struct qvec pos = {0}, stops = {0};
+    size_t first = 0, last = 0;
+    for (size_t i = 0; i < n->nwords && p->status == KBS_OK; i++) {
+        int stop = stem_is_stopstem(n->stems[i], strlen(n->stems[i]));
+        if (!stop) {
+            first = pos.n ? first : i;
+            last = i;
+        }
+        qv_push(p, stop ? &stops : &pos, term(p, prefix, n->stems[i]));
+    }
+    if (p->status == KBS_OK && pos.n >= 2 && stops.n == 0)
+        return combine(p, XS_OP_PHRASE, &pos, 0);
+    if (p->status == KBS_OK && pos.n >= 2) {
+        xs_query *ph = combine(p, XS_OP_PHRASE, &pos, (uint32_t)(last - first + 1));
+        qv_push(p, &stops, ph);
+    } else if (p->status == KBS_OK) {
+        qv_move(p, &stops, &pos);
+    }
+    qv_free(&pos);
+    if (p->status != KBS_OK) {
+        qv_free(&stops);
+        return NULL;
+    }
+    return combine(p, XS_OP_AND, &stops, 0);
+}
+
 /* The stems of n under prefix: one term, or the phrase of them. */
 static xs_query *field_words(struct parser *p, const struct node *n, const char *prefix)
 {
+    if (n->nwords > 1)
+        return phrase_of(p, n, prefix);
     struct qvec qv = {0};
     for (size_t i = 0; i < n->nwords && p->status == KBS_OK; i++)
         qv_push(p, &qv, term(p, prefix, n->stems[i]));
@@ -1775,21 +1828,38 @@ static xs_query *build_prefix(struct parser *p, const struct node *n)
     return out;
 }
 
+/* NEAR over the terms with positions; the stems of stop words have none
+ * (stem.h) and take no part, unless fewer than two terms have positions:
+ * then all of them, anywhere (AND). Takes both vectors. */
+static xs_query *near_of(struct parser *p, struct qvec *terms, struct qvec *stops, uint32_t window)
+{
+    if (p->status == KBS_OK && terms->n >= 2) {
+        qv_free(stops);
+        return combine(p, XS_OP_NEAR, terms, window);
+    }
+    if (qv_move(p, stops, terms) != KBS_OK) {
+        qv_free(stops);
+        return NULL;
+    }
+    return combine(p, XS_OP_AND, stops, 0);
+}
+
 /* NEAR over the words of its kids (phrases and hyphenated words give theirs
  * in order: Xapian takes only terms under NEAR). TITLE_BODY_GAP keeps a
  * window of up to 100 from running from the title into the body. */
 static xs_query *near_words(struct parser *p, const struct node *n)
 {
-    struct qvec qv = {0};
+    struct qvec qv = {0}, stops = {0};
     size_t words = 0;
     for (size_t i = 0; i < n->nkids && p->status == KBS_OK; i++) {
         const struct node *k = n->kids[i];
         for (size_t j = 0; j < k->nwords && p->status == KBS_OK; j++, words++)
-            qv_push(p, &qv, term(p, "", k->stems[j]));
+            qv_push(p, stem_is_stopstem(k->stems[j], strlen(k->stems[j])) ? &stops : &qv,
+                    term(p, "", k->stems[j]));
     }
     /* Xapian's window is the span of positions the terms lie in: NEAR/n
      * lets n - 1 other words between each (QueryParser's reading too). */
-    return combine(p, XS_OP_NEAR, &qv, (uint32_t)(n->near - 1 + words));
+    return near_of(p, &qv, &stops, (uint32_t)(n->near - 1 + words));
 }
 
 static xs_query *build_near(struct parser *p, const struct node *n)

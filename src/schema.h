@@ -10,8 +10,9 @@
 /* Bumped whenever the layout below changes incompatibly; checked at open. */
 /* 2: records may need the store's dictionary (META_ZDICT); 3: facet slots,
  * story (near-duplicate) slot and terms; 4: title words are unprefixed stems
- * (TITLE_WDF), PFX_TITLE terms have no positions. */
-#define SCHEMA_FORMAT "4"
+ * (TITLE_WDF), PFX_TITLE terms have no positions; 5: the stems of
+ * stop words have no positions (stem_is_stopstem in stem.h). */
+#define SCHEMA_FORMAT "5"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"
@@ -21,7 +22,8 @@
 #define META_ZDICT "kbs.zdict.1"
 
 /* Term prefixes (Xapian's conventions where they exist). Unprefixed terms are
- * the stems of title and body words, with positions (the title's first, then
+ * the stems of title and body words, with positions (but for the stems of
+ * stop words, which have none: stem.h; the title's first, then
  * TITLE_BODY_GAP), so a plain query word is one posting list and a phrase one
  * PHRASE: two lists a word cost the matcher up to 1.7x (bench/README.md,
  * issue 6). The title's words also go under PFX_TITLE, without positions,

@@ -415,10 +415,14 @@ struct phrase_check {
     int failed; /* KBS_ENOMEM or KBS_ECORRUPT (a damaged record): rejected, reported after */
 };
 
+/* Follows every partial match at once, so a phrase of any length (up to
+ * QUERY_MAX_TERMS words) is checked in one pass without keeping the text's
+ * words: its stop words have no positions in the index (stem.h), so their
+ * places are known only here. */
 struct phrase_scan {
     const query_phrase *ph;
-    char ring[8][TOK_MAX_BYTES + 1]; /* the last words seen, folded */
-    size_t seen;
+    unsigned char alive[QUERY_MAX_TERMS + 1]; /* [k]: the phrase's first k words
+                                                 end at the last word seen */
     int found;
 };
 
@@ -426,20 +430,13 @@ static int phrase_cb(void *ctx, const token *tok)
 {
     struct phrase_scan *ps = ctx;
     size_t n = ps->ph->nwords;
-    /* Tokens are at most TOK_MAX_BYTES long (tokenize.h), so they fit. */
-    char *slot = ps->ring[ps->seen % 8];
-    size_t n0 = tok->len < TOK_MAX_BYTES ? tok->len : TOK_MAX_BYTES;
-    memcpy(slot, tok->text, n0);
-    slot[n0] = '\0';
-    ps->seen++;
-    if (ps->seen < n)
-        return 0;
-    for (size_t k = 0; k < n; k++) {
-        if (strcmp(ps->ring[(ps->seen - n + k) % 8], ps->ph->words[k]) != 0)
-            return 0;
+    for (size_t k = n; k-- > 0;) {
+        const char *w = ps->ph->words[k];
+        ps->alive[k + 1] =
+            ps->alive[k] && strncmp(w, tok->text, tok->len) == 0 && w[tok->len] == '\0';
     }
-    ps->found = 1;
-    return 1;
+    ps->found = ps->alive[n];
+    return ps->found;
 }
 
 static int phrase_in(const char *text, const art_span *spans, size_t nspans, const query_phrase *ph)
@@ -447,6 +444,7 @@ static int phrase_in(const char *text, const art_span *spans, size_t nspans, con
     struct phrase_scan ps;
     memset(&ps, 0, sizeof ps);
     ps.ph = ph;
+    ps.alive[0] = 1;
     /* Paragraphs are one stream of positions in the index, so here too. */
     for (size_t i = 0; i < nspans && !ps.found; i++)
         tokenize(text + spans[i].off, spans[i].len, TOKENIZE_DOCUMENT, 0, phrase_cb, &ps);
@@ -461,8 +459,8 @@ static int phrases_in(const query_plan *plan, const char *title, art_span tsp, c
     int ok = 1;
     for (size_t i = 0; ok && i < plan->nphrases; i++) {
         const query_phrase *ph = &plan->phrases[i];
-        if (ph->nwords == 0 || ph->nwords > 8)
-            continue; /* longer phrases: the stems' match stands */
+        if (ph->nwords == 0 || ph->nwords > QUERY_MAX_TERMS)
+            continue; /* cannot be: the parser takes at most QUERY_MAX_TERMS */
         int in_title = ph->field != 2 && phrase_in(title, &tsp, 1, ph);
         int in_body = ph->field != 1 && !in_title && phrase_in(text, body, nbody, ph);
         ok = in_title || in_body;

@@ -172,16 +172,36 @@ static const char *const stop_words[] = {
     "yours",  "yourself", "yourselves",
 };
 
-int stem_is_stopword(const char *word, size_t len)
+/* The stems of stop_words[] (Snowball English), sorted by strcmp: the terms
+ * indexed without positions (stem.h). A table rather than stop_words[] run
+ * through the stemmer at startup: the rule is part of the index format, so
+ * it must not move with libstemmer's version; tests/test_stem.c checks that
+ * it is still exactly the stems of stop_words[]. */
+static const char *const stop_stems[] = {
+    "a",     "about",   "abov",   "after",    "again",   "against",  "all",      "am",    "an",
+    "and",   "ani",     "are",    "as",       "at",      "be",       "becaus",   "been",  "befor",
+    "below", "between", "both",   "but",      "by",      "could",    "did",      "do",    "doe",
+    "down",  "dure",    "each",   "few",      "for",     "from",     "further",  "had",   "has",
+    "have",  "he",      "her",    "here",     "herself", "him",      "himself",  "his",   "how",
+    "i",     "if",      "in",     "into",     "is",      "it",       "itself",   "me",    "more",
+    "most",  "my",      "myself", "no",       "nor",     "not",      "of",       "off",   "on",
+    "onc",   "onli",    "or",     "other",    "ought",   "our",      "ourselv",  "out",   "over",
+    "own",   "same",    "she",    "should",   "so",      "some",     "such",     "than",  "that",
+    "the",   "their",   "them",   "themselv", "then",    "there",    "these",    "they",  "this",
+    "those", "through", "to",     "too",      "under",   "until",    "up",       "veri",  "was",
+    "we",    "were",    "what",   "when",     "where",   "whi",      "which",    "while", "who",
+    "whom",  "with",    "would",  "you",      "your",    "yourself", "yourselv",
+};
+
+/* Binary search of a sorted table of strings for (w, len). */
+static int in_table(const char *const *table, size_t n, const char *w, size_t len)
 {
-    if (len == 0 || len > 10) /* "yourselves" is the longest */
-        return 0;
-    size_t lo = 0, hi = sizeof stop_words / sizeof *stop_words;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const char *e = stop_words[mid];
+        const char *e = table[mid];
         size_t elen = strlen(e);
-        int c = memcmp(word, e, len < elen ? len : elen);
+        int c = memcmp(w, e, len < elen ? len : elen);
         if (c == 0)
             c = (len > elen) - (len < elen);
         if (c == 0)
@@ -192,4 +212,33 @@ int stem_is_stopword(const char *word, size_t len)
             lo = mid + 1;
     }
     return 0;
+}
+
+int stem_is_stopword(const char *word, size_t len)
+{
+    if (len == 0 || len > 10) /* "yourselves" is the longest */
+        return 0;
+    return in_table(stop_words, sizeof stop_words / sizeof *stop_words, word, len);
+}
+
+int stem_is_stopstem(const char *stem, size_t len)
+{
+    if (len == 0 || len > 8) /* "themselv" is the longest */
+        return 0;
+    return in_table(stop_stems, sizeof stop_stems / sizeof *stop_stems, stem, len);
+}
+
+size_t stem_stopstem_count(void)
+{
+    return sizeof stop_stems / sizeof *stop_stems;
+}
+
+size_t stem_stopword_count(void)
+{
+    return sizeof stop_words / sizeof *stop_words;
+}
+
+const char *stem_stopword_at(size_t i)
+{
+    return i < sizeof stop_words / sizeof *stop_words ? stop_words[i] : NULL;
 }

@@ -22,8 +22,23 @@ int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out
                  size_t *stem_len_out);
 
 /* Non-zero if the folded word is an English stop word ("the", "of", ...).
- * Stop words are indexed (phrases need them) but dropped from queries outside
- * phrases so that they do not dilute ranking. */
+ * Stop words are indexed (as terms, without positions: stem_is_stopstem) but
+ * dropped from queries outside phrases so that they do not dilute ranking. */
 int stem_is_stopword(const char *word, size_t len);
+
+/* Non-zero if the stem is the stem of a stop word ("the", "of", "abov"...).
+ * Such terms are indexed without positions, wherever they come from ("own"
+ * of "owned" too): they are half the position table's entries and a third of
+ * its size, and only phrases used them. The rule is the term alone, so an
+ * index and the queries run on it always agree. A phrase then matches its
+ * other words at their distances (PHRASE with a wider window) and search
+ * checks the stop words' places in the stored text. */
+int stem_is_stopstem(const char *stem, size_t len);
+
+/* For tests: the number of stop stems; the stop list's length, and its i-th
+ * word (NULL past it). */
+size_t stem_stopstem_count(void);
+size_t stem_stopword_count(void);
+const char *stem_stopword_at(size_t i);
 
 #endif
