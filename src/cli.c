@@ -722,6 +722,22 @@ static int print_results(const cli_args *a, const kbs_results *res, const char *
     return rc;
 }
 
+/* The options a search shares with similar and versions: the page, the
+ * order, versions, snippets and facets. */
+static void page_options(const cli_args *a, kbs_search_options *so)
+{
+    kbs_search_options_init(so);
+    so->limit = a->limit;
+    so->offset = a->offset;
+    so->sort = a->sort;
+    so->all_versions = a->all_versions;
+    if (a->fragments)
+        so->fragments = a->fragments;
+    if (a->snippet_len)
+        so->snippet_len = a->snippet_len;
+    so->facets = a->facets;
+}
+
 static int cmd_search(const cli_args *a, const char *dbdir)
 {
     if (a->nwords == 0)
@@ -746,23 +762,16 @@ static int cmd_search(const cli_args *a, const char *dbdir)
         return rc;
     }
     kbs_search_options so;
-    kbs_search_options_init(&so);
-    so.limit = a->count ? 1 : a->limit;
-    so.offset = a->offset;
+    page_options(a, &so);
+    if (a->count)
+        so.limit = 1;
     so.match = a->match_any ? KBS_MATCH_ANY : KBS_MATCH_ALL;
-    so.sort = a->sort;
     so.exact_count = a->count;
     so.no_snippets = a->count;
     so.explain = a->explain;
     so.bm25_k1 = a->bm25_k1;
     so.bm25_b = a->bm25_b;
     so.title_weight = a->title_weight;
-    so.all_versions = a->all_versions;
-    if (a->fragments)
-        so.fragments = a->fragments;
-    if (a->snippet_len)
-        so.snippet_len = a->snippet_len;
-    so.facets = a->facets;
     kbs_results *res = NULL;
     int st = kbs_search(db, query, strlen(query), &so, &res);
     if (st != KBS_OK) {
@@ -919,16 +928,7 @@ static int cmd_related(const cli_args *a, const char *dbdir)
     kbs_results *res = NULL;
     if (rc == CLI_EXIT_OK) {
         kbs_search_options so;
-        kbs_search_options_init(&so);
-        so.limit = a->limit;
-        so.offset = a->offset;
-        so.sort = a->sort;
-        so.all_versions = a->all_versions;
-        if (a->fragments)
-            so.fragments = a->fragments;
-        if (a->snippet_len)
-            so.snippet_len = a->snippet_len;
-        so.facets = a->facets;
+        page_options(a, &so);
         int st = a->cmd == CLI_CMD_SIMILAR ? kbs_similar(db, id, &so, &res)
                                            : kbs_versions(db, id, &so, &res);
         if (st != KBS_OK)

@@ -281,6 +281,37 @@ static void match_phrases(collect *c, const token *tok)
     }
 }
 
+/* Ends the punctuation trailing the word `w` (ASCII text): up to the next
+ * space, `limit`, or EDGE_MAX_CHARS bytes. */
+static inline void ascii_trail(const unsigned char *u, stok *w, size_t limit)
+{
+    size_t q = w->end;
+    size_t qmax = limit - q > EDGE_MAX_CHARS ? q + EDGE_MAX_CHARS : limit;
+    while (q < qmax && !ascii_space(u[q]))
+        q++;
+    w->trail = q;
+    w->ftrail = w->fend + (q - w->end);
+}
+
+/* Walks the ASCII gap [pos, limit) as the snippet's output will: a
+ * whitespace run counts as one folded character, and none before the body's
+ * first. Updates the folded count, the pending space and where the last
+ * whitespace run ended. */
+static inline void ascii_gap(const unsigned char *u, size_t pos, size_t limit, size_t *f,
+                             int *pending, int *saw_space, size_t *ws_end)
+{
+    for (; pos < limit; pos++) {
+        if (ascii_space(u[pos])) {
+            *pending = *f > 0;
+            *saw_space = 1;
+            *ws_end = pos + 1;
+        } else {
+            *f += (size_t)*pending + 1;
+            *pending = 0;
+        }
+    }
+}
+
 /* The words of a paragraph are measured as they come: for the text from
  * c->pos to `limit` (the next word's start, or the paragraph's end when
  * next is NULL), the punctuation trailing the previous word, the folded
@@ -297,25 +328,10 @@ static inline void measure_gap(collect *c, size_t limit, stok *next)
     if (c->ascii) {
         /* The same walks as below, a byte a character. */
         const unsigned char *u = (const unsigned char *)s;
-        if (c->prev != NO_STEM) {
-            stok *prev = &c->toks[c->prev];
-            size_t q = prev->end;
-            size_t qmax = limit - q > EDGE_MAX_CHARS ? q + EDGE_MAX_CHARS : limit;
-            while (q < qmax && !ascii_space(u[q]))
-                q++;
-            prev->trail = q;
-            prev->ftrail = prev->fend + (q - prev->end);
-        }
-        for (; pos < limit; pos++) {
-            if (ascii_space(u[pos])) {
-                pending = f > 0;
-                saw_space = 1;
-                ws_end = pos + 1;
-            } else {
-                f += (size_t)pending + 1;
-                pending = 0;
-            }
-        }
+        if (c->prev != NO_STEM)
+            ascii_trail(u, &c->toks[c->prev], limit);
+        ascii_gap(u, pos, limit, &f, &pending, &saw_space, &ws_end);
+        pos = limit;
     } else {
         uint32_t cp;
         if (c->prev != NO_STEM) {
@@ -480,27 +496,12 @@ static int collect_ascii(collect *c, size_t ps, size_t pe)
             if (stem_index(c, &tok, &idx) != 0)
                 return -1;
         }
-        if (prev != NO_STEM) {
-            stok *pk = &c->toks[prev];
-            size_t q = pk->end;
-            size_t qmax = a - q > EDGE_MAX_CHARS ? q + EDGE_MAX_CHARS : a;
-            while (q < qmax && !ascii_space(u[q]))
-                q++;
-            pk->trail = q;
-            pk->ftrail = pk->fend + (q - pk->end);
-        }
+        if (prev != NO_STEM)
+            ascii_trail(u, &c->toks[prev], a);
         size_t ws_end = pos;
         int saw_space = 0;
-        for (; pos < a; pos++) {
-            if (ascii_space(u[pos])) {
-                pending = f > 0;
-                saw_space = 1;
-                ws_end = pos + 1;
-            } else {
-                f += (size_t)pending + 1;
-                pending = 0;
-            }
-        }
+        ascii_gap(u, pos, a, &f, &pending, &saw_space, &ws_end);
+        pos = a;
         stok *k = &c->toks[c->n];
         stok_init(k, c->para, a, b, flags, idx);
         size_t nlead = a - ws_end;
