@@ -292,10 +292,8 @@ Test(stoppos, index_has_no_stop_positions)
         uint32_t window, want;
     } cases[] = {
         /* b1 b2 b3 b5 (its title) b8 b9 b10 b11: a window of 3 */
-        {XS_OP_PHRASE, "bank", "england", 3, 8},
-        {XS_OP_PHRASE, "bank", "of", 2, 0},
-        {XS_OP_PHRASE, "of", "england", 2, 0},
-        {XS_OP_NEAR, "the", "bank", 5, 0},
+        {XS_OP_PHRASE, "bank", "england", 3, 8}, {XS_OP_PHRASE, "bank", "of", 2, 0},
+        {XS_OP_PHRASE, "of", "england", 2, 0},   {XS_OP_NEAR, "the", "bank", 5, 0},
         {XS_OP_AND, "bank", "of", 0, 8},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
