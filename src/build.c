@@ -189,21 +189,29 @@ static void close_inherited(int keep)
     }
 }
 
+/* Creates the scratch database `name` in the build folder; *path is its
+ * path (freed by the caller, also on failure). */
+static int open_scratch(kbs_db *db, const struct par *p, const char *name, buf *path, xs_db **x)
+{
+    buf_printf(path, "%s/%s", p->build, name);
+    if (buf_failed(path))
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    char err[512];
+    int st = xs_db_open(path->data, XS_OPEN_SCRATCH, x, err, sizeof err);
+    if (st != KBS_OK)
+        st = db_fail(db, st, "cannot create a temporary index in %s: %s", path->data, err);
+    return st;
+}
+
 /* Hands a worker's spelling words over, once, into a scratch database of
  * their own ("<build>/w<worker>") that joins the merge. */
 static int worker_words(kbs_db *db, const struct par *p, unsigned w, int fd)
 {
+    char name[16];
+    snprintf(name, sizeof name, "w%02u", w);
     buf path = BUF_INIT;
-    buf_printf(&path, "%s/w%02u", p->build, w);
-    if (buf_failed(&path)) {
-        buf_free(&path);
-        return db_fail(db, KBS_ENOMEM, "out of memory");
-    }
     xs_db *x = NULL;
-    char err[512];
-    int st = xs_db_open(path.data, XS_OPEN_SCRATCH, &x, err, sizeof err);
-    if (st != KBS_OK)
-        st = db_fail(db, st, "cannot create a temporary index in %s: %s", path.data, err);
+    int st = open_scratch(db, p, name, &path, &x);
     if (st == KBS_OK && (st = spell_flush(db->spell, x, 0)) == KBS_OK)
         st = xs_db_commit(x);
     if (st != KBS_OK && x)
@@ -527,19 +535,11 @@ static int write_stories(kbs_db *db, const struct par *p, struct dedup_writes *w
  * for good (a re-run finds the files unchanged). */
 static int write_totals(kbs_db *db, const struct par *p, int64_t text, int64_t store)
 {
-    buf path = BUF_INIT;
-    buf_printf(&path, "%s/%s", p->build, TOTALS_NAME);
-    if (buf_failed(&path)) {
-        buf_free(&path);
-        return db_fail(db, KBS_ENOMEM, "out of memory");
-    }
     const char *const keys[2] = {META_TEXT_BYTES, META_STORE_BYTES};
     const int64_t add[2] = {text, store};
+    buf path = BUF_INIT;
     xs_db *x = NULL;
-    char err[512];
-    int st = xs_db_open(path.data, XS_OPEN_SCRATCH, &x, err, sizeof err);
-    if (st != KBS_OK)
-        st = db_fail(db, st, "cannot create a temporary index in %s: %s", path.data, err);
+    int st = open_scratch(db, p, TOTALS_NAME, &path, &x);
     for (size_t i = 0; i < 2 && st == KBS_OK; i++) {
         uint64_t cur = 0;
         if ((st = db_meta_u64(db, keys[i], &cur)) != KBS_OK)
