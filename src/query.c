@@ -84,6 +84,8 @@ struct node {
     size_t nwords;
     char *lo, *hi; /* N_DATE: bounds for the slot, NULL for an open end */
     char *desc;    /* N_DATE: how it is described */
+    char *term;    /* N_DATE: one year, month or day of the written date as its
+                      boolean term (index.c add_date_terms), or NULL */
     struct node **kids;
     size_t nkids, capkids;
 };
@@ -102,6 +104,7 @@ static void node_free(struct node *n)
     free(n->lo);
     free(n->hi);
     free(n->desc);
+    free(n->term);
     for (size_t i = 0; i < n->nkids; i++)
         node_free(n->kids[i]);
     free(n->kids);
@@ -815,6 +818,22 @@ static char *date_hi(const char *d, int parts)
     return strdup(b);
 }
 
+/* The boolean term of a whole year, month or day of the written date
+ * ("2019-08" -> "M201908"): one posting list to filter by, where the same
+ * range of the slot would read the value of every candidate. */
+static char *date_term(const char *d, int parts)
+{
+    const char *prefix = parts == 1 ? PFX_YEAR : parts == 2 ? PFX_MONTH : PFX_DAY;
+    char b[16];
+    size_t n = strlen(prefix);
+    memcpy(b, prefix, n);
+    for (; *d && n + 1 < sizeof b; d++)
+        if (*d != '-')
+            b[n++] = *d;
+    b[n] = '\0';
+    return strdup(b);
+}
+
 /* The largest value strictly before date d: its last digit one lower, then
  * above any character a value holds. */
 static char *date_below(const char *d)
@@ -882,6 +901,8 @@ static struct node *date_node(struct parser *p, int field, size_t s, size_t e, s
     } else if (!dots) {
         ok = (d->lo = strdup(a)) && (d->hi = date_hi(a, pa));
         buf_printf(&desc, "%s)", a);
+        if (ok && field == F_DATE)
+            ok = (d->term = date_term(a, pa)) != NULL;
     } else {
         if (pa > 0)
             ok = (d->lo = strdup(a)) != NULL;
@@ -1879,6 +1900,8 @@ static xs_query *build_filter(struct parser *p, const struct node *n)
 {
     if (n->kind == N_CATEGORY)
         return term(p, "", n->words[0]);
+    if (n->kind == N_DATE && n->term)
+        return term(p, "", n->term);
     if (n->kind == N_DATE) {
         xs_query *out = NULL;
         int st = xs_query_value_range(n->slot, n->lo, n->hi, &out);
