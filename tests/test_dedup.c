@@ -253,14 +253,6 @@ Test(dedup, a_parallel_build_joins_new_articles_to_older_ones)
     free(news);
 }
 
-static int die_on_first_removal(void *ctx, const kbs_index_event *ev)
-{
-    (void)ctx;
-    if (ev->kind == KBS_EVENT_REMOVED)
-        kill(getpid(), SIGKILL);
-    return 0;
-}
-
 /* The stories of a parallel build are in the merged copy when it replaces
  * the index: a kill right after the swap (at the run's first removal) must
  * not leave the new articles ungrouped for good (a re-run finds them
@@ -287,7 +279,9 @@ Test(dedup, a_parallel_build_killed_after_the_swap_keeps_its_stories)
         db->workers = 2;
         kbs_index_options o;
         kbs_index_options_init(&o);
-        o.callback = die_on_first_removal;
+        static int kind = KBS_EVENT_REMOVED; /* right after the swap */
+        o.callback = tu_die_on_event;
+        o.callback_ctx = &kind;
         kbs_index_dir(db, news, &o, NULL);
         _exit(4); /* not reached: the callback kills the process */
     }

@@ -327,16 +327,6 @@ Test(index, parallel_build_into_an_index_keeps_its_ids, .timeout = 120)
     free(par);
 }
 
-/* Kills its own process at the first article a worker reports: a crash in
- * the middle of a parallel build. */
-static int die_on_first_add(void *ctx, const kbs_index_event *ev)
-{
-    (void)ctx;
-    if (ev->kind == KBS_EVENT_ADDED)
-        kill(getpid(), SIGKILL);
-    return 0;
-}
-
 Test(index, killed_parallel_build_leaves_the_index_as_it_was, .timeout = 120)
 {
     const char *tmp = tu_tmpdir();
@@ -355,7 +345,10 @@ Test(index, killed_parallel_build_leaves_the_index_as_it_was, .timeout = 120)
         set_mode(db, PARALLEL);
         kbs_index_options o;
         kbs_index_options_init(&o);
-        o.callback = die_on_first_add;
+        /* Killed at the first article a worker reports: mid-build. */
+        static int kind = KBS_EVENT_ADDED;
+        o.callback = tu_die_on_event;
+        o.callback_ctx = &kind;
         kbs_index_dir(db, dir, &o, NULL);
         _exit(4); /* not reached: the callback kills the process */
     }
@@ -390,16 +383,6 @@ Test(index, killed_parallel_build_leaves_the_index_as_it_was, .timeout = 120)
     free(seq);
 }
 
-/* Kills its own process at the first removal, which a run makes after the
- * parallel build's copy has replaced the index and before it commits. */
-static int die_on_first_removal(void *ctx, const kbs_index_event *ev)
-{
-    (void)ctx;
-    if (ev->kind == KBS_EVENT_REMOVED)
-        kill(getpid(), SIGKILL);
-    return 0;
-}
-
 /* The merged copy is the index as soon as it is moved into place: it must
  * carry the running totals of the articles it holds, not leave them to the
  * run's next commit (a kill in between left kbs.text_bytes at the old run's
@@ -424,7 +407,11 @@ Test(index, killed_after_the_swap_keeps_the_totals_of_the_merged_articles, .time
         set_mode(db, PARALLEL);
         kbs_index_options o;
         kbs_index_options_init(&o);
-        o.callback = die_on_first_removal;
+        /* Killed at the first removal: after the merged copy has replaced
+         * the index, before the run commits. */
+        static int kind = KBS_EVENT_REMOVED;
+        o.callback = tu_die_on_event;
+        o.callback_ctx = &kind;
         kbs_index_dir(db, dir, &o, NULL);
         _exit(4); /* not reached: the callback kills the process */
     }

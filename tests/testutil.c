@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,4 +145,11 @@ int tu_run_cli(const char *const *argv, char **out, char **err)
     else
         free(e);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int tu_die_on_event(void *ctx, const kbs_index_event *ev)
+{
+    if (ev->kind == *(const int *)ctx)
+        kill(getpid(), SIGKILL);
+    return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "kbsearch.h"
+
 /* Makes a fresh temporary folder and returns its path (static storage per
  * process; Criterion runs each test in its own process). */
 const char *tu_tmpdir(void);
@@ -18,5 +20,10 @@ void tu_rmtree(const char *path);
 /* Runs the kbsearch program with argv (NULL-terminated, without argv[0]),
  * capturing stdout and stderr (free() both); returns its exit code. */
 int tu_run_cli(const char *const *argv, char **out, char **err);
+
+/* An index callback (kbs_index_options.callback) that kills its own process
+ * with SIGKILL at the first event of the kind *(const int *)ctx: a crash at
+ * a chosen moment of a run. */
+int tu_die_on_event(void *ctx, const kbs_index_event *ev);
 
 #endif
