@@ -215,13 +215,18 @@ int db_commit(kbs_db *db)
     return KBS_OK;
 }
 
+int db_fail_readonly(kbs_db *db)
+{
+    return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+}
+
 int kbs_db_commit(kbs_db *db)
 {
     if (!db)
         return KBS_EINVAL;
     db_clear_error(db);
     if (!db->writable)
-        return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+        return db_fail_readonly(db);
     return db_commit(db);
 }
 

@@ -46,6 +46,9 @@ struct kbs_db {
 
 /* Records an error on the handle and returns status (printf-style message). */
 int db_fail(kbs_db *db, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* KBS_EREADONLY for a change asked of a read-only handle, with the message
+ * naming the index. */
+int db_fail_readonly(kbs_db *db);
 /* Records the shim's last error message with a context prefix; returns status. */
 int db_fail_shim(kbs_db *db, int status, const char *what);
 /* Clears the handle's error. */

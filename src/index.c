@@ -430,7 +430,7 @@ static int check_buffer(kbs_db *db, const char *fn, const char *path, const char
     if (!path || !*path || (!data && len))
         return db_fail(db, KBS_EINVAL, "%s: NULL or empty path, or NULL data", fn);
     if (!db->writable)
-        return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+        return db_fail_readonly(db);
     if (len == 0)
         return db_fail(db, KBS_EINPUT, "%s is empty: nothing to index", path);
     if (len > DOCSTORE_MAX_ORIGINAL)
@@ -568,7 +568,7 @@ int kbs_delete(kbs_db *db, const char *path)
     if (!path)
         return db_fail(db, KBS_EINVAL, "kbs_delete: NULL path");
     if (!db->writable)
-        return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+        return db_fail_readonly(db);
     buf idterm = BUF_INIT;
     db_id_term(path, strlen(path), &idterm);
     if (buf_failed(&idterm))
@@ -1132,7 +1132,7 @@ int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
     if (!dir || !*dir)
         return db_fail(db, KBS_EINVAL, "no folder given to index");
     if (!db->writable)
-        return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+        return db_fail_readonly(db);
     kbs_index_options defaults;
     kbs_index_options_init(&defaults);
     if (!opts)

@@ -80,7 +80,7 @@ int kbs_index_file(kbs_db *db, const char *path, const kbs_index_options *opts, 
     if (!path || !*path)
         return db_fail(db, KBS_EINVAL, "kbs_index_file: no file given");
     if (!db->writable)
-        return db_fail(db, KBS_EREADONLY, "the index at %s is open read-only", db->path);
+        return db_fail_readonly(db);
 
     char abs[PATH_MAX];
     struct stat sb;
