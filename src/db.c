@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -269,6 +271,38 @@ static int file_exists_in(const char *dir, const char *name)
     return stat(p, &st) == 0;
 }
 
+/* The pid written in the lock file by the writer that took it, "" if none. */
+static void read_holder(int fd, char *pid, size_t size)
+{
+    ssize_t n = pread(fd, pid, size - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    pid[strcspn(pid, "\n")] = '\0';
+}
+
+/* Takes the flock on fd; 0 if another writer holds it. A writer killed
+ * during a parallel build may leave for a few milliseconds a worker that has
+ * not yet closed the lock it inherited (it dies with its parent, but not at
+ * the same instant): while the writer named in the file is gone, the lock
+ * is retried for up to two seconds rather than refused. */
+static int lock_when_free(int fd)
+{
+    for (int tries = 0;; tries++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 1;
+        char pid[32] = "";
+        read_holder(fd, pid, sizeof pid);
+        long holder = 0;
+        const char *c = pid;
+        for (; *c >= '0' && *c <= '9' && holder < 100000000; c++)
+            holder = holder * 10 + (*c - '0');
+        int gone = c != pid && *c == '\0' && kill((pid_t)holder, 0) != 0 && errno == ESRCH;
+        if (!gone || tries >= 200)
+            return 0;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Takes our own writer lock first: unlike Xapian's lock it can name the
  * process holding it, which is what a user needs to know. flock() is dropped
  * by the kernel when the process dies, so a crash never leaves it stale. */
@@ -281,11 +315,9 @@ static int take_lock(const char *dir, int *fd_out, char **msg)
         set_msg(msg, "cannot open the lock file %s: %s", p, strerror(errno));
         return KBS_EIO;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (!lock_when_free(fd)) {
         char pid[32] = "";
-        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
+        read_holder(fd, pid, sizeof pid);
         close(fd);
         set_msg(msg,
                 "the index at %s is being updated by process %s; wait for it to finish "
