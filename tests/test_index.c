@@ -6,12 +6,14 @@
  * (db_internal.h). */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -561,5 +563,44 @@ Test(index, no_dictionary_for_a_small_run)
     kbs_db_close(db);
     tu_rmtree(tmp);
     free(dir);
+    free(path);
+}
+
+/* A writer killed mid-build can leave, for a moment, a worker that still
+ * holds the lock it inherited. The next writer waits for it when the writer
+ * named in the lock file is gone, and opens. */
+Test(index, a_lock_left_to_a_dying_worker_is_waited_for, .timeout = 60)
+{
+    const char *tmp = tu_tmpdir();
+    char *path = tu_path(tmp, "index");
+    kbs_db_close(open_db(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE));
+    pid_t dead = fork(); /* a pid that no process has any more */
+    cr_assert_geq(dead, 0);
+    if (dead == 0)
+        _exit(0);
+    cr_assert_eq(waitpid(dead, NULL, 0), dead);
+    char *lock = tu_path(path, LOCK_NAME);
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    pid_t worker = fork();
+    cr_assert_geq(worker, 0);
+    if (worker == 0) {
+        int fd = open(lock, O_RDWR);
+        char pid[32];
+        int n = snprintf(pid, sizeof pid, "%ld\n", (long)dead);
+        if (fd < 0 || flock(fd, LOCK_EX) != 0 || ftruncate(fd, 0) != 0 ||
+            pwrite(fd, pid, (size_t)n, 0) != n || write(ready[1], "x", 1) != 1)
+            _exit(3);
+        usleep(300 * 1000);
+        _exit(0);
+    }
+    char c;
+    cr_assert_eq(read(ready[0], &c, 1), 1);
+    kbs_db *db = open_db(path, KBS_OPEN_WRITE);
+    kbs_db_close(db);
+    cr_assert_eq(waitpid(worker, NULL, 0), worker);
+    close(ready[0]);
+    close(ready[1]);
+    free(lock);
     free(path);
 }
