@@ -93,8 +93,9 @@ typedef struct kbs_db kbs_db;
  * Returns KBS_OK, KBS_EINVAL (path or db_out NULL, path empty, a flag not
  * above, or KBS_OPEN_CREATE without KBS_OPEN_WRITE), KBS_ENOMEM,
  * KBS_ENOTFOUND (no index there and no KBS_OPEN_CREATE), KBS_ELOCKED (a writer is already at work:
- * the message names its process id), KBS_EFOREIGN (not a kbsearch index, or written by an
- * incompatible version), KBS_ECORRUPT, KBS_EIO, KBS_EBACKEND.
+ * the message names its process id; when that writer is gone but a worker of
+ * its parallel build still holds the lock, the open waits up to 2 s for it), KBS_EFOREIGN (not a
+ * kbsearch index, or written by an incompatible version), KBS_ECORRUPT, KBS_EIO, KBS_EBACKEND.
  */
 KBS_API int kbs_db_open(const char *path, unsigned flags, kbs_db **db_out, char **errmsg_out);
 
