@@ -38,6 +38,7 @@ struct kbs_db {
     uint32_t parallel_min_files;   /* fewest new files for one */
     uint32_t parallel_chunk_files; /* new files per scratch database */
     unsigned workers;              /* worker processes */
+    uint32_t dedup_bulk_min;       /* fewest noted articles for dedup's walk over the terms */
     size_t error_offset;           /* of the last KBS_EQUERY, else (size_t)-1 */
     struct dedup_notes *dedup;     /* what the next dedup_pass() looks at (dedup.c) */
     int dedup_off;                 /* a parallel build's worker: no grouping here */

@@ -193,11 +193,21 @@ static void expect_fixture_stories(kbs_db *db, const struct ids *x)
     cr_expect_eq(versions_of(db, x->festival, v), 0);
 }
 
-Test(dedup, a_folder_is_grouped_into_stories)
+/* Grouped one by one, and (bulk_min 1) from one walk over the min-hash
+ * terms, as a large pass is: the same stories. */
+static void group_folder(uint32_t bulk_min, int parallel)
 {
     const char *tmp = tu_tmpdir();
     char *news = write_news(tmp);
     kbs_db *db = open_db(tmp);
+    db->dedup_bulk_min = bulk_min;
+    if (parallel) {
+        /* Chunks of two files: the versions of the story land in different
+         * workers' scratch databases, and only the merged index sees them all. */
+        db->parallel_min_files = 2;
+        db->parallel_chunk_files = 2;
+        db->workers = 2;
+    }
     index_dir(db, news);
     struct ids x = ids_of(db, news);
     expect_fixture_stories(db, &x);
@@ -205,21 +215,16 @@ Test(dedup, a_folder_is_grouped_into_stories)
     free(news);
 }
 
+Test(dedup, a_folder_is_grouped_into_stories)
+{
+    group_folder(0, 0);
+    group_folder(1, 0);
+}
+
 Test(dedup, a_parallel_build_groups_after_the_merge)
 {
-    const char *tmp = tu_tmpdir();
-    char *news = write_news(tmp);
-    kbs_db *db = open_db(tmp);
-    /* Chunks of two files: the versions of the story land in different
-     * workers' scratch databases, and only the merged index sees them all. */
-    db->parallel_min_files = 2;
-    db->parallel_chunk_files = 2;
-    db->workers = 2;
-    index_dir(db, news);
-    struct ids x = ids_of(db, news);
-    expect_fixture_stories(db, &x);
-    kbs_db_close(db);
-    free(news);
+    group_folder(0, 1);
+    group_folder(1, 1);
 }
 
 /* The stories are worked out before the merge; an article the index held
@@ -240,6 +245,7 @@ Test(dedup, a_parallel_build_joins_new_articles_to_older_ones)
     db->parallel_min_files = 2;
     db->parallel_chunk_files = 2;
     db->workers = 2;
+    db->dedup_bulk_min = 1; /* 6 new of 7: the walk over the terms */
     kbs_index_report rep;
     cr_assert_eq(kbs_index_dir(db, news, NULL, &rep), KBS_OK, "%s", kbs_db_errmsg(db));
     cr_assert_eq(rep.added, NFIX - 1);
