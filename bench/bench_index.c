@@ -43,9 +43,10 @@
  * per row would measure fsync, not FTS5. */
 #define FTS5_BATCH 1000
 
-enum engine { ENG_KBSEARCH, ENG_FTS5, ENG_FTS5_OPTIMIZE, ENG_XAPIAN, ENG_COUNT };
+enum engine { ENG_KBSEARCH, ENG_FTS5, ENG_FTS5_OPTIMIZE, ENG_XAPIAN, ENG_FLOOR, ENG_COUNT };
 
-static const char *const engine_names[ENG_COUNT] = {"kbsearch", "fts5", "fts5-optimize", "xapian"};
+static const char *const engine_names[ENG_COUNT] = {"kbsearch", "fts5", "fts5-optimize", "xapian",
+                                                    "xapian-floor"};
 
 struct config {
     const char *dir;
@@ -614,7 +615,9 @@ static void run_fts5_optimize(const char *out, struct result *r)
     free(dbpath);
 }
 
-static void run_xapian(const struct config *cfg, const char *out, struct result *r)
+/* Plain Xapian, or (floor) the least any positional index built through
+ * Xapian's API must do (xp_floor_open in shim/plain_xapian.h). */
+static void run_xapian(const struct config *cfg, const char *out, int floor, struct result *r)
 {
     struct filelist fl = {0};
     char err[512];
@@ -627,9 +630,11 @@ static void run_xapian(const struct config *cfg, const char *out, struct result 
         goto done;
     }
     double t0 = now_seconds();
-    int rc = xp_index_open(out, &ix, err, sizeof err);
+    int rc =
+        floor ? xp_floor_open(out, &ix, err, sizeof err) : xp_index_open(out, &ix, err, sizeof err);
     if (rc != KBS_OK) {
-        set_error(r, "xp_index_open %s: %s: %s", out, kbs_strerror(rc), err);
+        set_error(r, "%s %s: %s: %s", floor ? "xp_floor_open" : "xp_index_open", out,
+                  kbs_strerror(rc), err);
         goto done;
     }
     for (size_t i = 0; i < fl.n; i++) {
@@ -693,7 +698,8 @@ static void run_engine(const struct config *cfg, int engine, struct result *r)
         run_fts5_optimize(out, r);
         break;
     case ENG_XAPIAN:
-        run_xapian(cfg, out, r);
+    case ENG_FLOOR:
+        run_xapian(cfg, out, engine == ENG_FLOOR, r);
         break;
     }
     if (r->ok && tree_bytes(out, &r->disk_bytes) != 0)
@@ -1011,7 +1017,7 @@ static int sqlite_parts(const char *file, struct parts *p)
  * the rest) and the total. */
 static void print_components(const struct config *cfg, const struct result *res, const int *ran)
 {
-    static const int engines[] = {ENG_KBSEARCH, ENG_FTS5, ENG_XAPIAN};
+    static const int engines[] = {ENG_KBSEARCH, ENG_FTS5, ENG_XAPIAN, ENG_FLOOR};
     int header = 0;
     for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
         int e = engines[i];
@@ -1065,6 +1071,7 @@ static void print_table(const struct config *cfg, const struct result *res, cons
     const struct result *fo =
         ran[ENG_FTS5_OPTIMIZE] && res[ENG_FTS5_OPTIMIZE].ok ? &res[ENG_FTS5_OPTIMIZE] : NULL;
     const struct result *x = ran[ENG_XAPIAN] ? &res[ENG_XAPIAN] : NULL;
+    const struct result *fl = ran[ENG_FLOOR] ? &res[ENG_FLOOR] : NULL;
     if (k)
         print_row("kbsearch", k, NULL);
     if (f)
@@ -1077,16 +1084,23 @@ static void print_table(const struct config *cfg, const struct result *res, cons
     }
     if (x)
         print_row("xapian", x, NULL);
-    if (k && (f || x)) {
+    if (fl)
+        print_row("xapian-floor", fl, NULL);
+    if (k && (f || x || fl)) {
         if (f)
             print_ratio("kbsearch/fts5", k, f, NULL);
         if (f && fo)
             print_ratio("kbsearch/fts5+o", k, f, fo);
         if (x)
             print_ratio("kbsearch/xapian", k, x, NULL);
+        if (fl)
+            print_ratio("kbsearch/floor", k, fl, NULL);
         printf("# ratios: seconds, CPU, peak RSS and disk below 1x favour kbsearch; MiB/s and "
                "docs/s above 1x do.\n");
     }
+    /* The floor against FTS5: what any engine on Xapian's API can reach. */
+    if (fl && f && fl->ok && f->ok)
+        print_ratio(fo ? "floor/fts5+o" : "floor/fts5", fl, f, fo);
     if (k && k->ok && k->store_bytes >= 0)
         printf("# kbsearch store (compressed originals): %.2f MiB, %.1f%% of its disk, %.3f of "
                "the text\n",
@@ -1124,7 +1138,9 @@ static void usage(FILE *f)
     fprintf(f, "usage: bench_index --engine ENGINE --out OUT (--dir DIR | --files LIST) [--warm]\n"
                "       bench_index --engines E1,E2,... --out OUT --dir DIR [--files LIST]\n"
                "                   [--label NAME] [--warm] [--no-optimize]\n"
-               "engines: kbsearch (needs --dir), fts5, xapian; fts5-optimize optimizes an\n"
+               "engines: kbsearch (needs --dir), fts5, xapian, xapian-floor (the least a\n"
+               "positional index through Xapian's API does: bare tokenizer, stems, no data);\n"
+               "fts5-optimize optimizes an\n"
                "existing OUT/fts5. Each index goes to OUT/<engine>, which must not exist.\n");
 }
 
@@ -1250,7 +1266,7 @@ int main(int argc, char **argv)
     struct result res[ENG_COUNT];
     memset(res, 0, sizeof res);
     int failed = 0;
-    static const int order[] = {ENG_KBSEARCH, ENG_FTS5, ENG_FTS5_OPTIMIZE, ENG_XAPIAN};
+    static const int order[] = {ENG_KBSEARCH, ENG_FTS5, ENG_FTS5_OPTIMIZE, ENG_XAPIAN, ENG_FLOOR};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         int e = order[i];
         if (!ran[e])

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <unordered_map>
 
 namespace
 {
@@ -91,6 +92,12 @@ int fail(char *msg, size_t msglen) noexcept
 struct xp_index {
     Xapian::WritableDatabase db;
     Xapian::TermGenerator tg;
+    // The floor (xp_floor_open): the stemmer behind its cache, and the
+    // documents added since the last commit.
+    bool floor = false;
+    Xapian::Stem stem;
+    std::unordered_map<std::string, std::string> stems;
+    unsigned pending = 0;
     char errmsg[kMsgLen];
 };
 
@@ -122,6 +129,65 @@ extern "C" int xp_index_open(const char *path, xp_index **out, char *err, size_t
     }
 }
 
+extern "C" int xp_floor_open(const char *path, xp_index **out, char *err, size_t errlen) noexcept
+{
+    copy_msg(err, errlen, "");
+    if (path == nullptr || out == nullptr) {
+        copy_msg(err, errlen, "xp_floor_open: NULL argument");
+        return KBS_EINVAL;
+    }
+    xp_index *ix = nullptr;
+    try {
+        ix = new xp_index;
+        ix->errmsg[0] = '\0';
+        ix->db = Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_NO_SYNC);
+        ix->floor = true;
+        ix->stem = Xapian::Stem("english");
+        *out = ix;
+        return KBS_OK;
+    } catch (...) {
+        delete ix;
+        return fail(err, errlen);
+    }
+}
+
+namespace
+{
+bool floor_word_byte(unsigned char c)
+{
+    return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+void floor_add(xp_index *ix, const char *text, size_t len)
+{
+    Xapian::Document doc;
+    Xapian::termpos pos = 0;
+    std::string w;
+    for (size_t i = 0; i < len;) {
+        while (i < len && !floor_word_byte((unsigned char)text[i]))
+            i++;
+        size_t start = i;
+        while (i < len && floor_word_byte((unsigned char)text[i]))
+            i++;
+        if (i == start)
+            break;
+        w.assign(text + start, i - start);
+        for (char &c : w)
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+        auto it = ix->stems.find(w);
+        if (it == ix->stems.end())
+            it = ix->stems.emplace(w, ix->stem(w)).first;
+        doc.add_posting(it->second, ++pos);
+    }
+    ix->db.add_document(doc);
+    if (++ix->pending == 250) {
+        ix->db.commit();
+        ix->pending = 0;
+    }
+}
+} // namespace
+
 extern "C" int xp_index_add_dated(xp_index *ix, const char *text, size_t len,
                                   const char *yyyymmdd) noexcept
 {
@@ -129,6 +195,10 @@ extern "C" int xp_index_add_dated(xp_index *ix, const char *text, size_t len,
         return KBS_EINVAL;
     ix->errmsg[0] = '\0';
     try {
+        if (ix->floor) {
+            floor_add(ix, text == nullptr ? "" : text, len);
+            return KBS_OK;
+        }
         std::string s(text == nullptr ? "" : text, len);
         Xapian::Document doc;
         doc.set_data(s);

@@ -50,6 +50,18 @@ int xp_index_open(const char *path, xp_index **out, char *err, size_t errlen) XP
 int xp_index_add(xp_index *ix, const char *text, size_t len) XP_NOEXCEPT;
 
 /*
+ * The floor of positional indexing through Xapian's public API, to tell how
+ * fast any engine built on it can index: a bare tokenizer (ASCII letters and
+ * digits folded to lower case, every other byte below 0x80 a separator),
+ * English Snowball stems behind a word -> stem cache, one add_posting() per
+ * word, NO document data, no values, no other terms, a commit every 250
+ * documents (the batch kbsearch's workers use) and DB_NO_SYNC. Nothing a
+ * product can skip is left out, and nothing more is done. Close with
+ * xp_index_close(). Errors as xp_index_open().
+ */
+int xp_floor_open(const char *path, xp_index **out, char *err, size_t errlen) XP_NOEXCEPT;
+
+/*
  * As xp_index_add(), and the written date `yyyymmdd` (8 digits, or NULL for
  * none) in value slot 0, where the QueryParser's range "A..B" filters on it:
  * the tutorial's way of filtering by date. Not counted in bench_index, which
