@@ -459,6 +459,54 @@ Test(dedup, search_shows_one_hit_per_story)
 
 /* ---- similar articles ------------------------------------------------------------ */
 
+/* Without a story in the index there is nothing to collapse, and search
+ * skips collapsing (the shim): the hits and the total are those of
+ * all_versions, a page at a time (limit 1: the estimate, not a full count). */
+Test(dedup, an_index_without_stories_searches_as_all_versions)
+{
+    static const char *const plain[] = {"20230427_hanbit-q1.txt", "20240425_hanbit-q1.txt",
+                                        "20240504_bread-festival.txt"};
+    const char *tmp = tu_tmpdir();
+    char *news = tu_path(tmp, "news");
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        size_t len;
+        char *data = fixture(plain[i], &len);
+        char *p = tu_path(news, plain[i]);
+        tu_write(p, data, len);
+        free(p);
+        free(data);
+    }
+    kbs_db *db = open_db(tmp);
+    index_dir(db, news);
+    for (uint32_t limit = 1; limit <= 3; limit++) {
+        kbs_results *r[2];
+        for (int all = 0; all < 2; all++) {
+            kbs_search_options o;
+            kbs_search_options_init(&o);
+            o.all_versions = all;
+            o.limit = limit;
+            o.no_snippets = 1;
+            cr_assert_eq(kbs_search(db, "year", 4, &o, &r[all]), KBS_OK, "%s", kbs_db_errmsg(db));
+        }
+        cr_expect_eq(kbs_results_total(r[0]), 3, "limit %u", limit);
+        cr_expect_eq(kbs_results_total(r[0]), kbs_results_total(r[1]), "limit %u", limit);
+        cr_assert_eq(kbs_results_count(r[0]), limit);
+        cr_assert_eq(kbs_results_count(r[1]), limit);
+        for (size_t i = 0; i < limit; i++) {
+            kbs_hit a, b;
+            kbs_results_get(r[0], i, &a);
+            kbs_results_get(r[1], i, &b);
+            cr_expect_eq(a.id, b.id, "limit %u, hit %zu", limit, i);
+            cr_expect_eq(a.score, b.score);
+            cr_expect_eq(a.versions, 0);
+        }
+        kbs_results_free(r[0]);
+        kbs_results_free(r[1]);
+    }
+    kbs_db_close(db);
+    free(news);
+}
+
 Test(dedup, similar_leaves_out_the_story_and_ranks_the_related_first)
 {
     const char *tmp = tu_tmpdir();
