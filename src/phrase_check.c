@@ -1,0 +1,244 @@
+/* phrase_check.c - quoted phrases in their exact forms (see phrase_check.h). */
+#include "phrase_check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "article.h"
+#include "docstore.h"
+#include "tokenize.h"
+#include "utf8.h"
+
+void phrase_check_init(phrase_check *pc, kbs_db *db, const query_plan *plan)
+{
+    memset(pc, 0, sizeof *pc);
+    pc->db = db;
+    pc->plan = plan;
+}
+
+void phrase_check_free(phrase_check *pc)
+{
+    if (pc)
+        buf_free(&pc->text);
+}
+
+/* Follows every partial match at once, so a phrase of any length (up to
+ * QUERY_MAX_TERMS words) is checked in one pass without keeping the text's
+ * words: its stop words have no positions in the index (stem.h), so their
+ * places are known only here. */
+struct phrase_scan {
+    const query_phrase *ph;
+    unsigned char alive[QUERY_MAX_TERMS + 1]; /* [k]: the phrase's first k words
+                                                 end at the last word seen */
+    int found;
+};
+
+static int phrase_cb(void *ctx, const token *tok)
+{
+    struct phrase_scan *ps = ctx;
+    size_t n = ps->ph->nwords;
+    for (size_t k = n; k-- > 0;) {
+        const char *w = ps->ph->words[k];
+        ps->alive[k + 1] =
+            ps->alive[k] && strncmp(w, tok->text, tok->len) == 0 && w[tok->len] == '\0';
+    }
+    ps->found = ps->alive[n];
+    return ps->found;
+}
+
+static int phrase_in(const char *text, const art_span *spans, size_t nspans, const query_phrase *ph)
+{
+    struct phrase_scan ps;
+    memset(&ps, 0, sizeof ps);
+    ps.ph = ph;
+    ps.alive[0] = 1;
+    /* Paragraphs are one stream of positions in the index, so here too. */
+    for (size_t i = 0; i < nspans && !ps.found; i++)
+        tokenize(text + spans[i].off, spans[i].len, TOKENIZE_DOCUMENT, 0, phrase_cb, &ps);
+    return ps.found;
+}
+
+/* Whether every phrase is in the article, its title read from `title`
+ * (title[tsp]) and its body from text[body[0..nbody)]. */
+static int phrases_in(const query_plan *plan, const char *title, art_span tsp, const char *text,
+                      const art_span *body, size_t nbody)
+{
+    int ok = 1;
+    for (size_t i = 0; ok && i < plan->nphrases; i++) {
+        const query_phrase *ph = &plan->phrases[i];
+        if (ph->nwords == 0 || ph->nwords > QUERY_MAX_TERMS)
+            continue; /* cannot be: the parser takes at most QUERY_MAX_TERMS */
+        int in_title = ph->field != 2 && phrase_in(title, &tsp, 1, ph);
+        int in_body = ph->field != 1 && !in_title && phrase_in(text, body, nbody, ph);
+        ok = in_title || in_body;
+    }
+    return ok;
+}
+
+/* An article indexed with its caller's title (kbs_index_buffer_meta) has a
+ * title its text does not hold, and a plain text's first line is then the
+ * body's: checked that way once the text's own layout failed the phrases,
+ * which is rare (the stems matched as phrases already), so the stored title
+ * is read only then. */
+static int phrases_in_given_title(phrase_check *pc, uint32_t docid, const char *text,
+                                  const article *art)
+{
+    char *v = NULL;
+    size_t vl = 0;
+    int st = xs_db_get_value(pc->db->xdb, docid, SLOT_META, &v, &vl);
+    if (st != KBS_OK) {
+        if (st == KBS_ENOMEM)
+            pc->failed = KBS_ENOMEM;
+        return 0;
+    }
+    const char *fields[MF_COUNT];
+    db_split_meta(v, vl, fields);
+    art_span tsp = {0, strlen(fields[MF_TITLE])};
+    /* The text's own title, stored as is: no caller's title, and the first
+     * line is the title, not body (title words and body words share terms
+     * since format 4, so body:"..." relies on this). */
+    if (tsp.len == art->title.len &&
+        memcmp(fields[MF_TITLE], text + art->title.off, tsp.len) == 0) {
+        free(v);
+        return 0;
+    }
+    art_span *body = malloc((art->npara + 1) * sizeof *body);
+    int ok = 0;
+    if (body) {
+        size_t n = 0;
+        if (art->layout == ART_PLAIN && art->title.len)
+            body[n++] = art->title;
+        memcpy(body + n, art->paras, art->npara * sizeof *body);
+        ok = phrases_in(pc->plan, fields[MF_TITLE], tsp, text, body, n + art->npara);
+    } else {
+        pc->failed = KBS_ENOMEM;
+    }
+    free(body);
+    free(v);
+    return ok;
+}
+
+static int exact_phrases(void *ctx, uint32_t docid, const char *data, size_t len)
+{
+    phrase_check *pc = ctx;
+    buf_reset(&pc->text);
+    int r = docstore_unpack(pc->db->store, data, len, &pc->text);
+    if (r != 0) {
+        pc->failed = r == -1 ? KBS_ENOMEM : KBS_ECORRUPT;
+        return 0;
+    }
+    const char *text;
+    size_t tlen;
+    char *owned = NULL;
+    article art;
+    if (utf8_repair(pc->text.data ? pc->text.data : "", pc->text.len, &text, &tlen, &owned) != 0)
+        return pc->failed = KBS_ENOMEM, 0;
+    if (article_parse(text, tlen, &art) != 0) {
+        free(owned);
+        return pc->failed = KBS_ENOMEM, 0;
+    }
+    int ok = phrases_in(pc->plan, text, art.title, text, art.paras, art.npara) ||
+             phrases_in_given_title(pc, docid, text, &art);
+    article_free(&art);
+    free(owned);
+    return ok;
+}
+
+/* Left to the matcher, exact_phrases would run on every candidate it weighs,
+ * reading and decompressing the stored original of each. A page needs only
+ * its own hits checked: the candidates (the stems' matches) are taken in rank
+ * order and checked until the page is full, more being asked for when too
+ * many fail ("quarterly profit" must skip past the "quarterly profits").
+ * The ranking is the same as the matcher's with the check, since checking
+ * changes no weight. The total is exact when every candidate was checked,
+ * else the stems' estimate scaled by the share that passed, as Xapian scales
+ * it for a decider. Exact counts (and deep pages) still let the matcher check
+ * every match. (With collapsing, only a story's best version is checked: its
+ * versions share their text.) */
+#define PHRASE_PAGE_MAX 1000
+#define PHRASE_FIRST_BATCH 32
+
+/* Checks candidates from *checked on, appending those that pass to acc[*nacc]
+ * until want have passed. Returns a shim status. */
+static int check_candidates(kbs_db *db, phrase_check *pc, const xs_match *cand, size_t n,
+                            size_t *checked, xs_match *acc, size_t *nacc, size_t want)
+{
+    for (; *checked < n && *nacc < want; (*checked)++) {
+        char *rec = NULL;
+        size_t rlen = 0;
+        int st = xs_db_hit_data(db->xdb, cand[*checked].docid, &rec, &rlen);
+        if (st != KBS_OK)
+            return st;
+        if (exact_phrases(pc, cand[*checked].docid, rec, rlen))
+            acc[(*nacc)++] = cand[*checked];
+        free(rec);
+    }
+    return KBS_OK;
+}
+
+/* The matcher checks every candidate. Also when memory runs short: it needs
+ * none of ours. */
+static int check_all(kbs_db *db, const xs_query *q, xs_search_params *p, phrase_check *pc,
+                     xs_match *matches, xs_search_result *res)
+{
+    p->decider = exact_phrases;
+    p->decider_ctx = pc;
+    return xs_db_search(db->xdb, q, p, matches, res);
+}
+
+int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_match *matches,
+                  xs_search_result *res)
+{
+    kbs_db *db = pc->db;
+    uint64_t want = (uint64_t)p->offset + p->limit;
+    if (p->check_at_least != 0 || want > PHRASE_PAGE_MAX)
+        return check_all(db, q, p, pc, matches, res);
+    xs_match *acc = calloc((size_t)want, sizeof *acc), *cand = NULL;
+    if (!acc)
+        return check_all(db, q, p, pc, matches, res);
+    xs_search_params page = *p;
+    page.offset = 0;
+    xs_search_result r;
+    memset(&r, 0, sizeof r);
+    size_t checked = 0, nacc = 0,
+           cap = want * 2 > PHRASE_FIRST_BATCH ? want * 2 : PHRASE_FIRST_BATCH;
+    int st = KBS_OK;
+    for (;;) {
+        xs_match *c = realloc(cand, cap * sizeof *c);
+        if (!c) {
+            st = KBS_ENOMEM;
+            break;
+        }
+        cand = c;
+        page.limit = (uint32_t)cap;
+        st = xs_db_search(db->xdb, q, &page, cand, &r);
+        if (st == KBS_OK)
+            st = check_candidates(db, pc, cand, r.n, &checked, acc, &nacc, (size_t)want);
+        /* Done when the page is full or every match has been seen. */
+        if (st != KBS_OK || nacc == want || r.n < cap || cap > UINT32_MAX / 4)
+            break;
+        cap *= 4;
+    }
+    free(cand);
+    if (st == KBS_ENOMEM) {
+        free(acc);
+        return check_all(db, q, p, pc, matches, res);
+    }
+    if (st == KBS_OK) {
+        size_t n = nacc > p->offset ? nacc - p->offset : 0;
+        if (n)
+            memcpy(matches, acc + p->offset, n * sizeof *matches);
+        *res = r;
+        res->n = n;
+        if (checked == r.n && r.n < cap) { /* every match checked */
+            res->estimated = res->lower = res->upper = nacc;
+        } else {
+            double share = checked ? (double)nacc / (double)checked : 1.0;
+            uint64_t est = (uint64_t)((double)r.estimated * share + 0.5);
+            res->estimated = est < nacc ? nacc : est > r.upper ? r.upper : est;
+            res->lower = nacc;
+        }
+    }
+    free(acc);
+    return st;
+}

@@ -1,0 +1,33 @@
+/* phrase_check.h - quoted phrases in their exact forms.
+ *
+ * The index holds stems only (an unstemmed copy of every word would halve
+ * indexing speed), so Xapian matches a quoted phrase by its stems
+ * ("quarterly profits" for "quarterly profit") and each candidate is then
+ * checked against its stored text for the words as written in the query.
+ * This module runs a query that has such phrases and keeps only the
+ * candidates that hold them. */
+#ifndef KBS_PHRASE_CHECK_H
+#define KBS_PHRASE_CHECK_H
+
+#include "db_internal.h"
+#include "query.h"
+
+typedef struct phrase_check {
+    kbs_db *db;
+    const query_plan *plan;
+    buf text;
+    int failed; /* KBS_ENOMEM or KBS_ECORRUPT (a damaged record): rejected, reported after */
+} phrase_check;
+
+/* Ready to check plan's phrases (plan->phrases) in db's stored articles. */
+void phrase_check_init(phrase_check *pc, kbs_db *db, const query_plan *plan);
+void phrase_check_free(phrase_check *pc);
+
+/* As xs_db_search(db, q, p, matches, res), keeping only the matches that
+ * hold every phrase of the plan in its exact forms. Returns a shim status;
+ * afterwards pc->failed says whether a stored article could not be read
+ * (or memory ran out while checking one): such a candidate is left out. */
+int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_match *matches,
+                  xs_search_result *res);
+
+#endif
