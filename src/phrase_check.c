@@ -18,8 +18,10 @@ void phrase_check_init(phrase_check *pc, kbs_db *db, const query_plan *plan)
 
 void phrase_check_free(phrase_check *pc)
 {
-    if (pc)
-        buf_free(&pc->text);
+    if (!pc)
+        return;
+    buf_free(&pc->text);
+    free(pc->spans);
 }
 
 /* Follows every partial match at once, so a phrase of any length (up to
@@ -33,43 +35,83 @@ struct phrase_scan {
     int found;
 };
 
-static int phrase_cb(void *ctx, const token *tok)
+/* One word of the text, folded: advances every partial match. */
+static int scan_word(struct phrase_scan *ps, const char *w, size_t len)
 {
-    struct phrase_scan *ps = ctx;
     size_t n = ps->ph->nwords;
     for (size_t k = n; k-- > 0;) {
-        const char *w = ps->ph->words[k];
-        ps->alive[k + 1] =
-            ps->alive[k] && strncmp(w, tok->text, tok->len) == 0 && w[tok->len] == '\0';
+        const char *pw = ps->ph->words[k];
+        ps->alive[k + 1] = ps->alive[k] && strncmp(pw, w, len) == 0 && pw[len] == '\0';
     }
     ps->found = ps->alive[n];
     return ps->found;
 }
 
-static int phrase_in(const char *text, const art_span *spans, size_t nspans, const query_phrase *ph)
+static int phrase_cb(void *ctx, const token *tok)
+{
+    return scan_word(ctx, tok->text, tok->len);
+}
+
+/* An ASCII span's words, from tokenize_ascii() (several times tokenize()'s
+ * speed, the same words): most candidates of a phrase query fail the check,
+ * and reading them all is the query's cost. Returns -1 when memory ran out. */
+static int scan_ascii(phrase_check *pc, struct phrase_scan *ps, const char *s, size_t len)
+{
+    size_t need = len / 2 + 1;
+    if (need > pc->spans_cap) {
+        tok_span *p = realloc(pc->spans, need * sizeof *p);
+        if (!p)
+            return -1;
+        pc->spans = p;
+        pc->spans_cap = need;
+    }
+    size_t ns = tokenize_ascii(s, len, pc->spans);
+    for (size_t i = 0; i < ns && !ps->found; i++) {
+        /* tokenize.h's folded form of an ASCII word: A-Z lower-cased, commas
+         * left out; | 0x20 keeps the other bytes a word holds as they are. */
+        char w[TOK_MAX_BYTES + 1];
+        size_t wl = 0;
+        for (uint32_t j = pc->spans[i].start; j < pc->spans[i].end && wl < TOK_MAX_BYTES; j++)
+            if (s[j] != ',')
+                w[wl++] = (char)(s[j] | 0x20);
+        w[wl] = '\0';
+        scan_word(ps, w, wl);
+    }
+    return 0;
+}
+
+/* Whether text[spans[0..nspans)] holds the phrase; ascii: the text is ASCII. */
+static int phrase_in(phrase_check *pc, const char *text, const art_span *spans, size_t nspans,
+                     const query_phrase *ph, int ascii)
 {
     struct phrase_scan ps;
     memset(&ps, 0, sizeof ps);
     ps.ph = ph;
     ps.alive[0] = 1;
     /* Paragraphs are one stream of positions in the index, so here too. */
-    for (size_t i = 0; i < nspans && !ps.found; i++)
-        tokenize(text + spans[i].off, spans[i].len, TOKENIZE_DOCUMENT, 0, phrase_cb, &ps);
+    for (size_t i = 0; i < nspans && !ps.found; i++) {
+        if (!ascii)
+            tokenize(text + spans[i].off, spans[i].len, TOKENIZE_DOCUMENT, 0, phrase_cb, &ps);
+        else if (scan_ascii(pc, &ps, text + spans[i].off, spans[i].len) != 0)
+            return pc->failed = KBS_ENOMEM, 0;
+    }
     return ps.found;
 }
 
 /* Whether every phrase is in the article, its title read from `title`
- * (title[tsp]) and its body from text[body[0..nbody)]. */
-static int phrases_in(const query_plan *plan, const char *title, art_span tsp, const char *text,
-                      const art_span *body, size_t nbody)
+ * (title[tsp]) and its body from text[body[0..nbody)]; ascii: both are
+ * ASCII. */
+static int phrases_in(phrase_check *pc, const char *title, art_span tsp, const char *text,
+                      const art_span *body, size_t nbody, int ascii)
 {
+    const query_plan *plan = pc->plan;
     int ok = 1;
     for (size_t i = 0; ok && i < plan->nphrases; i++) {
         const query_phrase *ph = &plan->phrases[i];
         if (ph->nwords == 0 || ph->nwords > QUERY_MAX_TERMS)
             continue; /* cannot be: the parser takes at most QUERY_MAX_TERMS */
-        int in_title = ph->field != 2 && phrase_in(title, &tsp, 1, ph);
-        int in_body = ph->field != 1 && !in_title && phrase_in(text, body, nbody, ph);
+        int in_title = ph->field != 2 && phrase_in(pc, title, &tsp, 1, ph, ascii);
+        int in_body = ph->field != 1 && !in_title && phrase_in(pc, text, body, nbody, ph, ascii);
         ok = in_title || in_body;
     }
     return ok;
@@ -85,7 +127,7 @@ static int phrases_in_given_title(phrase_check *pc, uint32_t docid, const char *
 {
     char *v = NULL;
     size_t vl = 0;
-    int st = xs_db_get_value(pc->db->xdb, docid, SLOT_META, &v, &vl);
+    int st = xs_db_hit_value(pc->db->xdb, docid, SLOT_META, &v, &vl);
     if (st != KBS_OK) {
         if (st == KBS_ENOMEM)
             pc->failed = KBS_ENOMEM;
@@ -109,13 +151,22 @@ static int phrases_in_given_title(phrase_check *pc, uint32_t docid, const char *
         if (art->layout == ART_PLAIN && art->title.len)
             body[n++] = art->title;
         memcpy(body + n, art->paras, art->npara * sizeof *body);
-        ok = phrases_in(pc->plan, fields[MF_TITLE], tsp, text, body, n + art->npara);
+        ok = phrases_in(pc, fields[MF_TITLE], tsp, text, body, n + art->npara, 0);
     } else {
         pc->failed = KBS_ENOMEM;
     }
     free(body);
     free(v);
     return ok;
+}
+
+static int is_ascii(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char any = 0;
+    for (size_t i = 0; i < len; i++)
+        any |= u[i];
+    return any < 0x80;
 }
 
 static int exact_phrases(void *ctx, uint32_t docid, const char *data, size_t len)
@@ -127,17 +178,19 @@ static int exact_phrases(void *ctx, uint32_t docid, const char *data, size_t len
         pc->failed = r == -1 ? KBS_ENOMEM : KBS_ECORRUPT;
         return 0;
     }
-    const char *text;
-    size_t tlen;
+    const char *text = pc->text.data ? pc->text.data : "";
+    size_t tlen = pc->text.len;
     char *owned = NULL;
     article art;
-    if (utf8_repair(pc->text.data ? pc->text.data : "", pc->text.len, &text, &tlen, &owned) != 0)
+    /* ASCII is valid UTF-8 as it stands: no repair, and the fast words. */
+    int ascii = is_ascii(text, tlen);
+    if (!ascii && utf8_repair(text, tlen, &text, &tlen, &owned) != 0)
         return pc->failed = KBS_ENOMEM, 0;
     if (article_parse(text, tlen, &art) != 0) {
         free(owned);
         return pc->failed = KBS_ENOMEM, 0;
     }
-    int ok = phrases_in(pc->plan, text, art.title, text, art.paras, art.npara) ||
+    int ok = phrases_in(pc, text, art.title, text, art.paras, art.npara, ascii) ||
              phrases_in_given_title(pc, docid, text, &art);
     article_free(&art);
     free(owned);

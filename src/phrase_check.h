@@ -16,6 +16,8 @@ typedef struct phrase_check {
     kbs_db *db;
     const query_plan *plan;
     buf text;
+    struct tok_span *spans; /* an ASCII text's words (tokenize_ascii) */
+    size_t spans_cap;
     int failed; /* KBS_ENOMEM or KBS_ECORRUPT (a damaged record): rejected, reported after */
 } phrase_check;
 

@@ -1,5 +1,5 @@
 /* test_phrase_page.c - a quoted phrase's exact forms are checked only for the
- * hits a page needs (search.c, search_phrases), yet every page holds the same
+ * hits a page needs (phrase_check.c, phrase_search), yet every page holds the same
  * hits, in the same order, as when every match is checked (exact_count, where
  * the matcher checks them all): also when the best-ranked candidates fail the
  * check and more must be fetched, for any offset, limit and order. */
