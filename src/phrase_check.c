@@ -66,7 +66,16 @@ static int scan_ascii(phrase_check *pc, struct phrase_scan *ps, const char *s, s
         pc->spans_cap = need;
     }
     size_t ns = tokenize_ascii(s, len, pc->spans);
+    /* A word whose first byte starts no word of the phrase ends every
+     * partial match without being folded: most words. */
+    unsigned char first[256] = {0};
+    for (size_t k = 0; k < ps->ph->nwords; k++)
+        first[(unsigned char)ps->ph->words[k][0]] = 1;
     for (size_t i = 0; i < ns && !ps->found; i++) {
+        if (!first[(unsigned char)(s[pc->spans[i].start] | 0x20)]) {
+            memset(ps->alive + 1, 0, ps->ph->nwords);
+            continue;
+        }
         /* tokenize.h's folded form of an ASCII word: A-Z lower-cased, commas
          * left out; | 0x20 keeps the other bytes a word holds as they are. */
         char w[TOK_MAX_BYTES + 1];
