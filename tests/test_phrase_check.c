@@ -92,3 +92,57 @@ Test(phrase_check, ascii_and_unicode_texts_agree)
     tu_rmtree(tmp);
     free(dir);
 }
+
+/* Hits of q, as all_versions counts them exactly (0 when it fell back). */
+static size_t hits_of(kbs_db *db, const char *q)
+{
+    kbs_search_options o;
+    kbs_search_options_init(&o);
+    o.all_versions = 1;
+    o.exact_count = 1;
+    o.no_snippets = 1;
+    kbs_results *r = NULL;
+    cr_assert_eq(kbs_search(db, q, strlen(q), &o, &r), KBS_OK, "search %s: %s", q,
+                 kbs_db_errmsg(db));
+    size_t n = kbs_results_fallback(r) ? 0 : kbs_results_count(r);
+    kbs_results_free(r);
+    return n;
+}
+
+/* A caller's title (kbs_index_buffer_meta) is not in the text: a phrase
+ * whose words the text lacks is still found there, and only there. */
+Test(phrase_check, caller_title_the_text_lacks)
+{
+    const char *tmp = tu_tmpdir();
+    char *dir = tu_path(tmp, "index");
+    kbs_db *db = NULL;
+    char *msg = NULL;
+    int st = kbs_db_open(dir, KBS_OPEN_WRITE | KBS_OPEN_CREATE, &db, &msg);
+    cr_assert_eq(st, KBS_OK, "open: %s", msg ? msg : "");
+    kbs_article_meta m;
+    kbs_article_meta_init(&m);
+    m.title = "Rival Nears Deal";
+    const char *text = "The two companies met again on Monday.\n";
+    st = kbs_index_buffer_meta(db, "mem/given.txt", text, strlen(text), &m, NULL);
+    cr_assert_eq(st, KBS_OK, "index: %s", kbs_db_errmsg(db));
+    cr_assert_eq(kbs_db_commit(db), KBS_OK);
+    static const struct {
+        const char *q;
+        size_t hits;
+    } cases[] = {
+        {"\"rival nears\"", 1},
+        {"title:\"rival nears\"", 1},
+        {"body:\"rival nears\"", 0},
+        {"\"rivals near\"", 0},
+        {"\"nears deal\"", 1},
+        {"\"companies met\"", 1},
+        {"\"rival nears\" \"companies met\"", 1},
+        {"\"rival nears\" \"company met\"", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        cr_expect_eq(hits_of(db, cases[i].q), cases[i].hits, "%s: not %zu hits", cases[i].q,
+                     cases[i].hits);
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    tu_rmtree(tmp);
+    free(dir);
+}
