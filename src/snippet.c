@@ -99,6 +99,7 @@ typedef struct collect {
     size_t prev;     /* the paragraph's previous word in toks, or NO_STEM */
     tok_span *spans; /* tokenize_ascii's words of a paragraph */
     size_t spans_cap;
+    uint64_t phrase_first[4]; /* bit b: some phrase word starts with byte b */
 } collect;
 
 typedef struct window_counts {
@@ -476,34 +477,21 @@ static int collect_ascii(collect *c, size_t ps, size_t pe)
         return -1;
     size_t pos = c->pos, f = c->f, prev = c->prev;
     int pending = c->pending;
+    size_t nph = c->req->nphrases;
     for (size_t i = 0; i < ns; i++) {
         size_t a = ps + c->spans[i].start, b = ps + c->spans[i].end;
         unsigned flags = c->spans[i].flags;
-        size_t idx = NO_STEM;
-        token tok = {NULL, 0, a - ps, b - ps, 0, flags};
-        char w[TOK_MAX_BYTES + 1];
-        uint8_t ml = c->min_len[u[a] | 0x20];
-        if (c->req->nphrases || (ml != 0 && b - a >= ml)) {
-            /* The folded form: tokenize.h's rule for ASCII, and | 0x20 keeps
-             * every other byte a word holds (digits, ' - . : /) as it is. */
-            size_t wl = 0;
-            for (size_t j = a; j < b; j++)
-                if (s[j] != ',')
-                    w[wl++] = (char)(s[j] | 0x20);
-            w[wl] = '\0';
-            tok.text = w;
-            tok.len = wl;
-            if (stem_index(c, &tok, &idx) != 0)
-                return -1;
-        }
+        unsigned char b0 = u[a] | 0x20;
+        uint8_t ml = c->min_len[b0];
+        /* Only a word some phrase has can go on a partial phrase match. */
+        int in_phrase = nph && (c->phrase_first[b0 >> 6] >> (b0 & 63) & 1u);
         if (prev != NO_STEM)
             ascii_trail(u, &c->toks[prev], a);
         size_t ws_end = pos;
         int saw_space = 0;
         ascii_gap(u, pos, a, &f, &pending, &saw_space, &ws_end);
-        pos = a;
         stok *k = &c->toks[c->n];
-        stok_init(k, c->para, a, b, flags, idx);
+        stok_init(k, c->para, a, b, flags, NO_STEM);
         size_t nlead = a - ws_end;
         size_t skip = nlead > EDGE_MAX_CHARS ? nlead - EDGE_MAX_CHARS : 0;
         k->lead = ws_end + skip;
@@ -516,8 +504,25 @@ static int collect_ascii(collect *c, size_t ps, size_t pe)
         k->fend = f;
         pos = b;
         prev = c->n++;
-        if (tok.text && c->req->nphrases && tok.len)
-            match_phrases(c, &tok);
+        if (in_phrase || (ml != 0 && b - a >= ml)) {
+            /* The folded form: tokenize.h's rule for ASCII, and | 0x20 keeps
+             * every other byte a word holds (digits, ' - . : /) as it is. */
+            char w[TOK_MAX_BYTES + 1];
+            size_t wl = 0;
+            for (size_t j = a; j < b; j++)
+                if (s[j] != ',')
+                    w[wl++] = (char)(s[j] | 0x20);
+            w[wl] = '\0';
+            token tok = {w, wl, a - ps, b - ps, 0, flags};
+            if (stem_index(c, &tok, &k->stem) != 0)
+                return -1;
+            if (in_phrase)
+                match_phrases(c, &tok);
+        }
+        if (nph && !in_phrase) {
+            /* A word no phrase has: every partial match is over. */
+            memset(c->phrase_state, 0, nph * sizeof *c->phrase_state);
+        }
     }
     c->pos = pos;
     c->f = f;
@@ -1036,6 +1041,11 @@ static int make(const snippet_request *req, snippet_result *out, collect *c, uni
         if (!c->phrase_state)
             return -1;
     }
+    for (size_t p = 0; p < req->nphrases; p++)
+        for (size_t k = 0; k < req->phrases[p].nwords; k++) {
+            unsigned char b0 = (unsigned char)req->phrases[p].words[k][0];
+            c->phrase_first[b0 >> 6] |= (uint64_t)1 << (b0 & 63);
+        }
     /* Room for the words up front: news text averages a word per five to
      * six bytes, and growing the array as it fills copied it twice a body. */
     size_t body = 0;
