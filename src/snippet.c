@@ -531,8 +531,12 @@ static int collect_ascii(collect *c, size_t ps, size_t pe)
     return 0;
 }
 
-static size_t build_units(const snippet_request *req, const stok *toks, size_t n, unit *units)
+/* Glues the words into units; the indices of the units holding a match go
+ * to mv[0..*nm), ascending. */
+static size_t build_units(const snippet_request *req, const stok *toks, size_t n, unit *units,
+                          size_t *mv, size_t *nm)
 {
+    size_t m = 0;
     size_t split = req->max_chars > UNIT_MIN_SPLIT ? req->max_chars : UNIT_MIN_SPLIT;
     size_t nu = 0;
     unit *u = NULL;
@@ -555,9 +559,10 @@ static size_t build_units(const snippet_request *req, const stok *toks, size_t n
         u->t1 = t + 1;
         u->trail = k->trail;
         u->ftrail = k->ftrail;
-        if (k->stem != NO_STEM || k->phrase != NO_STEM)
-            u->nmatch++;
+        if ((k->stem != NO_STEM || k->phrase != NO_STEM) && u->nmatch++ == 0)
+            mv[m++] = nu - 1;
     }
+    *nm = m;
     return nu;
 }
 
@@ -1085,30 +1090,28 @@ static int make(const snippet_request *req, snippet_result *out, collect *c, uni
     *units_out = units;
     if (!units)
         return -1;
-    size_t nu = build_units(req, c->toks, c->n, units);
-    size_t total_matches = 0;
-    for (size_t u = 0; u < nu; u++)
-        total_matches += units[u].nmatch;
+    /* The counts per term, then the list of matched units (at most one a
+     * word). */
+    size_t nterms = req->nstems + req->nphrases;
+    size_t *cnt = malloc((nterms + c->n) * sizeof *cnt);
+    *cnt_out = cnt;
+    if (!cnt)
+        return -1;
+    memset(cnt, 0, nterms * sizeof *cnt);
+    size_t *mv = cnt + nterms, nm = 0;
+    size_t nu = build_units(req, c->toks, c->n, units, mv, &nm);
 
     fragment frags[MAX_FRAGMENTS];
     size_t nfrag = 1;
     frags[0].lo = frags[0].hi = 0;
-    if (total_matches == 0) {
+    if (nm == 0) {
         while (frags[0].hi + 1 < nu && width(units, 0, frags[0].hi + 1) <= req->max_chars)
             frags[0].hi++;
     } else {
-        size_t nterms = req->nstems + req->nphrases;
-        /* The counts per term, then the list of matched units. */
-        size_t *cnt = calloc(nterms + nu, sizeof *cnt);
         unsigned char *seen = calloc(nterms, 1);
-        *cnt_out = cnt;
         *seen_out = seen;
-        if (!cnt || !seen)
+        if (!seen)
             return -1;
-        size_t *mv = cnt + nterms, nm = 0;
-        for (size_t u = 0; u < nu; u++)
-            if (units[u].nmatch > 0)
-                mv[nm++] = u;
         matched mu = {mv, nm};
         window_counts w = {cnt, NULL, req->nstems, 0, 0, 0};
         nfrag = choose_fragments(req, c->toks, units, nu, &mu, &w, nterms, seen, frags);
