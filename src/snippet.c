@@ -485,11 +485,22 @@ static int collect_ascii(collect *c, size_t ps, size_t pe)
         uint8_t ml = c->min_len[b0];
         /* Only a word some phrase has can go on a partial phrase match. */
         int in_phrase = nph && (c->phrase_first[b0 >> 6] >> (b0 & 63) & 1u);
-        if (prev != NO_STEM)
-            ascii_trail(u, &c->toks[prev], a);
         size_t ws_end = pos;
         int saw_space = 0;
-        ascii_gap(u, pos, a, &f, &pending, &saw_space, &ws_end);
+        if (prev != NO_STEM && a == pos + 1 && u[pos] == ' ') {
+            /* The usual gap, one space after the previous word: the walks
+             * below end at once (no trailing punctuation, one folded
+             * character, f > 0 since a word came before). */
+            c->toks[prev].trail = pos;
+            c->toks[prev].ftrail = c->toks[prev].fend;
+            ws_end = a;
+            saw_space = 1;
+            pending = 1;
+        } else {
+            if (prev != NO_STEM)
+                ascii_trail(u, &c->toks[prev], a);
+            ascii_gap(u, pos, a, &f, &pending, &saw_space, &ws_end);
+        }
         stok *k = &c->toks[c->n];
         stok_init(k, c->para, a, b, flags, NO_STEM);
         size_t nlead = a - ws_end;
@@ -542,7 +553,7 @@ static size_t build_units(const snippet_request *req, const stok *toks, size_t n
     unit *u = NULL;
     for (size_t t = 0; t < n; t++) {
         const stok *k = &toks[t];
-        int glued = t > 0 && k->para == toks[t - 1].para && !k->space_before;
+        int glued = !k->space_before && t > 0 && k->para == toks[t - 1].para;
         int joins =
             k->phrase_cont || (glued && !(k->flags & TOK_CJK) && !(toks[t - 1].flags & TOK_CJK) &&
                                k->fend - u->flead <= split);

@@ -815,6 +815,10 @@ size_t tokenize_ascii(const char *text, size_t len, tok_span *out)
         if (k - KLET <= 1u) {
             i = ascii_word(text, len, i, out, &n, &sentence);
             g.term = g.newlines = 0;
+            /* A space right after a word changes nothing (gap_step: no
+             * terminator yet): the usual gap costs no look-up. */
+            if (i < len && text[i] == ' ')
+                i++;
             continue;
         }
         gap_step(&g, &sentence, k);
