@@ -410,7 +410,14 @@ typedef struct kbs_hit {
 /* Number of hits held (at most the limit). 0 for NULL. */
 KBS_API size_t kbs_results_count(const kbs_results *results);
 /* Estimated total number of matching articles; unless all_versions was
- * asked, a story counts once (exact with exact_count, as the hits do). */
+ * asked, a story counts once (exact with exact_count, as the hits do).
+ * With a quoted phrase the index matches the words' stems, and only the
+ * candidates a page needs are read to check the exact forms: the estimate
+ * is then the stems' estimate scaled by the share of the candidates read
+ * that held the phrase (exact when every candidate was read, never below
+ * the hits found). exact_count reads every candidate, which takes as long
+ * as the stems have matches ("last months": 13,320 articles read for 56
+ * hits on Reuters' 106,494). */
 KBS_API uint64_t kbs_results_total(const kbs_results *results);
 /* Non-zero if no article had all the words and the hits match any word. */
 KBS_API int kbs_results_fallback(const kbs_results *results);

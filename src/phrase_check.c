@@ -217,7 +217,7 @@ static int lacks_word(const char *s, size_t n, const query_phrase *ph)
 }
 
 /* Most candidates of a phrase query fail the check, and most of those lack
- * one of the phrase's words altogether ("last months" has 13,315 articles
+ * one of the phrase's words altogether ("last months" has 13,320 articles
  * with the stems in a row on Reuters 106k, 56 with the words): a search for
  * the words' bytes rules them out before the text is parsed and read word
  * by word. Such a phrase can still be in a caller's title (which the text
