@@ -542,11 +542,20 @@ int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len) no
 }
 
 /* A document's data is Xapian's document data; some format 3 indexes
- * written on 2026-11-28 hold it in a value slot (see XS_DATA_SLOT). The data
- * is read first: a record is never empty, and reading the slot too (a
- * second B-tree descent, in the termlist table) was a fifth of checking a
- * phrase candidate. */
+ * written on 2026-11-28 hold it in a value slot (see XS_DATA_SLOT). */
 static std::string doc_data(const Xapian::Document &doc)
+{
+    std::string v = doc.get_value(XS_DATA_SLOT);
+    return v.empty() ? doc.get_data() : v;
+}
+
+/* The same for a search's hits and phrase candidates, the data read first:
+ * a record is never empty, and reading the slot too (a second B-tree
+ * descent, in the termlist table) was a fifth of checking a phrase
+ * candidate. Writers keep doc_data's order: on a damaged termlist table its
+ * first read fails cleanly, where going on lets Xapian write into the
+ * damaged table and scribble over the heap (tests/test_misuse.c corrupt). */
+static std::string hit_data(const Xapian::Document &doc)
 {
     std::string d = doc.get_data();
     return d.empty() ? doc.get_value(XS_DATA_SLOT) : d;
@@ -664,7 +673,7 @@ int xs_db_hit_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
     try {
         std::string d;
         read_retrying(db, [&] {
-            d = doc_data(db->db->get_document(to_xapian(db, docid), Xapian::DOC_ASSUME_VALID));
+            d = hit_data(db->db->get_document(to_xapian(db, docid), Xapian::DOC_ASSUME_VALID));
         });
         return copy_out(d, data, len, db->err, sizeof db->err);
     }
@@ -1132,7 +1141,7 @@ class CDecider : public Xapian::MatchDecider
     }
     bool operator()(const Xapian::Document &doc) const override
     {
-        std::string d = doc_data(doc);
+        std::string d = hit_data(doc);
         return fn_(ctx_, doc.get_docid(), d.data(), d.size()) != 0;
     }
 
