@@ -156,8 +156,11 @@ static void check_doc(struct checker *c, uint32_t docid, uint64_t *text_sum, uin
         if (fst == KBS_OK && ids.first_freq != 1)
             problem(c, "article %u (%s): its id term is shared by %u articles", docid, path,
                     ids.first_freq);
-        if (*fields[MF_PATH]) {
-            db_id_term(fields[MF_PATH], strlen(fields[MF_PATH]), &want);
+        int kst = db_article_key(db, docid, &want);
+        if (kst == KBS_ENOMEM)
+            goto oom;
+        if (kst == KBS_OK && want.len) {
+            db_id_term(want.data, want.len, &want);
             if (buf_failed(&want))
                 goto oom;
             if (want.len != ids.first.len || memcmp(want.data, ids.first.data, want.len) != 0)

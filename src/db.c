@@ -127,17 +127,47 @@ const char *kbs_db_errmsg(const kbs_db *db)
 
 void db_id_term(const char *key, size_t len, buf *out)
 {
-    buf_reset(out);
-    buf_append_str(out, PFX_ID);
-    if (len + 1 <= ID_TERM_MAX) {
-        buf_append(out, key, len);
-        return;
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    XXH128_hash_t h = XXH3_128bits(key, len);
+    /* Printable, so that the term stays a C string wherever one is handled;
+     * 6 bits a character, the high half first, the last 4 bits padded. */
+    char t[1 + ID_HASH_CHARS];
+    uint64_t w[2] = {h.high64, h.low64};
+    size_t n = 0;
+    t[n++] = PFX_ID[0];
+    for (unsigned bit = 0; bit < 6 * ID_HASH_CHARS; bit += 6) {
+        unsigned v = 0;
+        for (unsigned k = 0; k < 6; k++) {
+            unsigned b = bit + k;
+            v = v << 1 | (b < 128 ? (unsigned)(w[b / 64] >> (63 - b % 64)) & 1u : 0u);
+        }
+        t[n++] = b64[v];
     }
-    /* Keep a readable, prefix-ordered head so that listing a folder's keys by
-     * prefix still works; the hash keeps long keys apart. */
-    size_t head = utf8_clip(key, len, ID_TERM_MAX - 1 - 17);
-    buf_append(out, key, head);
-    buf_printf(out, "#%016llx", (unsigned long long)XXH3_64bits(key, len));
+    buf_reset(out);
+    buf_append(out, t, n);
+}
+
+int db_article_key(kbs_db *db, uint32_t docid, buf *out)
+{
+    char *v = NULL;
+    size_t vl = 0;
+    buf_reset(out);
+    int st = xs_db_get_value(db->xdb, docid, SLOT_KEY, &v, &vl);
+    if (st == KBS_OK && vl == 0) {
+        free(v);
+        v = NULL;
+        if ((st = xs_db_get_value(db->xdb, docid, SLOT_META, &v, &vl)) == KBS_OK) {
+            const char *f[MF_COUNT];
+            db_split_meta(v, vl, f);
+            buf_append_str(out, f[MF_PATH]);
+        }
+    } else if (st == KBS_OK) {
+        buf_append(out, v, vl);
+    }
+    free(v);
+    if (st == KBS_OK && buf_failed(out))
+        st = KBS_ENOMEM;
+    return st;
 }
 
 void db_split_meta(char *v, size_t len, const char *fields[MF_COUNT])
@@ -595,7 +625,13 @@ int kbs_lookup(kbs_db *db, const char *path, uint32_t *docid_out)
         return db_fail(db, KBS_ENOMEM, "out of memory");
     uint32_t id = 0;
     int st = xs_db_find(db->xdb, term.data, term.len, &id);
+    /* The id term is a hash: the key itself must match too. */
+    if (st == KBS_OK && (st = db_article_key(db, id, &term)) == KBS_OK &&
+        (term.len != strlen(path) || memcmp(term.data, path, term.len) != 0))
+        st = KBS_ENOTFOUND;
     buf_free(&term);
+    if (st == KBS_ENOMEM)
+        return db_fail(db, st, "out of memory");
     if (st == KBS_ENOTFOUND)
         return db_fail(db, st, "no article indexed from %s", path);
     if (st != KBS_OK)

@@ -55,8 +55,13 @@ int db_fail_shim(kbs_db *db, int status, const char *what);
 /* Clears the handle's error. */
 void db_clear_error(kbs_db *db);
 
-/* The id term for a key (PFX_ID + key, or shortened with a hash). */
+/* The id term for a key: PFX_ID and the key's 128-bit hash (schema.h). key
+ * may point into out. */
 void db_id_term(const char *key, size_t len, buf *out);
+/* The key article docid was indexed under, exactly (SLOT_KEY, else the path
+ * of SLOT_META). Returns a kbs status (the shim's, or KBS_ENOMEM); the
+ * handle's message is not set. */
+int db_article_key(kbs_db *db, uint32_t docid, buf *out);
 
 /* Commits if writable, folding running totals into the metadata. */
 int db_commit(kbs_db *db);

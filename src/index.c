@@ -299,6 +299,10 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
     if (st == KBS_OK) {
         art_span keysp = {0, keylen};
         append_field(&meta, key, keysp, 4096);
+        /* The id term is a hash: the key is kept whole where the display
+         * path is not it (schema.h). */
+        if (!buf_failed(&meta) && (meta.len != keylen || memcmp(meta.data, key, keylen) != 0))
+            st = xs_doc_set_value(doc, SLOT_KEY, key, keylen);
         buf_append_char(&meta, FIELD_SEP);
         append_field(&meta, title.base, title.sp, MAX_STORED_TITLE);
         buf_append_char(&meta, FIELD_SEP);
@@ -309,7 +313,9 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
         buf_append_str(&meta, updated);
         buf_append_char(&meta, FIELD_SEP);
         append_field(&meta, byline.base, byline.sp, 200);
-        st = buf_failed(&meta) ? KBS_ENOMEM : xs_doc_set_value(doc, SLOT_META, meta.data, meta.len);
+        if (st == KBS_OK)
+            st = buf_failed(&meta) ? KBS_ENOMEM
+                                   : xs_doc_set_value(doc, SLOT_META, meta.data, meta.len);
     }
     if (st == KBS_OK)
         st = xs_doc_set_value(doc, SLOT_STATE, state, strlen(state));
@@ -1002,38 +1008,72 @@ static int maybe_train_dict(struct run *r, const struct file_list *files, const 
 }
 
 struct stale_ctx {
-    char **seen; /* sorted id terms of the files found */
+    char **seen; /* sorted keys of the files found */
     size_t nseen;
-    char **stale;
+    const char *root; /* "root/" (or "/") */
+    size_t rootlen;
+    struct keyed {
+        uint32_t docid;
+        char *key;
+    } * keyed;               /* SLOT_KEY of the articles that have one, by docid */
+    size_t nkeyed, capkeyed; /* (ascending: a value stream is in docid order) */
+    size_t nextkeyed;
+    struct keyed *stale; /* articles under root whose file is gone */
     size_t n, cap;
     int oom;
 };
 
-static int stale_cb(void *ctx, const char *term, size_t len, uint32_t freq)
+static int push_keyed(struct keyed **v, size_t *n, size_t *cap, uint32_t docid, const char *key,
+                      size_t len)
 {
-    (void)freq;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        struct keyed *nv = realloc(*v, c * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = c;
+    }
+    char *k = strndup(key, len);
+    if (!k)
+        return -1;
+    (*v)[*n].docid = docid;
+    (*v)[(*n)++].key = k;
+    return 0;
+}
+
+static int keyed_cb(void *ctx, uint32_t docid, const char *val, size_t len)
+{
     struct stale_ctx *s = ctx;
-    char *t = strndup(term, len);
-    if (!t) {
-        s->oom = 1;
-        return 1;
+    if (len && push_keyed(&s->keyed, &s->nkeyed, &s->capkeyed, docid, val, len) != 0)
+        return s->oom = 1;
+    return 0;
+}
+
+/* Every article's key, from its display path or its SLOT_KEY: the id terms
+ * are hashes, which cannot be listed by folder. */
+static int stale_cb(void *ctx, uint32_t docid, const char *val, size_t len)
+{
+    struct stale_ctx *s = ctx;
+    const char *key = val;
+    size_t klen = 0;
+    while (klen < len && val[klen] != FIELD_SEP)
+        klen++;
+    while (s->nextkeyed < s->nkeyed && s->keyed[s->nextkeyed].docid < docid)
+        s->nextkeyed++;
+    if (s->nextkeyed < s->nkeyed && s->keyed[s->nextkeyed].docid == docid) {
+        key = s->keyed[s->nextkeyed].key;
+        klen = strlen(key);
     }
-    if (bsearch(&t, s->seen, s->nseen, sizeof *s->seen, cmp_str)) {
-        free(t);
+    if (klen < s->rootlen || memcmp(key, s->root, s->rootlen) != 0)
         return 0;
-    }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        char **v = realloc(s->stale, cap * sizeof *v);
-        if (!v) {
-            free(t);
-            s->oom = 1;
-            return 1;
-        }
-        s->stale = v;
-        s->cap = cap;
-    }
-    s->stale[s->n++] = t;
+    char *t = strndup(key, klen);
+    if (!t)
+        return s->oom = 1;
+    int seen = bsearch(&t, s->seen, s->nseen, sizeof *s->seen, cmp_str) != NULL;
+    free(t);
+    if (!seen && push_keyed(&s->stale, &s->n, &s->cap, docid, key, klen) != 0)
+        return s->oom = 1;
     return 0;
 }
 
@@ -1049,65 +1089,61 @@ static int remove_stale(struct run *r, const char *root, struct file_list *files
     s.seen = calloc(files->n ? files->n : 1, sizeof *s.seen);
     if (!s.seen)
         return db_fail(db, KBS_ENOMEM, "out of memory");
-    buf t = BUF_INIT;
     for (size_t i = 0; i < files->n; i++) {
-        db_id_term(files->v[i].path, strlen(files->v[i].path), &t);
-        char *c = buf_failed(&t) ? NULL : strdup(t.data);
+        char *c = strdup(files->v[i].path);
         if (!c) {
             st = db_fail(db, KBS_ENOMEM, "out of memory");
             break;
         }
         s.seen[s.nseen++] = c;
     }
+    buf prefix = BUF_INIT;
+    buf t = BUF_INIT;
     if (st == KBS_OK) {
         qsort(s.seen, s.nseen, sizeof *s.seen, cmp_str);
-        buf prefix = BUF_INIT;
-        buf_printf(&prefix, "%s%s%s", PFX_ID, root, strcmp(root, "/") ? "/" : "");
-        /* A key shortened by a hash keeps its head, so the prefix still lists it.
-         * Without the prefix (out of memory) every term of the index would
-         * be listed, and the articles holding each one deleted. */
+        buf_printf(&prefix, "%s%s", root, strcmp(root, "/") ? "/" : "");
+        s.root = prefix.data;
+        s.rootlen = prefix.len;
         if (buf_failed(&prefix))
             st = db_fail(db, KBS_ENOMEM, "out of memory");
-        else if ((st = xs_db_allterms(db->xdb, prefix.data, prefix.len, stale_cb, &s)) != KBS_OK)
+        else if ((st = xs_db_values(db->xdb, SLOT_KEY, keyed_cb, &s)) != KBS_OK ||
+                 (!s.oom && (st = xs_db_values(db->xdb, SLOT_META, stale_cb, &s)) != KBS_OK))
             st = db_fail_shim(db, st, "listing indexed articles");
         else if (s.oom)
             st = db_fail(db, KBS_ENOMEM, "out of memory");
-        buf_free(&prefix);
     }
     for (size_t i = 0; st == KBS_OK && i < s.n; i++) {
-        uint32_t docid = 0;
-        char *v = NULL;
-        size_t vl = 0;
-        const char *path = s.stale[i] + strlen(PFX_ID);
-        if (xs_db_find(db->xdb, s.stale[i], strlen(s.stale[i]), &docid) == KBS_OK &&
-            xs_db_get_value(db->xdb, docid, SLOT_META, &v, &vl) == KBS_OK) {
-            const char *fields[MF_COUNT];
-            db_split_meta(v, vl, fields);
-            path = fields[MF_PATH];
-        }
+        uint32_t docid = s.stale[i].docid;
+        const char *path = s.stale[i].key;
         int64_t tb, sb;
-        st = old_sizes(db, docid, &tb, &sb);
-        if (st == KBS_OK && docid)
+        db_id_term(path, strlen(path), &t);
+        st = buf_failed(&t) ? KBS_ENOMEM : old_sizes(db, docid, &tb, &sb);
+        if (st == KBS_OK)
             st = dedup_note_old(db, docid);
         if (st == KBS_OK)
-            st = xs_db_delete(db->xdb, s.stale[i], strlen(s.stale[i]));
+            st = xs_db_delete(db->xdb, t.data, t.len);
         if (st == KBS_OK) {
             db->text_bytes_delta -= tb;
             db->store_bytes_delta -= sb;
             db->pending++;
             r->rep.removed++;
             run_emit(r, KBS_EVENT_REMOVED, path, KBS_OK, NULL);
+        } else if (st == KBS_ENOMEM) {
+            st = db_fail(db, st, "out of memory");
         } else {
             st = db_fail_shim(db, st, "removing an article");
         }
-        free(v);
     }
     for (size_t i = 0; i < s.nseen; i++)
         free(s.seen[i]);
     for (size_t i = 0; i < s.n; i++)
-        free(s.stale[i]);
+        free(s.stale[i].key);
+    for (size_t i = 0; i < s.nkeyed; i++)
+        free(s.keyed[i].key);
     free(s.seen);
     free(s.stale);
+    free(s.keyed);
+    buf_free(&prefix);
     buf_free(&t);
     return st;
 }

@@ -25,17 +25,15 @@ struct origin {
 static int read_origin(kbs_db *db, uint32_t docid, struct origin *o)
 {
     memset(o, 0, sizeof *o);
-    char *meta = NULL;
     size_t len = 0;
-    int st = xs_db_get_value(db->xdb, docid, SLOT_META, &meta, &len);
+    int st = db_article_key(db, docid, &o->idterm);
     if (st == KBS_ENOTFOUND)
         return db_fail(db, st, "no article with id %u in the index at %s", docid, db->path);
+    if (st == KBS_ENOMEM)
+        return db_fail(db, st, "out of memory");
     if (st != KBS_OK)
         return db_fail_shim(db, st, "reading an article's fields");
-    const char *f[MF_COUNT];
-    db_split_meta(meta, len, f);
-    db_id_term(f[MF_PATH], strlen(f[MF_PATH]), &o->idterm);
-    free(meta);
+    db_id_term(o->idterm.data, o->idterm.len, &o->idterm);
     if (buf_failed(&o->idterm))
         return db_fail(db, KBS_ENOMEM, "out of memory");
     if ((st = xs_db_get_value(db->xdb, docid, SLOT_STORY, &o->story, &len)) != KBS_OK)

@@ -31,10 +31,17 @@
 #define PFX_TITLE "S"     /* title stems, wdf = occurrences, no positions */
 #define PFX_BYLINE "A"    /* byline (reporter) stems */
 #define PFX_CATEGORY "XC" /* folded category, boolean */
-#define PFX_ID "Q"        /* the article's key (absolute path), unique */
-#define PFX_DAY "D"       /* written date YYYYMMDD, boolean */
-#define PFX_MONTH "M"     /* YYYYMM */
-#define PFX_YEAR "Y"      /* YYYY */
+/* The article's key (usually its file's absolute path), unique: "Q" and the
+ * 128-bit XXH3 of the key in ID_HASH_CHARS characters of base64url (db_id_term).
+ * A key was held whole here until format 5: 104 bytes on average for the
+ * Reuters archive, in the posting list table's keys and in every article's
+ * term list. 128 bits keep two keys apart for any archive (a collision is
+ * expected after some 2^64 keys), and the key itself stays in the article's
+ * values (db_article_key) where a look-up by path must be exact. */
+#define PFX_ID "Q"
+#define PFX_DAY "D"   /* written date YYYYMMDD, boolean */
+#define PFX_MONTH "M" /* YYYYMM */
+#define PFX_YEAR "Y"  /* YYYY */
 /* Near-duplicate candidates: min-hashes of the article's sentences, boolean
  * ("XD" + 8 hex digits), so that articles sharing most sentences meet in a
  * posting list at index time (see dedup.h). */
@@ -51,10 +58,14 @@
  * their own rather than fields of SLOT_META. */
 #define SLOT_CATEGORY 4 /* the category as displayed, "" if none */
 #define SLOT_MONTH 5    /* "YYYY-MM" of the written date, absent if undated */
-/* The story an article belongs to: the id term of the first article of a
- * group of near-duplicates, absent for an article with none. Search collapses
- * on it (one hit per story, "+N versions"). */
+/* The story an article belongs to: the document id (8 hex digits) of the
+ * first article of a group of near-duplicates, absent for an article with
+ * none. Search collapses on it (one hit per story, "+N versions"). */
 #define SLOT_STORY 6
+/* The article's key, only when its display path (SLOT_META's MF_PATH, with
+ * blanks folded and cut at 4,096 bytes) is not the key as given: a file whose
+ * name has a tab, say. db_article_key() reads the one or the other. */
+#define SLOT_KEY 7
 /* Slot 255 is the shim's (XS_DATA_SLOT): records written there by some
  * builds of format 3 are still read; new ones go in the document data. */
 
@@ -74,8 +85,10 @@ enum meta_field { MF_PATH, MF_TITLE, MF_CATEGORY, MF_WRITTEN, MF_UPDATED, MF_BYL
 #define TITLE_WDF 3
 #endif
 
-/* Longest id term; longer keys are shortened with a hash (Xapian's limit on a
- * term is ~245 bytes). */
+/* Characters of the id term's hash: 22 of base64url hold its 128 bits. */
+#define ID_HASH_CHARS 22
+
+/* Longest category term (Xapian's limit on a term is ~245 bytes). */
 #define ID_TERM_MAX 200
 
 #endif
