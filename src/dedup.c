@@ -129,10 +129,16 @@ int dedup_add_terms(xs_doc *doc, const char *text, const article *art)
                     best = v;
             }
             /* The function's number in the top 4 bits: equal values of
-             * different functions mean nothing. */
-            char t[16];
-            snprintf(t, sizeof t, "%s%08x", PFX_DEDUP, (unsigned)((i << 28) | (best >> 36)));
-            st = xs_doc_add_term(doc, t, strlen(t), 0);
+             * different functions mean nothing. Raw bytes, not hex: the
+             * terms are nearly all unique, each a posting list of its own
+             * and a term list entry, so every byte counts (schema.h). */
+            uint32_t v = (uint32_t)((i << 28) | (best >> 36));
+            char t[sizeof PFX_DEDUP - 1 + DEDUP_HASH_BYTES];
+            size_t n = sizeof PFX_DEDUP - 1;
+            memcpy(t, PFX_DEDUP, n);
+            for (int b = DEDUP_HASH_BYTES - 1; b >= 0; b--)
+                t[n++] = (char)(v >> (8 * b));
+            st = xs_doc_add_term(doc, t, n, 0);
         }
     }
     free(h);
@@ -442,7 +448,8 @@ static void ids_sort_unique(struct ids *x)
 /* The PFX_DEDUP terms of one article worth following: held by another
  * article, and not boilerplate. */
 struct terms {
-    char t[DEDUP_HASHES][16];
+    char t[DEDUP_HASHES][16]; /* binary: lengths in len */
+    size_t len[DEDUP_HASHES];
     size_t n;
 };
 
@@ -451,8 +458,7 @@ static int term_cb(void *ctx, const char *term, size_t len, uint32_t freq)
     struct terms *t = ctx;
     if (freq >= 2 && freq <= DEDUP_MAX_POSTING && len < sizeof t->t[0] && t->n < DEDUP_HASHES) {
         memcpy(t->t[t->n], term, len);
-        t->t[t->n][len] = '\0';
-        t->n++;
+        t->len[t->n++] = len;
     }
     return 0;
 }
@@ -599,7 +605,7 @@ static int link_node(struct pass *p, size_t i, struct ids *cand)
         if (st != KBS_OK)
             return db_fail_shim(db, st, "reading an article's terms");
         for (size_t k = 0; k < t.n; k++) {
-            if ((st = xs_db_postlist(db->xdb, t.t[k], strlen(t.t[k]), ids_push, cand)) != KBS_OK)
+            if ((st = xs_db_postlist(db->xdb, t.t[k], t.len[k], ids_push, cand)) != KBS_OK)
                 return db_fail_shim(db, st, "reading a posting list");
             if (cand->oom)
                 return db_fail(db, KBS_ENOMEM, "out of memory");

@@ -32,6 +32,9 @@
  * similarity J share at least one with probability 1 - (1 - J)^8 (0.94 for
  * J = 0.3, an update that doubled the article). */
 #define DEDUP_HASHES 8
+/* Bytes of a min-hash in its term (after PFX_DEDUP): 4 bits for the hash
+ * function's number, 28 of the hash. */
+#define DEDUP_HASH_BYTES 4
 /* Sentences of fewer words say too little to tell a story by ("He said
  * so.", sign-offs). */
 #define DEDUP_MIN_WORDS 4
