@@ -11,8 +11,10 @@
 /* 2: records may need the store's dictionary (META_ZDICT); 3: facet slots,
  * story (near-duplicate) slot and terms; 4: title words are unprefixed stems
  * (TITLE_WDF), PFX_TITLE terms have no positions; 5: the stems of
- * stop words have no positions (stem_is_stopstem in stem.h). */
-#define SCHEMA_FORMAT "5"
+ * stop words have no positions (stem_is_stopstem in stem.h); 6: the id
+ * term is a hash of the key (SLOT_KEY where the display path is not the
+ * key), PFX_DEDUP terms hold raw bytes. */
+#define SCHEMA_FORMAT "6"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"
@@ -43,8 +45,9 @@
 #define PFX_MONTH "M" /* YYYYMM */
 #define PFX_YEAR "Y"  /* YYYY */
 /* Near-duplicate candidates: min-hashes of the article's sentences, boolean
- * ("XD" + 8 hex digits), so that articles sharing most sentences meet in a
- * posting list at index time (see dedup.h). */
+ * ("XD" + DEDUP_HASH_BYTES raw bytes; 8 hex digits until format 5), so
+ * that articles sharing most sentences meet in a posting list at index time
+ * (see dedup.h). */
 #define PFX_DEDUP "XD"
 
 /* Value slots. */
