@@ -80,7 +80,7 @@ static int cmd_index(const char *folder, const char *path, int no_pass)
 struct member {
     uint32_t docid;
     char story[16];
-    uint64_t hash; /* of the original, from SLOT_STATE */
+    uint64_t hash; /* of the original, from its record's header */
 };
 
 struct members {
@@ -117,15 +117,15 @@ static int all_cb(void *ctx, uint32_t docid, const char *val, size_t len)
 
 static uint64_t content_hash(kbs_db *db, uint32_t docid)
 {
-    char *v = NULL;
+    char *rec = NULL;
     size_t len = 0;
+    uint32_t olen = 0;
     uint64_t h = 0;
-    if (xs_db_get_value(db->xdb, docid, SLOT_STATE, &v, &len) != KBS_OK)
+    if (xs_db_get_data(db->xdb, docid, &rec, &len) != KBS_OK)
         return 0;
-    const char *s = strrchr(v, ' ');
-    for (s = s ? s + 1 : v; *s; s++)
-        h = h * 16 + (uint64_t)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
-    free(v);
+    if (docstore_peek(rec, len, &olen, &h) != 0)
+        h = 0;
+    free(rec);
     return h;
 }
 

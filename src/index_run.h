@@ -23,7 +23,7 @@ struct file_list {
 /* What the index held for a file before this run. */
 struct prior {
     uint32_t docid;  /* 0: nothing */
-    uint64_t old[3]; /* size, mtime, hash, as its SLOT_STATE says */
+    uint64_t old[2]; /* size, mtime, as its SLOT_STATE says */
 };
 
 struct run {

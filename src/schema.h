@@ -13,7 +13,7 @@
  * (TITLE_WDF), PFX_TITLE terms have no positions; 5: the stems of
  * stop words have no positions (stem_is_stopstem in stem.h); 6: the id
  * term is a hash of the key (SLOT_KEY where the display path is not the
- * key), PFX_DEDUP terms hold raw bytes. */
+ * key), PFX_DEDUP terms hold raw bytes, SLOT_STATE has no hash. */
 #define SCHEMA_FORMAT "6"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
@@ -53,9 +53,11 @@
 /* Value slots. */
 #define SLOT_WRITTEN 0 /* "YYYY-MM-DDTHH:MM:SS": sorts and ranges as a string */
 #define SLOT_META                                                                                  \
-    1                  /* display fields, FIELD_SEP-separated: path, title,                        \
-                          category, written, updated, byline */
-#define SLOT_STATE 2   /* change detection: "size mtime_ns hash" (hex) */
+    1 /* display fields, FIELD_SEP-separated: path, title,                                         \
+         category, written, updated, byline */
+/* Change detection: "size mtime_ns" (hex); the content's hash is the stored
+ * record's (docstore_peek). */
+#define SLOT_STATE 2
 #define SLOT_UPDATED 3 /* like SLOT_WRITTEN, for the Updated: timestamp */
 /* Facets count these over the whole match set, so they are short values of
  * their own rather than fields of SLOT_META. */
