@@ -178,7 +178,7 @@ static int cmd_groups(const char *path, size_t sample)
     kbs_db *db = open_or_die(path, KBS_OPEN_READ);
     struct members m = {NULL, 0, 0}, all = {NULL, 0, 0};
     xs_db_values(db->xdb, SLOT_STORY, story_cb, &m);
-    xs_db_values(db->xdb, SLOT_STATE, all_cb, &all);
+    xs_db_values(db->xdb, SLOT_META, all_cb, &all);
     for (size_t i = 0; i < m.n; i++)
         m.v[i].hash = content_hash(db, m.v[i].docid);
     for (size_t i = 0; i < all.n; i++)

@@ -1325,6 +1325,64 @@ int xs_db_set_doc_value(xs_db *db, uint32_t docid, unsigned slot, const char *va
     XS_CATCH_WRITE(db)
 }
 
+/* Whether doc's values are those of stored, slot keep of stored aside. */
+static bool same_values(const Xapian::Document &doc, const Xapian::Document &stored, unsigned keep)
+{
+    Xapian::ValueIterator a = doc.values_begin(), b = stored.values_begin();
+    for (;;) {
+        if (b != stored.values_end() && b.get_valueno() == keep)
+            ++b;
+        bool aend = a == doc.values_end(), bend = b == stored.values_end();
+        if (aend || bend)
+            return aend && bend;
+        if (a.get_valueno() != b.get_valueno() || *a != *b)
+            return false;
+        ++a;
+        ++b;
+    }
+}
+
+int xs_db_update(xs_db *db, uint32_t docid, xs_doc *doc, unsigned keep_slot, int *kept) noexcept
+{
+    if (!db || !docid || !doc || !kept)
+        return KBS_EINVAL;
+    *kept = 0;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        bool same;
+        {
+            Xapian::Document stored = db->wdb->get_document(docid);
+            same = same_values(doc->doc, stored, keep_slot);
+        }
+        if (!same) {
+            db->wdb->replace_document(docid, doc->doc);
+            return KBS_OK;
+        }
+        /* The stored document, opened last (glass's modify shortcut
+         * recognises only that one), with doc's terms, positions and data:
+         * its values are never read, so the replace leaves them alone. */
+        Xapian::Document d = db->wdb->get_document(docid);
+        d.clear_terms();
+        const Xapian::Document &n = doc->doc;
+        for (Xapian::TermIterator t = n.termlist_begin(); t != n.termlist_end(); ++t) {
+            std::string term = *t;
+            for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end();
+                 ++p)
+                d.add_posting(term, *p, 0);
+            d.add_term(term, t.get_wdf());
+        }
+        d.set_data(n.get_data());
+        db->wdb->replace_document(docid, d);
+        *kept = 1;
+        return KBS_OK;
+    } catch (const Xapian::DocNotFoundError &) {
+        return set_error(db->err, sizeof db->err, KBS_ENOTFOUND, "no such document");
+    }
+    XS_CATCH_WRITE(db)
+}
+
 int xs_db_postlist(xs_db *db, const char *term, size_t len, xs_docid_cb cb, void *ctx) noexcept
 {
     if (!db || !term || !len || !cb)

@@ -323,6 +323,14 @@ int xs_db_doc_terms(xs_db *db, uint32_t docid, const char *prefix, size_t plen, 
 /* Replaces document docid with doc as it is (no id term needed, unlike
  * xs_db_replace): for repairs, and for tests that need a damaged index. */
 int xs_db_replace_docid(xs_db *db, uint32_t docid, xs_doc *doc) XS_NOEXCEPT;
+/* Replaces document docid with doc. When doc's values are the stored
+ * document's (its slot keep_slot aside, which then stays as stored), the
+ * values are not written at all (*kept = 1): glass rewrites all of a
+ * document's value chunks on any replace, so an update that changed only
+ * the text copied a block of every value stream (bench/README.md, format
+ * 6). Otherwise a plain replace (*kept = 0). KBS_ENOTFOUND if there is no
+ * such document. A write: KBS_EREADONLY on a reader. */
+int xs_db_update(xs_db *db, uint32_t docid, xs_doc *doc, unsigned keep_slot, int *kept) XS_NOEXCEPT;
 /* Sets (len > 0) or removes (len 0) the value in slot of the stored
  * document docid, leaving everything else as it is: Xapian 1.4 then
  * rewrites the document's values only (in glass: its value chunks and the

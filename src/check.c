@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "index_run.h"
 #include "schema.h"
 
 /* Problems listed in the message; the rest are only counted. */
@@ -80,23 +81,6 @@ static int idterm_cb(void *ctx, const char *term, size_t len, uint32_t freq)
     return 0;
 }
 
-/* Parses "size mtime_ns" as index.c writes it: two lower-case hex numbers,
- * one space apart. Returns 0, or -1 if it is not that. */
-static int parse_state(const char *s, uint64_t v[2])
-{
-    for (int i = 0; i < 2; i++) {
-        if (i > 0 && *s++ != ' ')
-            return -1;
-        int digits = 0;
-        v[i] = 0;
-        for (; (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f'); s++, digits++)
-            v[i] = v[i] * 16 + (uint64_t)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
-        if (digits == 0 || digits > 16)
-            return -1;
-    }
-    return *s ? -1 : 0;
-}
-
 /* The article's path for messages: from its display fields, else "?". */
 static const char *label(const char *path)
 {
@@ -107,8 +91,8 @@ static const char *label(const char *path)
 static void check_doc(struct checker *c, uint32_t docid, uint64_t *text_sum, uint64_t *store_sum)
 {
     kbs_db *db = c->db;
-    char *meta = NULL, *state = NULL, *rec = NULL;
-    size_t mlen = 0, slen = 0, rlen = 0;
+    char *meta = NULL, *rec = NULL;
+    size_t mlen = 0, rlen = 0;
     const char *fields[MF_COUNT] = {NULL};
     buf want = BUF_INIT, orig = BUF_INIT;
     struct idterms ids = {0, BUF_INIT, 0};
@@ -168,20 +152,6 @@ static void check_doc(struct checker *c, uint32_t docid, uint64_t *text_sum, uin
         }
     }
 
-    uint64_t sv[2] = {0, 0};
-    int state_ok = 0;
-    st = xs_db_get_value(db->xdb, docid, SLOT_STATE, &state, &slen);
-    if (st == KBS_ENOMEM)
-        goto oom;
-    if (st != KBS_OK)
-        problem(c, "article %u (%s): cannot read its state: %s", docid, path,
-                xs_db_errmsg(db->xdb));
-    else if (parse_state(state, sv) != 0)
-        problem(c, "article %u (%s): its change-detection state \"%.80s\" is malformed", docid,
-                path, state);
-    else
-        state_ok = 1;
-
     st = xs_db_get_data(db->xdb, docid, &rec, &rlen);
     if (st == KBS_ENOMEM)
         goto oom;
@@ -200,22 +170,32 @@ static void check_doc(struct checker *c, uint32_t docid, uint64_t *text_sum, uin
                 docid, path);
         goto done;
     }
-    /* The content's hash is the record's own, which unpacking verified. */
-    if (state_ok && sv[0] != orig.len)
+    /* The change-detection state rides in the record's tag (index.c); the
+     * content's hash is the record's own, which unpacking verified. */
+    uint64_t sv[2] = {0, 0};
+    const char *tag = NULL;
+    size_t tlen = 0;
+    docstore_tag(rec, rlen, &tag, &tlen); /* cannot fail: unpack read the same header */
+    if (state_parse(tag, tlen, sv) != 0) {
+        char hex[2 * 16 + 1] = "";
+        for (size_t i = 0; i < tlen && i < 16; i++)
+            snprintf(hex + 2 * i, 3, "%02x", (unsigned char)tag[i]);
+        problem(c, "article %u (%s): its change-detection state (%zu bytes: %s) is malformed",
+                docid, path, tlen, hex);
+    } else if (sv[0] != orig.len)
         problem(c,
                 "article %u (%s): its stored original (%zu bytes) is not the version its state "
                 "records (%llu bytes)",
                 docid, path, orig.len, (unsigned long long)sv[0]);
     c->rep->text_bytes += orig.len;
     *text_sum += orig.len;
-    *store_sum += rlen;
+    *store_sum += db_store_len(rec, rlen);
     goto done;
 
 oom:
     c->nomem = 1;
 done:
     free(meta);
-    free(state);
     free(rec);
     buf_free(&want);
     buf_free(&orig);

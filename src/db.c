@@ -147,6 +147,15 @@ void db_id_term(const char *key, size_t len, buf *out)
     buf_append(out, t, n);
 }
 
+size_t db_store_len(const char *rec, size_t len)
+{
+    const char *tag = NULL;
+    size_t tlen = 0;
+    if (docstore_tag(rec, len, &tag, &tlen) != 0 || tlen == 0)
+        return len;
+    return len - 1 - tlen;
+}
+
 int db_article_key(kbs_db *db, uint32_t docid, buf *out)
 {
     char *v = NULL;

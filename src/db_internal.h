@@ -63,6 +63,10 @@ void db_id_term(const char *key, size_t len, buf *out);
  * handle's message is not set. */
 int db_article_key(kbs_db *db, uint32_t docid, buf *out);
 
+/* What a stored record counts in the store's size: all of it but its tag
+ * (the change-detection state, index.c), which is not the original's. */
+size_t db_store_len(const char *rec, size_t len);
+
 /* Commits if writable, folding running totals into the metadata. */
 int db_commit(kbs_db *db);
 

@@ -27,6 +27,7 @@
 #define DS_FORMAT_ZSTD 1
 #define DS_FORMAT_ZSTD_DICT 2
 #define DS_HEADER_LEN 14
+#define DS_TAGGED 0x80 /* in the format byte: a tag follows the header */
 
 struct docstore {
     int level;
@@ -173,20 +174,28 @@ uint64_t docstore_hash(const char *data, size_t len)
 
 int docstore_pack(docstore *ds, const char *data, size_t len, buf *out)
 {
-    if (!ds || !out || (!data && len) || len > DOCSTORE_MAX_ORIGINAL || need_cdict(ds) != 0)
+    return docstore_pack_tagged(ds, data, len, NULL, 0, out);
+}
+
+int docstore_pack_tagged(docstore *ds, const char *data, size_t len, const char *tag, size_t taglen,
+                         buf *out)
+{
+    if (!ds || !out || (!data && len) || len > DOCSTORE_MAX_ORIGINAL || (!tag && taglen) ||
+        taglen > DOCSTORE_MAX_TAG || need_cdict(ds) != 0)
         return -1;
     size_t bound = ZSTD_compressBound(len);
     if (ZSTD_isError(bound))
         return -1;
     size_t start = out->len;
-    if (buf_reserve(out, DS_HEADER_LEN + (bound > len ? bound : len)) != 0)
+    size_t hl = DS_HEADER_LEN + (tag ? 1 + taglen : 0);
+    if (buf_reserve(out, hl + (bound > len ? bound : len)) != 0)
         return -1;
     unsigned char *rec = (unsigned char *)out->data + start;
 
     int format = DS_FORMAT_RAW;
     size_t plen = len;
     if (len > 0) {
-        size_t z = ZSTD_compress2(ds->cctx, rec + DS_HEADER_LEN, bound, data, len);
+        size_t z = ZSTD_compress2(ds->cctx, rec + hl, bound, data, len);
         if (ZSTD_isError(z)) {
             if (zstd_failure(z) == -1)
                 return -1;
@@ -198,34 +207,67 @@ int docstore_pack(docstore *ds, const char *data, size_t len, buf *out)
     }
     /* Tiny or incompressible texts: a frame would only add its overhead. */
     if (format == DS_FORMAT_RAW && len > 0)
-        memcpy(rec + DS_HEADER_LEN, data, len);
+        memcpy(rec + hl, data, len);
 
     rec[0] = DS_MAGIC;
-    rec[1] = (unsigned char)format;
+    rec[1] = (unsigned char)(format | (tag ? DS_TAGGED : 0));
     put_le(rec + 2, (uint64_t)len, 4);
     put_le(rec + 6, docstore_hash(data, len), 8);
-    out->len = start + DS_HEADER_LEN + plen;
+    if (tag) {
+        rec[DS_HEADER_LEN] = (unsigned char)taglen;
+        if (taglen)
+            memcpy(rec + DS_HEADER_LEN + 1, tag, taglen);
+    }
+    out->len = start + hl + plen;
     out->data[out->len] = '\0';
     return 0;
 }
 
+/* The record's format (without the tag flag) and the length of its header,
+ * tag included; -2 if they are damaged. */
+static int header_of(const unsigned char *p, size_t len, int *format, size_t *hl)
+{
+    if (!p || len < DS_HEADER_LEN || p[0] != DS_MAGIC)
+        return -2;
+    *format = p[1] & ~DS_TAGGED;
+    *hl = DS_HEADER_LEN;
+    if (p[1] & DS_TAGGED) {
+        if (len < DS_HEADER_LEN + 1 || len < DS_HEADER_LEN + 1 + (size_t)p[DS_HEADER_LEN])
+            return -2;
+        *hl += 1 + (size_t)p[DS_HEADER_LEN];
+    }
+    return *format > DS_FORMAT_ZSTD_DICT ? -2 : 0;
+}
+
 int docstore_peek(const char *rec, size_t len, uint32_t *orig_len, uint64_t *hash)
 {
-    if (!rec || len < DS_HEADER_LEN)
-        return -2;
     const unsigned char *p = (const unsigned char *)rec;
-    if (p[0] != DS_MAGIC || p[1] > DS_FORMAT_ZSTD_DICT)
+    int format = 0;
+    size_t hl = 0;
+    if (header_of(p, len, &format, &hl) != 0)
         return -2;
     uint32_t n = (uint32_t)get_le(p + 2, 4);
     /* A raw payload is the original, so its length is checkable here too. */
-    if (p[1] == DS_FORMAT_RAW && len - DS_HEADER_LEN != n)
+    if (format == DS_FORMAT_RAW && len - hl != n)
         return -2;
-    if (p[1] != DS_FORMAT_RAW && len == DS_HEADER_LEN)
+    if (format != DS_FORMAT_RAW && len == hl)
         return -2;
     if (orig_len)
         *orig_len = n;
     if (hash)
         *hash = get_le(p + 6, 8);
+    return 0;
+}
+
+int docstore_tag(const char *rec, size_t len, const char **tag, size_t *taglen)
+{
+    const unsigned char *p = (const unsigned char *)rec;
+    int format = 0;
+    size_t hl = 0;
+    if (header_of(p, len, &format, &hl) != 0)
+        return -2;
+    *tag = rec + DS_HEADER_LEN + (hl > DS_HEADER_LEN);
+    *taglen = hl > DS_HEADER_LEN ? hl - DS_HEADER_LEN - 1 : 0;
     return 0;
 }
 
@@ -254,11 +296,13 @@ int docstore_unpack(docstore *ds, const char *rec, size_t len, buf *out)
         return -1;
     uint32_t n = 0;
     uint64_t hash = 0;
-    if (docstore_peek(rec, len, &n, &hash) != 0)
+    int format = 0;
+    size_t hl = 0;
+    if (docstore_peek(rec, len, &n, &hash) != 0 ||
+        header_of((const unsigned char *)rec, len, &format, &hl) != 0)
         return -2;
-    int format = (unsigned char)rec[1];
-    const unsigned char *payload = (const unsigned char *)rec + DS_HEADER_LEN;
-    size_t plen = len - DS_HEADER_LEN;
+    const unsigned char *payload = (const unsigned char *)rec + hl;
+    size_t plen = len - hl;
     if (format == DS_FORMAT_ZSTD_DICT && ds->load &&
         (!ds->ddict || ZSTD_getDictID_fromFrame(payload, plen) != ds->dict_id)) {
         int r = ds->load(ds->load_ctx, ds);

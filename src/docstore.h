@@ -11,6 +11,11 @@
  *   bytes 2..5  : original length, little-endian uint32
  *   bytes 6..13 : XXH3-64 of the original, little-endian (verified on unpack)
  *   then        : the payload (raw bytes or one zstd frame)
+ * Format 6 of the index: byte 1 may have 0x80 set, and then a tag follows
+ * the header, before the payload: one byte of length, then the tag's bytes
+ * (the caller's: the index keeps its change-detection state there, which an
+ * update rewrites with the record, instead of in a value that would make it
+ * rewrite every value of the article).
  */
 #ifndef KBS_DOCSTORE_H
 #define KBS_DOCSTORE_H
@@ -21,6 +26,7 @@
 #include "buf.h"
 
 #define DOCSTORE_MAX_ORIGINAL ((size_t)0xFFFFFFFFu)
+#define DOCSTORE_MAX_TAG 255
 
 typedef struct docstore docstore;
 
@@ -50,6 +56,15 @@ void docstore_set_loader(docstore *ds, docstore_loader load, void *ctx);
 /* Packs an original into a record appended to *out. Returns 0, or -1 (out of
  * memory, or the original is larger than DOCSTORE_MAX_ORIGINAL). */
 int docstore_pack(docstore *ds, const char *data, size_t len, buf *out);
+
+/* As docstore_pack, with tag[0..taglen) (at most DOCSTORE_MAX_TAG bytes) in
+ * the record's header: docstore_tag() reads it back, and unpacking skips it. */
+int docstore_pack_tagged(docstore *ds, const char *data, size_t len, const char *tag, size_t taglen,
+                         buf *out);
+
+/* The record's tag: *tag points into rec (*taglen 0 when it has none).
+ * Returns 0, or -2 if the header is damaged. */
+int docstore_tag(const char *rec, size_t len, const char **tag, size_t *taglen);
 
 /* Unpacks a record into the original, appended to *out. Returns 0, -1 out of
  * memory, or -2 if the record is damaged (bad magic, bad frame, wrong length

@@ -179,7 +179,7 @@ static int old_sizes(kbs_db *db, uint32_t docid, int64_t *text, int64_t *store)
     uint64_t h = 0;
     if (docstore_peek(rec, rlen, &olen, &h) == 0) {
         *text = olen;
-        *store = (int64_t)rlen;
+        *store = (int64_t)db_store_len(rec, rlen);
     }
     free(rec);
     return KBS_OK;
@@ -212,8 +212,8 @@ static struct field field_of(const char *text, art_span sp, const char *given)
 /* Fills doc from one article's original bytes; with spell, its words go to
  * the spelling table. */
 static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, const char *data,
-                     size_t len, const char *state, const struct given *gv, buf *idterm, int spell,
-                     size_t *store_len)
+                     size_t len, const char *state, size_t state_len, const struct given *gv,
+                     buf *idterm, int spell, size_t *store_len)
 {
     const char *text;
     size_t tlen;
@@ -318,14 +318,14 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
             st = buf_failed(&meta) ? KBS_ENOMEM
                                    : xs_doc_set_value(doc, SLOT_META, meta.data, meta.len);
     }
-    if (st == KBS_OK)
-        st = xs_doc_set_value(doc, SLOT_STATE, state, strlen(state));
     if (st == KBS_OK) {
-        if (docstore_pack(db->store, data, len, &rec) != 0)
+        /* The state rides in the record's tag: an update rewrites the record
+         * anyway, and a value would make it rewrite all of them. */
+        if (docstore_pack_tagged(db->store, data, len, state, state_len, &rec) != 0)
             st = KBS_ENOMEM;
         else
             st = xs_doc_set_data(doc, rec.data, rec.len);
-        *store_len = rec.len;
+        *store_len = db_store_len(rec.data, rec.len);
     }
     article_free(&art);
     free(owned);
@@ -339,31 +339,39 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
     return KBS_OK;
 }
 
-/* "size mtime_ns" in hex. The content's hash, which the state held until
- * format 5, is in the stored record's header (docstore_peek): it is needed
- * only when size or mtime changed, and 17 bytes fewer an article are fewer
- * value blocks for an update to copy. */
-static void format_state(char out[80], uint64_t size, int64_t mtime_ns)
+/* The change-detection state kept in the record's tag (schema.h): size and
+ * mtime_ns, each a little-endian base-128 number. The content's hash is the
+ * record's own (docstore_peek): it is needed only when size and mtime say
+ * the file may be unchanged. Returns the state's length. */
+static size_t format_state(unsigned char out[STATE_MAX], uint64_t size, int64_t mtime_ns)
 {
-    snprintf(out, 80, "%llx %llx", (unsigned long long)size, (unsigned long long)mtime_ns);
+    uint64_t v[2] = {size, (uint64_t)mtime_ns};
+    size_t n = 0;
+    for (int i = 0; i < 2; i++) {
+        uint64_t x = v[i];
+        do {
+            out[n++] = (unsigned char)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
+            x >>= 7;
+        } while (x);
+    }
+    return n;
 }
 
-/* Parses "size mtime" (hex); missing parts stay 0. */
-static void parse_state(const char *s, uint64_t v[2])
+int state_parse(const char *s, size_t len, uint64_t v[2])
 {
-    v[0] = v[1] = 0;
-    for (int i = 0; i < 2 && *s; i++) {
-        while (*s == ' ')
-            s++;
-        for (; *s && *s != ' '; s++) {
-            int d = (*s >= '0' && *s <= '9')   ? *s - '0'
-                    : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
-                                               : -1;
-            if (d < 0)
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k = 0;
+    for (int i = 0; i < 2; i++) {
+        v[i] = 0;
+        for (unsigned shift = 0;; shift += 7) {
+            if (k == len || shift > 63)
+                return -1;
+            v[i] |= (uint64_t)(p[k] & 0x7f) << shift;
+            if (!(p[k++] & 0x80))
                 break;
-            v[i] = v[i] * 16 + (uint64_t)d;
         }
     }
+    return k == len ? 0 : -1;
 }
 
 /* The hash of article docid's original, from its record's header; 0 when
@@ -416,8 +424,8 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
         return db_fail_shim(db, st, "looking up an article");
     }
     *was_update = st == KBS_OK;
-    char state[80];
-    format_state(state, len, mtime_ns);
+    unsigned char state[STATE_MAX];
+    size_t state_len = format_state(state, len, mtime_ns);
     xs_doc *doc = NULL;
     if ((st = xs_doc_new(&doc)) != KBS_OK) {
         buf_free(&idterm);
@@ -429,11 +437,17 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
      * rewrite blocks all over the spelling table (a sixth of it for 1% of
      * the articles changed, each block a copy while the old one is kept for
      * the readers: bench/README.md). */
-    st = build_doc(db, doc, key, keylen, data, len, state, gv, &idterm, !*was_update, &store_len);
+    st = build_doc(db, doc, key, keylen, data, len, (const char *)state, state_len, gv, &idterm,
+                   !*was_update, &store_len);
     uint32_t docid = at.docid;
+    int kept = 0;
     if (st == KBS_OK) {
         if (at.known_new && at.docid)
             st = xs_db_replace_docid(db->xdb, at.docid, doc);
+        else if (old)
+            /* Its values unchanged, an update leaves them alone (SLOT_STORY
+             * too, which the next dedup_pass() corrects if it must). */
+            st = xs_db_update(db->xdb, docid = old, doc, SLOT_STORY, &kept);
         else
             st = xs_db_replace(db->xdb, idterm.data, idterm.len, doc, &docid);
         if (st != KBS_OK)
@@ -900,12 +914,16 @@ int run_prior(kbs_db *db, const char *path, buf *idterm, struct prior *out)
     }
     if (st != KBS_OK)
         return db_fail_shim(db, st, "looking up an article");
-    char *v = NULL;
-    size_t vl = 0;
-    if ((st = xs_db_get_value(db->xdb, out->docid, SLOT_STATE, &v, &vl)) != KBS_OK)
+    char *rec = NULL;
+    size_t rlen = 0;
+    const char *tag = NULL;
+    size_t tlen = 0;
+    if ((st = xs_db_get_data(db->xdb, out->docid, &rec, &rlen)) != KBS_OK)
         return db_fail_shim(db, st, "reading an article's state");
-    parse_state(v, out->old);
-    free(v);
+    /* A damaged state reads as "changed": the file is indexed again. */
+    if (docstore_tag(rec, rlen, &tag, &tlen) != 0 || state_parse(tag, tlen, out->old) != 0)
+        out->old[0] = out->old[1] = 0;
+    free(rec);
     return KBS_OK;
 }
 
@@ -1104,44 +1122,71 @@ static int stale_cb(void *ctx, uint32_t docid, const char *val, size_t len)
     return 0;
 }
 
-/* Drops the articles whose files under root are gone. Files that exist but
- * could not be read count as seen: an article is never lost to a passing
- * permission problem. */
-static int remove_stale(struct run *r, const char *root, struct file_list *files)
+static void stale_free(struct stale_ctx *s)
+{
+    for (size_t i = 0; i < s->nseen; i++)
+        free(s->seen[i]);
+    for (size_t i = 0; i < s->n; i++)
+        free(s->stale[i].key);
+    for (size_t i = 0; i < s->nkeyed; i++)
+        free(s->keyed[i].key);
+    free(s->seen);
+    free(s->stale);
+    free(s->keyed);
+    memset(s, 0, sizeof *s);
+}
+
+/* Lists in s the articles under root whose files are gone. Before the run
+ * writes anything: on a writer, reading a value stream first applies the
+ * pending changes, and an allocation failing there would leave the tables
+ * half updated under the reads that follow (tests/test_alloc.c). The list
+ * stays right through the run, which only touches the files it found. Files
+ * that exist but could not be read count as seen: an article is never lost
+ * to a passing permission problem. */
+static int list_stale(struct run *r, const char *root, struct file_list *files, struct stale_ctx *s)
 {
     kbs_db *db = r->db;
-    struct stale_ctx s;
-    memset(&s, 0, sizeof s);
-    int st = KBS_OK;
-    s.seen = calloc(files->n ? files->n : 1, sizeof *s.seen);
-    if (!s.seen)
+    uint32_t count = 0;
+    int st = xs_db_doc_count(db->xdb, &count);
+    if (st != KBS_OK)
+        return db_fail_shim(db, st, "counting articles");
+    if (count == 0)
+        return KBS_OK;
+    s->seen = calloc(files->n ? files->n : 1, sizeof *s->seen);
+    if (!s->seen)
         return db_fail(db, KBS_ENOMEM, "out of memory");
     for (size_t i = 0; i < files->n; i++) {
         char *c = strdup(files->v[i].path);
-        if (!c) {
-            st = db_fail(db, KBS_ENOMEM, "out of memory");
-            break;
-        }
-        s.seen[s.nseen++] = c;
+        if (!c)
+            return db_fail(db, KBS_ENOMEM, "out of memory");
+        s->seen[s->nseen++] = c;
     }
+    qsort(s->seen, s->nseen, sizeof *s->seen, cmp_str);
     buf prefix = BUF_INIT;
+    buf_printf(&prefix, "%s%s", root, strcmp(root, "/") ? "/" : "");
+    s->root = prefix.data;
+    s->rootlen = prefix.len;
+    if (buf_failed(&prefix))
+        st = db_fail(db, KBS_ENOMEM, "out of memory");
+    else if ((st = xs_db_values(db->xdb, SLOT_KEY, keyed_cb, s)) != KBS_OK ||
+             (!s->oom && (st = xs_db_values(db->xdb, SLOT_META, stale_cb, s)) != KBS_OK))
+        st = db_fail_shim(db, st, "listing indexed articles");
+    else if (s->oom)
+        st = db_fail(db, KBS_ENOMEM, "out of memory");
+    s->root = NULL;
+    buf_free(&prefix);
+    return st;
+}
+
+/* Drops the articles list_stale() found. */
+static int remove_stale(struct run *r, struct stale_ctx *s)
+{
+    kbs_db *db = r->db;
+    int st = KBS_OK;
     buf t = BUF_INIT;
-    if (st == KBS_OK) {
-        qsort(s.seen, s.nseen, sizeof *s.seen, cmp_str);
-        buf_printf(&prefix, "%s%s", root, strcmp(root, "/") ? "/" : "");
-        s.root = prefix.data;
-        s.rootlen = prefix.len;
-        if (buf_failed(&prefix))
-            st = db_fail(db, KBS_ENOMEM, "out of memory");
-        else if ((st = xs_db_values(db->xdb, SLOT_KEY, keyed_cb, &s)) != KBS_OK ||
-                 (!s.oom && (st = xs_db_values(db->xdb, SLOT_META, stale_cb, &s)) != KBS_OK))
-            st = db_fail_shim(db, st, "listing indexed articles");
-        else if (s.oom)
-            st = db_fail(db, KBS_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; st == KBS_OK && i < s.n; i++) {
-        uint32_t docid = s.stale[i].docid;
-        const char *path = s.stale[i].key;
+    for (size_t i = 0; st == KBS_OK && i < s->n; i++) {
+        uint32_t docid = s->stale[i].docid;
+        const char *path = s->stale[i].key;
         int64_t tb, sb;
         db_id_term(path, strlen(path), &t);
         st = buf_failed(&t) ? KBS_ENOMEM : old_sizes(db, docid, &tb, &sb);
@@ -1161,16 +1206,6 @@ static int remove_stale(struct run *r, const char *root, struct file_list *files
             st = db_fail_shim(db, st, "removing an article");
         }
     }
-    for (size_t i = 0; i < s.nseen; i++)
-        free(s.seen[i]);
-    for (size_t i = 0; i < s.n; i++)
-        free(s.stale[i].key);
-    for (size_t i = 0; i < s.nkeyed; i++)
-        free(s.keyed[i].key);
-    free(s.seen);
-    free(s.stale);
-    free(s.keyed);
-    buf_free(&prefix);
     buf_free(&t);
     return st;
 }
@@ -1242,6 +1277,10 @@ int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
     }
     if (st == KBS_OK)
         st = classify(&r, &files, pri);
+    struct stale_ctx stale;
+    memset(&stale, 0, sizeof stale);
+    if (st == KBS_OK)
+        st = list_stale(&r, root, &files, &stale);
     size_t ntodo = 0;
     uint64_t new_bytes = 0;
     for (size_t i = 0; st == KBS_OK && i < files.n; i++)
@@ -1271,8 +1310,9 @@ int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
         /* Removal only after a complete walk: a run stopped early has not
          * seen every file, and must not drop the ones it did not reach. */
         if (st == KBS_OK && !r.stop)
-            st = remove_stale(&r, root, &files);
+            st = remove_stale(&r, &stale);
     }
+    stale_free(&stale);
     free(pri);
     free(todo);
     list_free(&files);

@@ -20,10 +20,16 @@ struct file_list {
     size_t n, cap;
 };
 
+/* The longest change-detection state (two base-128 numbers of 64 bits). */
+#define STATE_MAX 20
+/* Parses a record's tag as the state index.c writes (size and mtime_ns, in
+ * v); 0, or -1 if it is not that. */
+int state_parse(const char *s, size_t len, uint64_t v[2]);
+
 /* What the index held for a file before this run. */
 struct prior {
     uint32_t docid;  /* 0: nothing */
-    uint64_t old[2]; /* size, mtime, as its SLOT_STATE says */
+    uint64_t old[2]; /* size, mtime, as its record's tag says */
 };
 
 struct run {

@@ -13,7 +13,8 @@
  * (TITLE_WDF), PFX_TITLE terms have no positions; 5: the stems of
  * stop words have no positions (stem_is_stopstem in stem.h); 6: the id
  * term is a hash of the key (SLOT_KEY where the display path is not the
- * key), PFX_DEDUP terms hold raw bytes, SLOT_STATE has no hash. */
+ * key), PFX_DEDUP terms hold raw bytes, the change-detection state is
+ * in the record's tag (size and mtime; the hash is the record's). */
 #define SCHEMA_FORMAT "6"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
@@ -55,9 +56,9 @@
 #define SLOT_META                                                                                  \
     1 /* display fields, FIELD_SEP-separated: path, title,                                         \
          category, written, updated, byline */
-/* Change detection: "size mtime_ns" (hex); the content's hash is the stored
- * record's (docstore_peek). */
-#define SLOT_STATE 2
+/* Slot 2 held the change-detection state until format 5: it rides in the
+ * stored record's tag now (index.c), so that an update whose display fields
+ * did not change writes no value at all (xs_db_update). */
 #define SLOT_UPDATED 3 /* like SLOT_WRITTEN, for the Updated: timestamp */
 /* Facets count these over the whole match set, so they are short values of
  * their own rather than fields of SLOT_META. */

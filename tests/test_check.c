@@ -194,22 +194,21 @@ Test(check, misuse)
 /* ---- damage, written through the shim ------------------------------------------- */
 
 /* A copy of article `path`'s document with `data` as its stored record (or
- * the original record if NULL), `state` as its state (or the original), and
- * without its id term if drop_id. */
+ * the original record if NULL; with `state` as its tag, the change-detection
+ * state, if that is not NULL: state_len bytes), and without its id term if
+ * drop_id. */
 static xs_doc *copy_doc(kbs_db *db, const char *path, uint32_t *docid, const char *data,
-                        size_t dlen, const char *state, int drop_id)
+                        size_t dlen, const char *state, size_t state_len, int drop_id)
 {
     cr_assert_eq(kbs_lookup(db, path, docid), KBS_OK);
     xs_doc *doc = NULL;
     cr_assert_eq(xs_doc_new(&doc), KBS_OK);
     char *v = NULL;
     size_t vl = 0;
-    unsigned slots[] = {SLOT_WRITTEN, SLOT_META, SLOT_STATE, SLOT_UPDATED};
+    unsigned slots[] = {SLOT_WRITTEN, SLOT_META, SLOT_UPDATED};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++) {
         cr_assert_eq(xs_db_get_value(db->xdb, *docid, slots[i], &v, &vl), KBS_OK);
-        if (slots[i] == SLOT_STATE && state)
-            cr_assert_eq(xs_doc_set_value(doc, SLOT_STATE, state, strlen(state)), KBS_OK);
-        else if (vl)
+        if (vl)
             cr_assert_eq(xs_doc_set_value(doc, slots[i], v, vl), KBS_OK);
         free(v);
     }
@@ -223,7 +222,23 @@ static xs_doc *copy_doc(kbs_db *db, const char *path, uint32_t *docid, const cha
     char *rec = NULL;
     size_t rlen = 0;
     cr_assert_eq(xs_db_get_data(db->xdb, *docid, &rec, &rlen), KBS_OK);
-    cr_assert_eq(xs_doc_set_data(doc, data ? data : rec, data ? dlen : rlen), KBS_OK);
+    buf re = BUF_INIT;
+    if (state) {
+        buf orig = BUF_INIT;
+        cr_assert_eq(docstore_unpack(db->store, rec, rlen, &orig), 0);
+        cr_assert_eq(docstore_pack_tagged(db->store, orig.data, orig.len, state, state_len, &re),
+                     0);
+        buf_free(&orig);
+    }
+    cr_assert_eq(xs_doc_set_data(doc,
+                                 data    ? data
+                                 : state ? re.data
+                                         : rec,
+                                 data    ? dlen
+                                 : state ? re.len
+                                         : rlen),
+                 KBS_OK);
+    buf_free(&re);
     free(rec);
     return doc;
 }
@@ -256,7 +271,7 @@ Test(check, damaged_stored_record)
     cr_assert_eq(xs_db_get_data(db->xdb, id, &rec, &rlen), KBS_OK);
     cr_assert_gt(rlen, 20);
     rec[rlen - 3] ^= 0x55; /* inside the compressed payload */
-    put_doc(db, id, copy_doc(db, p, &id, rec, rlen, NULL, 0));
+    put_doc(db, id, copy_doc(db, p, &id, rec, rlen, NULL, 0, 0));
     assert_problem(db, "stored original is damaged", p);
     char *data = NULL;
     size_t len = 0;
@@ -273,7 +288,7 @@ Test(check, record_with_bad_magic)
     kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 1);
     uint32_t id;
-    put_doc(db, id, copy_doc(db, p, &id, "not a record at all", 19, NULL, 0));
+    put_doc(db, id, copy_doc(db, p, &id, "not a record at all", 19, NULL, 0, 0));
     assert_problem(db, "stored original is damaged", NULL);
     free(p);
     kbs_db_close(db);
@@ -286,7 +301,7 @@ Test(check, missing_id_term)
     kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 3);
     uint32_t id;
-    put_doc(db, id, copy_doc(db, p, &id, NULL, 0, NULL, 1));
+    put_doc(db, id, copy_doc(db, p, &id, NULL, 0, NULL, 0, 1));
     assert_problem(db, "has no id term", p);
     kbs_check_report r = check(db);
     cr_assert_not_null(strstr(r.message, "5 id terms for 6 articles"), "%s", r.message);
@@ -302,7 +317,7 @@ Test(check, shared_id_term)
     kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
     char *p0 = article_path(&f, 0), *p1 = article_path(&f, 1);
     uint32_t id0, id1;
-    xs_doc *doc = copy_doc(db, p1, &id1, NULL, 0, NULL, 1);
+    xs_doc *doc = copy_doc(db, p1, &id1, NULL, 0, NULL, 0, 1);
     cr_assert_eq(kbs_lookup(db, p0, &id0), KBS_OK);
     buf t = BUF_INIT;
     db_id_term(p0, strlen(p0), &t);
@@ -323,7 +338,7 @@ Test(check, state_does_not_match_the_stored_original)
     kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 2);
     uint32_t id;
-    put_doc(db, id, copy_doc(db, p, &id, NULL, 0, "5 1", 0));
+    put_doc(db, id, copy_doc(db, p, &id, NULL, 0, "\x05\x01", 2, 0));
     assert_problem(db, "not the version its state records", p);
     free(p);
     kbs_db_close(db);
@@ -336,10 +351,10 @@ Test(check, malformed_state_and_fields)
     kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 0);
     uint32_t id;
-    xs_doc *doc = copy_doc(db, p, &id, NULL, 0, "12 zz", 0);
+    xs_doc *doc = copy_doc(db, p, &id, NULL, 0, "\x0c\xff", 2, 0);
     cr_assert_eq(xs_doc_set_value(doc, SLOT_META, p, strlen(p)), KBS_OK);
     put_doc(db, id, doc);
-    assert_problem(db, "state \"12 zz\" is malformed", "display fields are malformed");
+    assert_problem(db, "state (2 bytes: 0cff) is malformed", "display fields are malformed");
     free(p);
     kbs_db_close(db);
     free_fixture(&f);
@@ -376,7 +391,7 @@ Test(check, many_problems_are_counted_and_the_list_is_cut)
     for (unsigned i = 0; i < 60; i++) {
         char *p = article_path(&f, i);
         uint32_t id;
-        put_doc(db, id, copy_doc(db, p, &id, "junk", 4, NULL, 0));
+        put_doc(db, id, copy_doc(db, p, &id, "junk", 4, NULL, 0, 0));
         free(p);
     }
     /* 60 damaged originals, and the two running totals: the damaged ones add

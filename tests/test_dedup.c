@@ -362,6 +362,68 @@ Test(dedup, an_update_that_diverges_leaves_its_story)
     free(news);
 }
 
+/* The first `lines` lines of s (their length). */
+static size_t head_lines(const char *s, size_t len, int lines)
+{
+    size_t i = 0;
+    for (int n = 0; i < len && n < lines; i++)
+        n += s[i] == '\n';
+    return i;
+}
+
+/* An update with the same display fields keeps its values as stored, its
+ * story among them (xs_db_update): the pass must still see it, whether the
+ * new text stays in the story or leaves it. */
+Test(dedup, an_update_with_the_same_fields_keeps_or_leaves_its_story)
+{
+    const char *tmp = tu_tmpdir();
+    char *news = write_news(tmp);
+    kbs_db *db = open_db(tmp);
+    index_dir(db, news);
+    struct ids x = ids_of(db, news);
+    uint32_t v[8];
+    cr_assert_eq(versions_of(db, x.update, v), 2);
+
+    /* A sentence more: the same story. */
+    size_t len;
+    char *orig = fixture("20240510_port-strike-update.txt", &len);
+    char *p = tu_path(news, "20240510_port-strike-update.txt");
+    static const char more[] = "\nA spokesman for the port declined to comment on Saturday.\n";
+    char *changed = malloc(len + sizeof more);
+    cr_assert_not_null(changed);
+    memcpy(changed, orig, len);
+    memcpy(changed + len, more, sizeof more - 1);
+    tu_write(p, changed, len + sizeof more - 1);
+    index_dir(db, news);
+    cr_expect_eq(versions_of(db, x.update, v), 2);
+    cr_expect_eq(versions_of(db, x.strike, v), 2);
+
+    /* The same header (title, category, dates), the festival's body. */
+    size_t flen;
+    char *fest = fixture("20240504_bread-festival.txt", &flen);
+    size_t h = head_lines(orig, len, 11), fh = head_lines(fest, flen, 11);
+    char *mixed = malloc(h + flen - fh + 1);
+    cr_assert_not_null(mixed);
+    memcpy(mixed, orig, h);
+    memcpy(mixed + h, fest + fh, flen - fh);
+    tu_write(p, mixed, h + flen - fh);
+    index_dir(db, news);
+    cr_assert_eq(versions_of(db, x.strike, v), 1);
+    cr_expect_eq(v[0], x.refiled);
+    cr_assert_eq(versions_of(db, x.update, v), 1);
+    cr_expect_eq(v[0], x.festival);
+    kbs_check_report r;
+    cr_assert_eq(kbs_db_check(db, &r), KBS_OK);
+    cr_expect_eq(r.problems, 0, "%s", r.message);
+    free(mixed);
+    free(fest);
+    free(changed);
+    free(orig);
+    free(p);
+    kbs_db_close(db);
+    free(news);
+}
+
 Test(dedup, a_deleted_article_leaves_the_others_grouped)
 {
     const char *tmp = tu_tmpdir();

@@ -865,6 +865,7 @@ Test(shim, null_and_empty_arguments)
     xs_match m[4];
     xs_search_result r;
     uint32_t u = 0;
+    int kept = 0;
     char *s = NULL;
     size_t n = 0;
     char err[64];
@@ -918,6 +919,10 @@ Test(shim, null_and_empty_arguments)
         /* 44 */ xs_db_search(db, q, NULL, m, &r),
         /* 45 */ xs_db_search(db, q, &p, NULL, &r),
         /* 46 */ xs_db_search(db, q, &p, m, NULL),
+        /* 47 */ xs_db_update(NULL, 1, doc, 6, &kept),
+        /* 48 */ xs_db_update(db, 0, doc, 6, &kept),
+        /* 49 */ xs_db_update(db, 1, NULL, 6, &kept),
+        /* 50 */ xs_db_update(db, 1, doc, 6, NULL),
     };
     for (size_t i = 0; i < sizeof got / sizeof got[0]; i++)
         cr_expect_eq(got[i], KBS_EINVAL, "case %zu: status %d", i + 1, got[i]);
@@ -1362,6 +1367,59 @@ Test(shim, expand_set_of_one_document)
     /* A word of b's alone tells it best. */
     cr_expect(closed, "closed is not in the expand set");
     cr_expect_eq(xs_db_expand(db, NULL, 0, 5, NULL, NULL, eset_cb, &e), KBS_EINVAL);
+    xs_db_close(db);
+    free(path);
+}
+
+/* An update whose values are the stored ones writes none of them (the slot
+ * kept aside stays as stored); one with other values replaces them all. The
+ * terms, positions and data are the new document's either way. */
+Test(shim, update_keeps_unchanged_values)
+{
+    char *path = db_path();
+    xs_db *db = open_ok(path, XS_OPEN_WRITE_CREATE);
+    uint32_t id = add_sample(db, &SAMPLES[0]);
+    cr_assert_eq(xs_db_set_doc_value(db, id, 6, "story", 5), KBS_OK);
+    cr_assert_eq(xs_db_commit(db), KBS_OK);
+
+    sample changed = SAMPLES[0];
+    changed.text = "the harbour ferry left the island at noon";
+    xs_doc *doc = make_doc(&changed);
+    int kept = -1;
+    cr_assert_eq(xs_db_update(db, id, doc, 6, &kept), KBS_OK, "%s", xs_db_errmsg(db));
+    xs_doc_free(doc);
+    cr_expect_eq(kept, 1);
+    cr_assert_eq(xs_db_commit(db), KBS_OK);
+    char *v = NULL;
+    size_t len = 0;
+    cr_assert_eq(xs_db_get_value(db, id, 6, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, "story", "the slot kept aside was lost");
+    free(v);
+    cr_assert_eq(xs_db_get_value(db, id, SLOT_SECTION, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, "travel");
+    free(v);
+    cr_assert_eq(xs_db_get_data(db, id, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, changed.text);
+    free(v);
+    xs_term_stats ts;
+    cr_assert_eq(xs_db_term_stats(db, id, "noon", 4, &ts), KBS_OK);
+    cr_expect_eq(ts.wdf, 1);
+    cr_expect_eq(xs_db_term_stats(db, id, "dawn", 4, &ts), KBS_OK);
+    cr_expect_eq(ts.wdf, 0, "a term of the old version is still there");
+
+    changed.section = "sport";
+    doc = make_doc(&changed);
+    cr_assert_eq(xs_db_update(db, id, doc, 6, &kept), KBS_OK);
+    xs_doc_free(doc);
+    cr_expect_eq(kept, 0);
+    cr_assert_eq(xs_db_get_value(db, id, SLOT_SECTION, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, "sport");
+    free(v);
+    cr_assert_eq(xs_db_get_value(db, id, 6, &v, &len), KBS_OK);
+    cr_expect_str_eq(v, "", "a plain replace keeps no value of the stored document");
+    free(v);
+    cr_expect_eq(xs_db_update(db, 999, doc = make_doc(&changed), 6, &kept), KBS_ENOTFOUND);
+    xs_doc_free(doc);
     xs_db_close(db);
     free(path);
 }
