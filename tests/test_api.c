@@ -67,19 +67,9 @@ static void free_fixture(struct fixture *f)
     free(f->db);
 }
 
-static kbs_db *open_db(const char *path, unsigned flags)
-{
-    kbs_db *db = NULL;
-    char *msg = NULL;
-    int st = kbs_db_open(path, flags, &db, &msg);
-    cr_assert_eq(st, KBS_OK, "open %s: %s (%s)", path, kbs_strerror(st), msg ? msg : "");
-    kbs_free(msg);
-    return db;
-}
-
 static kbs_index_report index_dir(const char *db_path, const char *dir)
 {
-    kbs_db *db = open_db(db_path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(db_path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     kbs_index_report rep;
     int st = kbs_index_dir(db, dir, NULL, &rep);
     cr_assert_eq(st, KBS_OK, "index: %s", kbs_db_errmsg(db));
@@ -102,7 +92,7 @@ Test(api, index_search_show)
     cr_expect_eq(rep.added, 3);
     cr_expect_eq(rep.skipped, 0);
 
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     kbs_results *r = search(db, "security cooperation");
     cr_assert_geq(kbs_results_count(r), 1);
     cr_expect_eq(kbs_results_fallback(r), 0);
@@ -150,7 +140,7 @@ Test(api, fallback_to_any_word)
 {
     struct fixture f = make_fixture();
     index_dir(f.db, f.dir);
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     kbs_results *r = search(db, "typhoon semiconductor");
     cr_expect_eq(kbs_results_fallback(r), 1);
     cr_expect_eq(kbs_results_count(r), 2);
@@ -166,7 +156,7 @@ Test(api, phrase_and_hyphen)
 {
     struct fixture f = make_fixture();
     index_dir(f.db, f.dir);
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     kbs_results *r = search(db, "\"security cooperation\"");
     cr_expect_eq(kbs_results_count(r), 1);
     kbs_results_free(r);
@@ -205,7 +195,7 @@ Test(api, reindex_change_delete_nochange)
     cr_expect_eq(rep.removed, 1);
     cr_expect_eq(rep.unchanged, 1);
 
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     kbs_results *r = search(db, "volunteers");
     cr_expect_eq(kbs_results_count(r), 1);
     kbs_results_free(r);
@@ -246,7 +236,7 @@ Test(api, show_after_file_deleted)
     char abs[4096];
     cr_assert_not_null(realpath(a, abs));
     cr_assert_eq(unlink(a), 0);
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     uint32_t id = 0;
     cr_assert_eq(kbs_lookup(db, abs, &id), KBS_OK, "%s", kbs_db_errmsg(db));
     char *data;
@@ -270,7 +260,7 @@ Test(api, store_round_trip_corpus, .timeout = 120)
     const char *corpus = KBS_SOURCE_DIR "/corpus";
     kbs_index_report rep = index_dir(dbp, corpus);
     cr_assert_gt(rep.added, 40, "the corpus has its articles");
-    kbs_db *db = open_db(dbp, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(dbp, KBS_OPEN_READ);
     kbs_stats s;
     kbs_db_stats(db, &s);
     cr_expect_eq(s.documents, rep.added);
@@ -364,7 +354,7 @@ Test(api, bad_inputs_are_skipped_with_reasons, .timeout = 120)
     free(p);
     free(huge);
 
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     struct skips s;
     memset(&s, 0, sizeof s);
     kbs_index_options o;
@@ -382,7 +372,7 @@ Test(api, bad_inputs_are_skipped_with_reasons, .timeout = 120)
     cr_expect(m && strstr(m, "too large"), "huge.txt: %s", m ? m : "(none)");
     kbs_db_close(db);
 
-    db = open_db(f.db, KBS_OPEN_READ);
+    db = tu_open_db(f.db, KBS_OPEN_READ);
     kbs_results *r = search(db, "served tea");
     cr_assert_eq(kbs_results_count(r), 1);
     kbs_hit h;
@@ -415,7 +405,7 @@ Test(api, unreadable_file_is_skipped_and_kept)
     cr_assert_eq(chmod(a, 0), 0);
     if (geteuid() == 0)
         cr_assert_eq(setuid(65534), 0);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     struct skips s;
     memset(&s, 0, sizeof s);
     kbs_index_options o;
@@ -440,7 +430,7 @@ Test(api, index_buffer_and_delete)
 {
     const char *tmp = tu_tmpdir();
     char *dbp = tu_path(tmp, "index");
-    kbs_db *db = open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     uint32_t id = 0;
     cr_assert_eq(kbs_index_buffer(db, "mem:1", ART_C, strlen(ART_C), 0, &id), KBS_OK);
     cr_expect_gt(id, 0);
@@ -490,7 +480,7 @@ static unsigned long long index_fingerprint(const char *dbp)
 
 static int index_file(const char *dbp, const char *path, uint32_t *id, int *changed)
 {
-    kbs_db *db = open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     *id = 0;
     *changed = -1;
     int st = kbs_index_file(db, path, NULL, id, changed);
@@ -540,7 +530,7 @@ Test(api, index_file_change_detection)
     cr_expect_eq(changed, 1);
     cr_expect_neq(lid, id);
     cr_assert_eq(unlink(link), 0);
-    kbs_db *wdb = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *wdb = tu_open_db(f.db, KBS_OPEN_WRITE);
     char real_dir[4096];
     cr_assert_not_null(realpath(f.dir, real_dir));
     char *want_key = tu_path(real_dir, "link.txt");
@@ -555,7 +545,7 @@ Test(api, index_file_change_detection)
     cr_assert_eq(index_file(f.db, c, &id2, &changed), KBS_OK);
     cr_expect_eq(changed, 1);
     cr_expect_eq(id2, id);
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     kbs_results *r = search(db, "volunteers");
     cr_assert_eq(kbs_results_count(r), 1);
     kbs_hit h;
@@ -612,7 +602,7 @@ Test(api, index_file_bad_inputs)
          "(byte 0x00 at offset 16)"},
         {"long.txt", big, sizeof big - 1, KBS_EINPUT, "too large"},
     };
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     kbs_index_options o;
     kbs_index_options_init(&o);
     o.max_file_bytes = 40;
@@ -688,7 +678,7 @@ Test(api, buffer_meta_fields)
 {
     const char *tmp = tu_tmpdir();
     char *dbp = tu_path(tmp, "index");
-    kbs_db *db = open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     kbs_article_meta m;
     kbs_article_meta_init(&m);
     cr_expect_eq(m.size, sizeof m);
@@ -818,7 +808,7 @@ Test(api, buffer_meta_mtime_is_change_detection)
     cr_assert_not_null(realpath(c, abs));
     struct stat sb;
     cr_assert_eq(stat(abs, &sb), 0);
-    kbs_db *db = open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     kbs_article_meta m;
     kbs_article_meta_init(&m);
     m.mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
@@ -845,7 +835,7 @@ Test(api, buffer_meta_bad)
 {
     const char *tmp = tu_tmpdir();
     char *dbp = tu_path(tmp, "index");
-    kbs_db *db = open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     static const struct {
         const char *field, *value;
     } bad[] = {

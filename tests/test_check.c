@@ -67,19 +67,9 @@ static void write_article(const struct fixture *f, unsigned i, unsigned v)
     free(p);
 }
 
-static kbs_db *open_db(const char *path, unsigned flags)
-{
-    kbs_db *db = NULL;
-    char *msg = NULL;
-    int st = kbs_db_open(path, flags, &db, &msg);
-    cr_assert_eq(st, KBS_OK, "open %s: %s (%s)", path, kbs_strerror(st), msg ? msg : "");
-    kbs_free(msg);
-    return db;
-}
-
 static void index_all(const struct fixture *f)
 {
-    kbs_db *db = open_db(f->db, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(f->db, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     kbs_index_options o;
     kbs_index_options_init(&o);
     o.batch_docs = 50; /* several commits, so the tables have history */
@@ -142,7 +132,7 @@ static void assert_every_article(kbs_db *db, const struct fixture *f, struct sna
 Test(check, sound_index_has_no_problems)
 {
     struct fixture f = make_fixture(30);
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     kbs_check_report r = check(db);
     cr_assert_eq(r.problems, 0, "%s", r.message);
     cr_assert_eq(r.documents, 30);
@@ -157,7 +147,7 @@ Test(check, empty_index_is_sound)
 {
     const char *tmp = tu_tmpdir();
     char *p = tu_path(tmp, "index");
-    kbs_db *db = open_db(p, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(p, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     assert_sound(db, 0);
     kbs_db_close(db);
     free(p);
@@ -168,7 +158,7 @@ Test(check, empty_index_is_sound)
 Test(check, counts_uncommitted_changes_of_a_writer)
 {
     struct fixture f = make_fixture(5);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     const char *text = "A new story\n\nSomething happened at the harbour today.\n";
     cr_assert_eq(kbs_index_buffer(db, "/virtual/new.txt", text, strlen(text), 0, NULL), KBS_OK);
     char *p = article_path(&f, 2);
@@ -185,7 +175,7 @@ Test(check, misuse)
     cr_assert_eq(kbs_db_check(NULL, &r), KBS_EINVAL);
     cr_assert_eq(kbs_db_compact(NULL), KBS_EINVAL);
     struct fixture f = make_fixture(2);
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     cr_assert_eq(kbs_db_check(db, NULL), KBS_EINVAL);
     kbs_db_close(db);
     free_fixture(&f);
@@ -262,7 +252,7 @@ static void assert_problem(kbs_db *db, const char *needle, const char *needle2)
 Test(check, damaged_stored_record)
 {
     struct fixture f = make_fixture(10);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 4);
     uint32_t id = 0;
     cr_assert_eq(kbs_lookup(db, p, &id), KBS_OK);
@@ -285,7 +275,7 @@ Test(check, damaged_stored_record)
 Test(check, record_with_bad_magic)
 {
     struct fixture f = make_fixture(3);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 1);
     uint32_t id;
     put_doc(db, id, copy_doc(db, p, &id, "not a record at all", 19, NULL, 0, 0));
@@ -298,7 +288,7 @@ Test(check, record_with_bad_magic)
 Test(check, missing_id_term)
 {
     struct fixture f = make_fixture(6);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 3);
     uint32_t id;
     put_doc(db, id, copy_doc(db, p, &id, NULL, 0, NULL, 0, 1));
@@ -314,7 +304,7 @@ Test(check, missing_id_term)
 Test(check, shared_id_term)
 {
     struct fixture f = make_fixture(4);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     char *p0 = article_path(&f, 0), *p1 = article_path(&f, 1);
     uint32_t id0, id1;
     xs_doc *doc = copy_doc(db, p1, &id1, NULL, 0, NULL, 0, 1);
@@ -335,7 +325,7 @@ Test(check, shared_id_term)
 Test(check, state_does_not_match_the_stored_original)
 {
     struct fixture f = make_fixture(3);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 2);
     uint32_t id;
     put_doc(db, id, copy_doc(db, p, &id, NULL, 0, "\x05\x01", 2, 0));
@@ -348,7 +338,7 @@ Test(check, state_does_not_match_the_stored_original)
 Test(check, malformed_state_and_fields)
 {
     struct fixture f = make_fixture(3);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 0);
     uint32_t id;
     xs_doc *doc = copy_doc(db, p, &id, NULL, 0, "\x0c\xff", 2, 0);
@@ -363,7 +353,7 @@ Test(check, malformed_state_and_fields)
 Test(check, wrong_running_totals)
 {
     struct fixture f = make_fixture(5);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     cr_assert_eq(xs_db_set_metadata(db->xdb, META_TEXT_BYTES, "12345", 5), KBS_OK);
     cr_assert_eq(xs_db_commit(db->xdb), KBS_OK);
     assert_problem(db, "running text total", "12345");
@@ -376,7 +366,7 @@ Test(check, wrong_running_totals)
 Test(check, wrong_format)
 {
     struct fixture f = make_fixture(2);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     cr_assert_eq(xs_db_set_metadata(db->xdb, META_FORMAT, "99", 2), KBS_OK);
     assert_problem(db, "format \"99\"", NULL);
     kbs_db_close(db);
@@ -387,7 +377,7 @@ Test(check, wrong_format)
 Test(check, many_problems_are_counted_and_the_list_is_cut)
 {
     struct fixture f = make_fixture(60);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     for (unsigned i = 0; i < 60; i++) {
         char *p = article_path(&f, i);
         uint32_t id;
@@ -433,7 +423,7 @@ Test(check, index_survives_a_full_disk, .timeout = 120)
     for (unsigned i = 20; i < 200; i++)
         write_article(&f, i, 0);
     f.n = 200;
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     signal(SIGXFSZ, SIG_IGN);
     struct rlimit old, small;
     cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -454,7 +444,7 @@ Test(check, index_survives_a_full_disk, .timeout = 120)
     cr_assert_not_null(strstr(msg, "free some space"), "%s", msg);
     cr_assert_eq(cst, KBS_EIO, "the broken writer committed at close");
 
-    db = open_db(f.db, KBS_OPEN_READ);
+    db = tu_open_db(f.db, KBS_OPEN_READ);
     kbs_check_report r = check(db);
     cr_assert_eq(r.problems, 0, "%s", r.message);
     cr_assert_geq(r.documents, 20);
@@ -464,7 +454,7 @@ Test(check, index_survives_a_full_disk, .timeout = 120)
     kbs_db_close(db);
 
     index_all(&f);
-    db = open_db(f.db, KBS_OPEN_READ);
+    db = tu_open_db(f.db, KBS_OPEN_READ);
     assert_sound(db, 200);
     assert_every_article(db, &f, NULL);
     kbs_db_close(db);
@@ -549,7 +539,7 @@ static struct fixture churned_fixture(void)
 Test(compact, keeps_every_article_and_shrinks, .timeout = 120)
 {
     struct fixture f = churned_fixture();
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     struct snapshot snap;
     memset(&snap, 0, sizeof snap);
     assert_every_article(db, &f, &snap);
@@ -572,7 +562,7 @@ Test(compact, keeps_every_article_and_shrinks, .timeout = 120)
     write_article(&f, 7, 2);
     cr_assert_eq(kbs_index_dir(db, f.dir, NULL, NULL), KBS_OK, "%s", kbs_db_errmsg(db));
     cr_assert_eq(kbs_db_close(db), KBS_OK);
-    db = open_db(f.db, KBS_OPEN_READ);
+    db = tu_open_db(f.db, KBS_OPEN_READ);
     assert_every_article(db, &f, NULL);
     assert_sound(db, f.n);
     kbs_db_close(db);
@@ -583,7 +573,7 @@ Test(compact, keeps_every_article_and_shrinks, .timeout = 120)
 Test(compact, needs_a_writer)
 {
     struct fixture f = make_fixture(3);
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     cr_assert_eq(kbs_db_compact(db), KBS_EREADONLY);
     cr_assert_not_null(strstr(kbs_db_errmsg(db), "read-only"), "%s", kbs_db_errmsg(db));
     kbs_db_close(db);
@@ -595,7 +585,7 @@ Test(compact, needs_a_writer)
 Test(compact, keeps_the_writer_lock)
 {
     struct fixture f = make_fixture(20);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     cr_assert_eq(kbs_db_compact(db), KBS_OK, "%s", kbs_db_errmsg(db));
     kbs_db *other = NULL;
     char *msg = NULL;
@@ -605,7 +595,7 @@ Test(compact, keeps_the_writer_lock)
     cr_assert_not_null(strstr(msg, pid), "%s", msg);
     kbs_free(msg);
     cr_assert_eq(kbs_db_close(db), KBS_OK);
-    other = open_db(f.db, KBS_OPEN_WRITE);
+    other = tu_open_db(f.db, KBS_OPEN_WRITE);
     kbs_db_close(other);
     free_fixture(&f);
 }
@@ -614,8 +604,8 @@ Test(compact, keeps_the_writer_lock)
 Test(compact, readers_keep_working, .timeout = 120)
 {
     struct fixture f = churned_fixture();
-    kbs_db *reader = open_db(f.db, KBS_OPEN_READ);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *reader = tu_open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     cr_assert_eq(kbs_db_compact(db), KBS_OK, "%s", kbs_db_errmsg(db));
     assert_every_article(reader, &f, NULL);
     cr_assert_eq(kbs_db_close(db), KBS_OK);
@@ -678,7 +668,7 @@ Test(compact, failure_leaves_the_old_index, .timeout = 120)
     cr_assert_eq(r.index_st, KBS_OK, "the handle no longer writes");
     cr_assert_eq(r.close_st, KBS_OK);
     cr_assert_eq(count_siblings(&f), 0, "the unfinished copy was left beside the index");
-    kbs_db *db = open_db(f.db, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_READ);
     assert_sound(db, f.n);
     assert_every_article(db, &f, NULL);
     kbs_db_close(db);
@@ -700,7 +690,7 @@ Test(compact, removes_leftovers_of_a_crashed_compaction)
     tu_write(p, "x", 1);
     free(p);
     cr_assert_eq(count_siblings(&f), 1);
-    kbs_db *db = open_db(f.db, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     cr_assert_eq(kbs_db_compact(db), KBS_OK, "%s", kbs_db_errmsg(db));
     cr_assert_eq(count_siblings(&f), 0);
     kbs_db_close(db);

@@ -17,19 +17,9 @@
 static const char *TEXT = "Harbour ferry resumes service\n\n"
                           "The harbour ferry resumed its crossings on Monday after the storm.\n";
 
-static kbs_db *open_db(const char *path, unsigned flags)
-{
-    kbs_db *db = NULL;
-    char *msg = NULL;
-    int st = kbs_db_open(path, flags, &db, &msg);
-    cr_assert_eq(st, KBS_OK, "open %s: %s (%s)", path, kbs_strerror(st), msg ? msg : "");
-    kbs_free(msg);
-    return db;
-}
-
 static kbs_index_report index_dir(const char *db_path, const char *dir)
 {
-    kbs_db *db = open_db(db_path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(db_path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     kbs_index_report rep;
     cr_assert_eq(kbs_index_dir(db, dir, NULL, &rep), KBS_OK, "index: %s", kbs_db_errmsg(db));
     cr_assert_eq(kbs_db_close(db), KBS_OK);
@@ -38,7 +28,7 @@ static kbs_index_report index_dir(const char *db_path, const char *dir)
 
 static int lookup(const char *db_path, const char *key)
 {
-    kbs_db *db = open_db(db_path, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(db_path, KBS_OPEN_READ);
     uint32_t id = 0;
     int st = kbs_lookup(db, key, &id);
     kbs_db_close(db);
@@ -47,7 +37,7 @@ static int lookup(const char *db_path, const char *key)
 
 static void check_sound(const char *db_path)
 {
-    kbs_db *db = open_db(db_path, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(db_path, KBS_OPEN_READ);
     kbs_check_report r;
     cr_assert_eq(kbs_db_check(db, &r), KBS_OK, "%s", kbs_db_errmsg(db));
     cr_expect_eq(r.problems, 0, "%s", r.message);
@@ -176,7 +166,7 @@ Test(idkey, long_keys_sharing_their_display_path)
     k1[n] = '\0';
     memcpy(k2, k1, n + 1);
     k2[n - 1] = 'z';
-    kbs_db *db = open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(dbp, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     uint32_t id1 = 0, id2 = 0, got = 0;
     cr_assert_eq(kbs_index_buffer(db, k1, TEXT, strlen(TEXT), 0, &id1), KBS_OK, "%s",
                  kbs_db_errmsg(db));

@@ -86,16 +86,6 @@ static char *make_corpus(const char *tmp, const char *name, unsigned first, unsi
 
 /* ---- helpers ---- */
 
-static kbs_db *open_db(const char *path, unsigned flags)
-{
-    kbs_db *db = NULL;
-    char *msg = NULL;
-    int st = kbs_db_open(path, flags, &db, &msg);
-    cr_assert_eq(st, KBS_OK, "open %s: %s (%s)", path, kbs_strerror(st), msg ? msg : "");
-    kbs_free(msg);
-    return db;
-}
-
 enum mode { SEQUENTIAL, PARALLEL };
 
 static void set_mode(kbs_db *db, enum mode m)
@@ -111,7 +101,7 @@ static void set_mode(kbs_db *db, enum mode m)
 
 static kbs_index_report index_dir(const char *path, const char *dir, enum mode m)
 {
-    kbs_db *db = open_db(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     set_mode(db, m);
     kbs_index_report rep;
     int st = kbs_index_dir(db, dir, NULL, &rep);
@@ -122,7 +112,7 @@ static kbs_index_report index_dir(const char *path, const char *dir, enum mode m
 
 static void expect_sound(const char *path)
 {
-    kbs_db *db = open_db(path, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_READ);
     kbs_check_report c;
     cr_assert_eq(kbs_db_check(db, &c), KBS_OK, "%s", kbs_db_errmsg(db));
     cr_expect_eq(c.problems, 0, "%s: %s", path, c.message);
@@ -140,7 +130,7 @@ static const char *const QUERIES[] = {
  * scores, snippets and suggestions; and show gives the same originals. */
 static void expect_same_answers(const char *a_path, const char *b_path)
 {
-    kbs_db *a = open_db(a_path, KBS_OPEN_READ), *b = open_db(b_path, KBS_OPEN_READ);
+    kbs_db *a = tu_open_db(a_path, KBS_OPEN_READ), *b = tu_open_db(b_path, KBS_OPEN_READ);
     kbs_search_options o;
     kbs_search_options_init(&o);
     o.limit = 50;
@@ -250,7 +240,7 @@ Test(index, workers_and_memory_budget_options, .timeout = 120)
     char *seq = tu_path(tmp, "seq"), *par = tu_path(tmp, "par");
     index_dir(seq, dir, SEQUENTIAL);
 
-    kbs_db *db = open_db(par, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(par, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     db->parallel_min_files = 1;
     db->parallel_chunk_files = 37;
     kbs_index_options o;
@@ -279,7 +269,7 @@ Test(index, parallel_build_into_an_index_keeps_its_ids, .timeout = 120)
     char *seq = tu_path(tmp, "seq"), *par = tu_path(tmp, "par");
     index_dir(seq, dir, SEQUENTIAL);
     index_dir(par, dir, SEQUENTIAL);
-    kbs_db *db = open_db(par, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(par, KBS_OPEN_READ);
     uint32_t before[60];
     for (unsigned i = 0; i < 60; i++) {
         char name[32];
@@ -305,7 +295,7 @@ Test(index, parallel_build_into_an_index_keeps_its_ids, .timeout = 120)
     cr_expect_eq(rp.removed, 1);
     cr_expect_eq(rp.unchanged, rs.unchanged);
 
-    db = open_db(par, KBS_OPEN_READ);
+    db = tu_open_db(par, KBS_OPEN_READ);
     for (unsigned i = 0; i < 60; i++) {
         if (i == 11)
             continue;
@@ -360,7 +350,7 @@ Test(index, killed_parallel_build_leaves_the_index_as_it_was, .timeout = 120)
     cr_expect_eq(leftovers(path, ".build-"), 1);
 
     /* The index is as the first run left it. */
-    kbs_db *db = open_db(path, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_READ);
     kbs_stats s;
     cr_assert_eq(kbs_db_stats(db, &s), KBS_OK);
     cr_expect_eq(s.documents, 40);
@@ -422,7 +412,7 @@ Test(index, killed_after_the_swap_keeps_the_totals_of_the_merged_articles, .time
     cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "status %d", ws);
 
     /* The copy is in place: the new articles and the one not yet removed. */
-    kbs_db *db = open_db(path, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_READ);
     kbs_stats s;
     cr_assert_eq(kbs_db_stats(db, &s), KBS_OK);
     cr_expect_eq(s.documents, 240);
@@ -456,7 +446,7 @@ Test(index, stopped_parallel_build_keeps_what_was_done, .timeout = 120)
     const char *tmp = tu_tmpdir();
     char *dir = make_corpus(tmp, "articles", 0, 400, 60);
     char *path = tu_path(tmp, "index"), *seq = tu_path(tmp, "seq");
-    kbs_db *db = open_db(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     set_mode(db, PARALLEL);
     struct stopper s = {0, 30};
     kbs_index_options o;
@@ -471,7 +461,7 @@ Test(index, stopped_parallel_build_keeps_what_was_done, .timeout = 120)
     cr_expect_eq(leftovers(path, ".build-"), 0);
 
     /* Every article the run reported is in the index, sound. */
-    db = open_db(path, KBS_OPEN_READ);
+    db = tu_open_db(path, KBS_OPEN_READ);
     kbs_stats st;
     cr_assert_eq(kbs_db_stats(db, &st), KBS_OK);
     cr_expect_eq(st.documents, rep.added);
@@ -481,7 +471,7 @@ Test(index, stopped_parallel_build_keeps_what_was_done, .timeout = 120)
     kbs_index_report rest = index_dir(path, dir, PARALLEL);
     cr_expect_eq(rest.added + rep.added, 400);
     index_dir(seq, dir, SEQUENTIAL);
-    kbs_db *a = open_db(seq, KBS_OPEN_READ), *b = open_db(path, KBS_OPEN_READ);
+    kbs_db *a = tu_open_db(seq, KBS_OPEN_READ), *b = tu_open_db(path, KBS_OPEN_READ);
     kbs_stats sa, sb;
     cr_assert_eq(kbs_db_stats(a, &sa), KBS_OK);
     cr_assert_eq(kbs_db_stats(b, &sb), KBS_OK);
@@ -507,7 +497,7 @@ Test(index, dictionary_trained_on_a_big_first_run, .timeout = 120)
     char *path = tu_path(tmp, "index");
     index_dir(path, dir, PARALLEL);
 
-    kbs_db *db = open_db(path, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_READ);
     /* A reader sets the dictionary when a record first needs it. */
     cr_expect_eq(db->has_dict, 0);
     char *v = NULL;
@@ -558,7 +548,7 @@ Test(index, no_dictionary_for_a_small_run)
     char *dir = make_corpus(tmp, "articles", 0, 20, 50);
     char *path = tu_path(tmp, "index");
     index_dir(path, dir, SEQUENTIAL);
-    kbs_db *db = open_db(path, KBS_OPEN_READ);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_READ);
     cr_expect_eq(db->has_dict, 0);
     kbs_db_close(db);
     tu_rmtree(tmp);
@@ -573,7 +563,7 @@ Test(index, a_lock_left_to_a_dying_worker_is_waited_for, .timeout = 60)
 {
     const char *tmp = tu_tmpdir();
     char *path = tu_path(tmp, "index");
-    kbs_db_close(open_db(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE));
+    kbs_db_close(tu_open_db(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE));
     pid_t dead = fork(); /* a pid that no process has any more */
     cr_assert_geq(dead, 0);
     if (dead == 0)
@@ -596,7 +586,7 @@ Test(index, a_lock_left_to_a_dying_worker_is_waited_for, .timeout = 60)
     }
     char c;
     cr_assert_eq(read(ready[0], &c, 1), 1);
-    kbs_db *db = open_db(path, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_WRITE);
     kbs_db_close(db);
     cr_assert_eq(waitpid(worker, NULL, 0), worker);
     close(ready[0]);

@@ -71,16 +71,6 @@ static const char *tmpdir(void)
     return tu_tmpdir();
 }
 
-static kbs_db *open_ok(const char *path, unsigned flags)
-{
-    kbs_db *db = NULL;
-    char *msg = NULL;
-    int st = kbs_db_open(path, flags, &db, &msg);
-    cr_assert_eq(st, KBS_OK, "open %s: %s (%s)", path, kbs_strerror(st), msg ? msg : "");
-    kbs_free(msg);
-    return db;
-}
-
 static void env_init(struct env *e)
 {
     memset(e, 0, sizeof *e);
@@ -91,13 +81,13 @@ static void env_init(struct env *e)
     char *p = tu_path(e->dir, "b.txt");
     tu_write(p, ART_B, strlen(ART_B));
     free(p);
-    kbs_db *db = open_ok(e->path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(e->path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     cr_assert_eq(kbs_index_buffer(db, "mem:a", ART_A, strlen(ART_A), 0, &e->ida), KBS_OK);
     cr_assert_eq(kbs_index_buffer(db, "mem:a2", ART_A2, strlen(ART_A2), 0, NULL), KBS_OK);
     cr_assert_eq(kbs_index_buffer(db, "mem:b", ART_B, strlen(ART_B), 0, NULL), KBS_OK);
     cr_assert_eq(kbs_db_close(db), KBS_OK);
-    e->rd = open_ok(e->path, KBS_OPEN_READ);
-    e->wr = open_ok(e->wpath, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    e->rd = tu_open_db(e->path, KBS_OPEN_READ);
+    e->wr = tu_open_db(e->wpath, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     cr_assert_eq(kbs_search(e->rd, "harbour", 7, NULL, &e->res), KBS_OK);
     cr_assert_gt(kbs_results_count(e->res), 0);
     kbs_search_options o;
@@ -1071,7 +1061,7 @@ static void make_xapian(const char *path, const char *format)
 /* An index of kbsearch's, then its format mark changed to `format`. */
 static void make_other_version(const char *path, const char *format)
 {
-    kbs_db *db = open_ok(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     cr_assert_eq(kbs_index_buffer(db, "mem:a", ART_A, strlen(ART_A), 0, NULL), KBS_OK);
     cr_assert_eq(kbs_db_close(db), KBS_OK);
     make_xapian(path, format);
@@ -1295,7 +1285,7 @@ Test(misuse, lock_of_dead_writer)
     int wst;
     waitpid(pid, &wst, 0);
     cr_assert(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
-    kbs_db *db = open_ok(e.path, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(e.path, KBS_OPEN_WRITE);
     uint32_t id;
     cr_expect_eq(kbs_lookup(db, "mem:lost", &id), KBS_ENOTFOUND, "uncommitted work is gone");
     cr_expect_eq(kbs_lookup(db, "mem:b", &id), KBS_OK);
@@ -1550,7 +1540,7 @@ ParameterizedTest(struct corrupt *c, misuse, corrupt, .timeout = 120)
 {
     const char *tmp = tmpdir();
     char *path = tu_path(tmp, "index");
-    kbs_db *db = open_ok(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    kbs_db *db = tu_open_db(path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     kbs_index_options o;
     kbs_index_options_init(&o);
     o.workers = 1;

@@ -51,23 +51,13 @@ struct env {
     kbs_db *db;
 };
 
-static kbs_db *open_db(const char *path, unsigned flags)
-{
-    kbs_db *db = NULL;
-    char *msg = NULL;
-    int st = kbs_db_open(path, flags, &db, &msg);
-    cr_assert_eq(st, KBS_OK, "open %s: %s (%s)", path, kbs_strerror(st), msg ? msg : "");
-    kbs_free(msg);
-    return db;
-}
-
 /* An index of ARTICLES (or none of them), open for writing. */
 static struct env make_env(int with_articles)
 {
     struct env e;
     e.tmp = tu_tmpdir();
     e.path = tu_path(e.tmp, "index");
-    e.db = open_db(e.path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    e.db = tu_open_db(e.path, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     size_t n = with_articles ? sizeof ARTICLES / sizeof *ARTICLES : 0;
     for (size_t i = 0; i < n; i++) {
         char key[48];
@@ -218,7 +208,7 @@ Test(spell, bad_arguments)
 Test(spell, reader_sees_committed_words)
 {
     struct env e = make_env(1);
-    kbs_db *r = open_db(e.path, KBS_OPEN_READ);
+    kbs_db *r = tu_open_db(e.path, KBS_OPEN_READ);
     char *got = correct(r, "cooperaton");
     cr_expect_str_eq(got, "cooperation");
     free(got);
@@ -434,7 +424,7 @@ Test(spell, index_dir_hands_over_at_the_end)
     char *s = suggestion(e.db, "cooperaton");
     cr_expect_str_eq(s, "cooperation");
     free(s);
-    kbs_db *r = open_db(e.path, KBS_OPEN_READ);
+    kbs_db *r = tu_open_db(e.path, KBS_OPEN_READ);
     char *got = correct(r, "securty");
     cr_expect_str_eq(got, "security");
     free(got);
@@ -463,7 +453,7 @@ Test(spell, a_parallel_build_hands_over_each_workers_words)
     kbs_index_report rep;
     cr_assert_eq(kbs_index_dir(e.db, dir, NULL, &rep), KBS_OK, "%s", kbs_db_errmsg(e.db));
     cr_assert_eq(rep.added, sizeof ARTICLES / sizeof *ARTICLES);
-    kbs_db *r = open_db(e.path, KBS_OPEN_READ);
+    kbs_db *r = tu_open_db(e.path, KBS_OPEN_READ);
     const struct {
         const char *typo, *expected;
     } cases[] = {
@@ -523,7 +513,7 @@ Test(spell, shim_arguments_and_readers)
     cr_expect_eq(xs_db_spelling_suggestion(NULL, "word", 4, 2, &s), KBS_EINVAL);
     cr_expect_eq(xs_db_spelling_suggestion(e.db->xdb, "word", 4, 2, NULL), KBS_EINVAL);
     cr_expect_eq(xs_db_spelling_suggestion(e.db->xdb, "", 0, 2, &s), KBS_EINVAL);
-    kbs_db *r = open_db(e.path, KBS_OPEN_READ);
+    kbs_db *r = tu_open_db(e.path, KBS_OPEN_READ);
     cr_expect_eq(xs_db_add_spelling(r->xdb, "word", 4, 1), KBS_EREADONLY);
     cr_expect_eq(xs_db_spelling_suggestion(r->xdb, "securiyt", 8, 2, &s), KBS_OK);
     cr_expect_str_eq(s, "security");

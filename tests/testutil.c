@@ -22,6 +22,16 @@ const char *tu_tmpdir(void)
     return dir;
 }
 
+kbs_db *tu_open_db(const char *path, unsigned flags)
+{
+    kbs_db *db = NULL;
+    char *msg = NULL;
+    int st = kbs_db_open(path, flags, &db, &msg);
+    cr_assert_eq(st, KBS_OK, "open %s: %s (%s)", path, kbs_strerror(st), msg ? msg : "");
+    kbs_free(msg);
+    return db;
+}
+
 char *tu_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;

@@ -11,6 +11,9 @@
 const char *tu_tmpdir(void);
 /* Joins dir and name into a new string (free()). */
 char *tu_path(const char *dir, const char *name);
+/* Opens the index at path with flags (KBS_OPEN_*), or fails the test with the
+ * status and the library's message. */
+kbs_db *tu_open_db(const char *path, unsigned flags);
 /* Writes data to path, creating folders on the way. Aborts the test on failure. */
 void tu_write(const char *path, const char *data, size_t len);
 /* Reads a whole file (free()); NULL if it cannot. */
