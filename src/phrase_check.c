@@ -126,6 +126,22 @@ static int phrases_in(phrase_check *pc, const char *title, art_span tsp, const c
     return ok;
 }
 
+/* The article's stored display fields (SLOT_META) into fields, pointing
+ * into *v (free() it); 0 when they cannot be read (pc->failed says whether
+ * memory ran out). */
+static int stored_fields(phrase_check *pc, uint32_t docid, char **v, const char *fields[MF_COUNT])
+{
+    size_t vl = 0;
+    int st = xs_db_hit_value(pc->db->xdb, docid, SLOT_META, v, &vl);
+    if (st != KBS_OK) {
+        if (st == KBS_ENOMEM)
+            pc->failed = KBS_ENOMEM;
+        return 0;
+    }
+    db_split_meta(*v, vl, fields);
+    return 1;
+}
+
 /* An article indexed with its caller's title (kbs_index_buffer_meta) has a
  * title its text does not hold, and a plain text's first line is then the
  * body's: checked that way once the text's own layout failed the phrases,
@@ -135,15 +151,9 @@ static int phrases_in_given_title(phrase_check *pc, uint32_t docid, const char *
                                   const article *art)
 {
     char *v = NULL;
-    size_t vl = 0;
-    int st = xs_db_hit_value(pc->db->xdb, docid, SLOT_META, &v, &vl);
-    if (st != KBS_OK) {
-        if (st == KBS_ENOMEM)
-            pc->failed = KBS_ENOMEM;
-        return 0;
-    }
     const char *fields[MF_COUNT];
-    db_split_meta(v, vl, fields);
+    if (!stored_fields(pc, docid, &v, fields))
+        return 0;
     art_span tsp = {0, strlen(fields[MF_TITLE])};
     /* The text's own title, stored as is: no caller's title, and the first
      * line is the title, not body (title words and body words share terms
@@ -233,15 +243,9 @@ static int worth_checking(phrase_check *pc, uint32_t docid, const char *text, si
     if (i == plan->nphrases)
         return 1;
     char *v = NULL;
-    size_t vl = 0;
-    int st = xs_db_hit_value(pc->db->xdb, docid, SLOT_META, &v, &vl);
-    if (st != KBS_OK) {
-        if (st == KBS_ENOMEM)
-            pc->failed = KBS_ENOMEM;
-        return 0;
-    }
     const char *fields[MF_COUNT];
-    db_split_meta(v, vl, fields);
+    if (!stored_fields(pc, docid, &v, fields))
+        return 0;
     art_span tsp = {0, strlen(fields[MF_TITLE])};
     int ok = 1;
     for (; ok && i < plan->nphrases; i++) {
