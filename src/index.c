@@ -1269,7 +1269,8 @@ int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
     size_t *todo = NULL;
     int st = walk(db, root, &files, 0);
     if (st == KBS_OK) {
-        qsort(files.v, files.n, sizeof *files.v, cmp_entry);
+        if (files.n > 1) /* an empty folder has no list at all (qsort wants one) */
+            qsort(files.v, files.n, sizeof *files.v, cmp_entry);
         pri = calloc(files.n ? files.n : 1, sizeof *pri);
         todo = calloc(files.n ? files.n : 1, sizeof *todo);
         if (!pri || !todo)

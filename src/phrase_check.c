@@ -169,7 +169,8 @@ static int phrases_in_given_title(phrase_check *pc, uint32_t docid, const char *
         size_t n = 0;
         if (art->layout == ART_PLAIN && art->title.len)
             body[n++] = art->title;
-        memcpy(body + n, art->paras, art->npara * sizeof *body);
+        if (art->npara) /* a text of a title only has no paragraphs at all */
+            memcpy(body + n, art->paras, art->npara * sizeof *body);
         ok = phrases_in(pc, fields[MF_TITLE], tsp, text, body, n + art->npara, 0);
     } else {
         pc->failed = KBS_ENOMEM;
