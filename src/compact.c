@@ -364,8 +364,8 @@ int kbs_db_compact(kbs_db *db)
     if (st != KBS_OK)
         return st;
     uint32_t count = 0;
-    if ((st = xs_db_doc_count(db->xdb, &count)) != KBS_OK)
-        return db_fail_shim(db, st, "counting articles");
+    if ((st = db_doc_count(db, &count)) != KBS_OK)
+        return st;
 
     buf tmp = BUF_INIT;
     if ((st = db_sibling_path(db, TMP_MARK, &tmp)) != KBS_OK) {

@@ -716,9 +716,9 @@ int kbs_db_stats(kbs_db *db, kbs_stats *out)
     kbs_stats s;
     memset(&s, 0, sizeof s);
     uint32_t n = 0;
-    int st = xs_db_doc_count(db->xdb, &n);
+    int st = db_doc_count(db, &n);
     if (st != KBS_OK)
-        return db_fail_shim(db, st, "counting articles");
+        return st;
     s.documents = n;
     if ((st = db_meta_u64(db, META_TEXT_BYTES, &s.text_bytes)) != KBS_OK ||
         (st = db_meta_u64(db, META_STORE_BYTES, &s.store_bytes)) != KBS_OK)
@@ -736,4 +736,10 @@ int kbs_db_stats(kbs_db *db, kbs_stats *out)
     free(hi);
     *out = s;
     return KBS_OK;
+}
+
+int db_doc_count(kbs_db *db, uint32_t *count)
+{
+    int st = xs_db_doc_count(db->xdb, count);
+    return st == KBS_OK ? st : db_fail_shim(db, st, "counting articles");
 }

@@ -89,6 +89,9 @@ int db_sibling_path(kbs_db *db, const char *mark, buf *out);
  * removes the old index. On failure the index is unchanged (and open) and
  * copy is removed. */
 int db_install_copy(kbs_db *db, const char *copy, uint32_t count);
+/* The number of articles in the index, or the handle's error ("counting
+ * articles"). */
+int db_doc_count(kbs_db *db, uint32_t *count);
 /* Removes a folder and everything under it (best effort). */
 void db_remove_tree(const char *path);
 

@@ -933,11 +933,9 @@ static int classify(struct run *r, const struct file_list *files, struct prior *
 {
     kbs_db *db = r->db;
     uint32_t count = 0;
-    int st = xs_db_doc_count(db->xdb, &count);
-    if (st != KBS_OK)
-        return db_fail_shim(db, st, "counting articles");
-    if (count == 0)
-        return KBS_OK;
+    int st = db_doc_count(db, &count);
+    if (st != KBS_OK || count == 0)
+        return st;
     buf idterm = BUF_INIT;
     for (size_t i = 0; i < files->n && st == KBS_OK; i++)
         st = run_prior(db, files->v[i].path, &idterm, &pri[i]);
@@ -1147,11 +1145,9 @@ static int list_stale(struct run *r, const char *root, struct file_list *files, 
 {
     kbs_db *db = r->db;
     uint32_t count = 0;
-    int st = xs_db_doc_count(db->xdb, &count);
-    if (st != KBS_OK)
-        return db_fail_shim(db, st, "counting articles");
-    if (count == 0)
-        return KBS_OK;
+    int st = db_doc_count(db, &count);
+    if (st != KBS_OK || count == 0)
+        return st;
     s->seen = calloc(files->n ? files->n : 1, sizeof *s->seen);
     if (!s->seen)
         return db_fail(db, KBS_ENOMEM, "out of memory");
