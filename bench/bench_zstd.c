@@ -26,15 +26,7 @@
 #include <zdict.h>
 #include <zstd.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#endif
-#endif
-#ifndef CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_STOP_INSTRUMENTATION
-#endif
+#include "callgrind_marks.h"
 
 #define DICT_BYTES (256u * 1024)
 #define OUT_CAP (16u << 20)
