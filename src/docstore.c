@@ -16,6 +16,10 @@
  */
 #include "docstore.h"
 
+/* For ZSTD_decompressBegin (see docstore_unpack): static API, which the
+ * shared library exports too (1.5.4 does). Were it ever to change, speed
+ * would, not results: ZSTD_decompress_usingDDict begins its frame anew. */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -321,6 +325,20 @@ int docstore_unpack(docstore *ds, const char *rec, size_t len, buf *out)
         if (n)
             memcpy(dst, payload, n);
     } else {
+        /* zstd takes its prefetching decoder (each match's source fetched a
+         * few sequences ahead) only for a dictionary it thinks cold: one
+         * that is not the DCtx's last, so with the store's one DDict never
+         * after the first record. But between two hits a search's other
+         * work evicts the dictionary (256 KiB, where most matches point)
+         * from the core's caches, and a decode then waits on its matches:
+         * 1.4x to 1.7x a warm one's time (bench_zstd --cold). Clearing the
+         * DCtx's last dictionary sends every decode down the prefetching
+         * path: in searches of all of Reuters a decode took ~25% less time
+         * (p50 ~12 -> ~9 us); a decode with the dictionary hot (check,
+         * compact: record after record) up to ~15% more, under 1 us
+         * (bench/README.md, "the store's dictionary, cold"). */
+        if (format == DS_FORMAT_ZSTD_DICT)
+            ZSTD_decompressBegin(ds->dctx);
         size_t got = format == DS_FORMAT_ZSTD
                          ? ZSTD_decompressDCtx(ds->dctx, dst, n, payload, plen)
                          : ZSTD_decompress_usingDDict(ds->dctx, dst, n, payload, plen, ds->ddict);
