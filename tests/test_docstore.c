@@ -521,6 +521,68 @@ Test(docstore, dictionary_round_trip_and_refusal_without_it)
     docstore_free(wrong);
 }
 
+/* Every decode through the dictionary resets the DCtx first, so that zstd
+ * takes its prefetching decoder (docstore_unpack): records of every kind
+ * (through the dictionary, without one, raw; one short, one of several
+ * zstd blocks whose matches reach back into earlier blocks and into the
+ * dictionary), one docstore reading them forwards, backwards and each one
+ * twice in a row, every original back byte for byte. */
+Test(docstore, dictionary_records_read_in_any_order)
+{
+    char dict[16384];
+    size_t dlen = train_dict(dict, sizeof dict, 2000, BOILER_A);
+    docstore *with = new_store(0), *plain = new_store(0), *reader = new_store(0);
+    cr_assert_eq(docstore_set_dict(with, dict, dlen), 0);
+    cr_assert_eq(docstore_set_dict(reader, dict, dlen), 0);
+
+    enum { N = 6 };
+    char *texts[N];
+    size_t lens[N];
+    buf recs[N];
+    static const int wanted[N] = {2, 2, 1, 2, 0, 2}; /* each record's format */
+    texts[0] = article_with(BOILER_A, 11, &lens[0]);
+    texts[1] = article_with(BOILER_A, 12, &lens[1]);
+    texts[2] = article_with(BOILER_B, 13, &lens[2]);
+    texts[3] = article_with(BOILER_A, 14, &lens[3]);
+    texts[4] = strdup("x");
+    lens[4] = 1;
+    /* 400 KB: four zstd blocks, the boilerplate in each. */
+    lens[5] = 400000;
+    texts[5] = malloc(lens[5]);
+    for (size_t o = 0; o < lens[5];) {
+        size_t al = 0;
+        char *a = article_with(BOILER_A, 100 + (uint32_t)o, &al);
+        size_t take = al < lens[5] - o ? al : lens[5] - o;
+        memcpy(texts[5] + o, a, take);
+        o += take;
+        free(a);
+    }
+    for (int i = 0; i < N; i++) {
+        recs[i] = (buf)BUF_INIT;
+        docstore *by = wanted[i] == 1 ? plain : with;
+        cr_assert_eq(docstore_pack(by, texts[i], lens[i], &recs[i]), 0);
+        cr_assert_eq(recs[i].data[1] & 0x7f, wanted[i], "record %d: format %d", i,
+                     recs[i].data[1] & 0x7f);
+    }
+    static const int order[] = {0, 1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 0, 0, 3, 3, 5, 2, 5, 1, 1};
+    for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
+        int i = order[k];
+        buf back = BUF_INIT;
+        cr_assert_eq(docstore_unpack(reader, recs[i].data, recs[i].len, &back), 0,
+                     "step %zu, record %d", k, i);
+        cr_assert_eq(back.len, lens[i], "step %zu, record %d", k, i);
+        cr_assert_eq(memcmp(back.data, texts[i], lens[i]), 0, "step %zu, record %d", k, i);
+        buf_free(&back);
+    }
+    for (int i = 0; i < N; i++) {
+        buf_free(&recs[i]);
+        free(texts[i]);
+    }
+    docstore_free(with);
+    docstore_free(plain);
+    docstore_free(reader);
+}
+
 /* ---- a dictionary set only when a record needs it ---- */
 
 struct loader {
