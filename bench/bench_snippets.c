@@ -11,7 +11,11 @@
  * (the searching thread's), and per class the p50 and mean of both and
  * (snippets p50 - search p50) / search p50: below 1 when the snippets of
  * the page cost less than the search. The two modes run side by side, so
- * load from elsewhere falls on both alike.
+ * load from elsewhere falls on both alike. A third run, also alternated,
+ * searches without snippets and then reads every hit's original from the
+ * store (kbs_show: the record's fetch and its zstd decoding, no snippet):
+ * (read p50 - search p50) / search p50 is the least any snippet made from
+ * the store could cost against the search.
  *
  * snip, nosnip: one warm pass, then one measured pass in that mode only,
  * with callgrind's instrumentation on around the measured pass, for
@@ -43,11 +47,13 @@ static double cpu_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* snippets: 0 none, 1 the page's snippets, 2 none but every hit's original
+ * read from the store. */
 static int run(kbs_db *db, const char *q, int snippets, FILE *dump)
 {
     kbs_search_options o;
     kbs_search_options_init(&o);
-    o.no_snippets = !snippets;
+    o.no_snippets = snippets != 1;
     kbs_results *r;
     int st = kbs_search(db, q, strlen(q), &o, &r);
     if (st != KBS_OK) {
@@ -60,6 +66,12 @@ static int run(kbs_db *db, const char *q, int snippets, FILE *dump)
         kbs_hit h;
         kbs_results_get(r, i, &h);
         sink += strlen(h.path) + strlen(h.title) + strlen(h.snippet);
+        char *orig = NULL;
+        size_t olen = 0;
+        if (snippets == 2 && kbs_show(db, h.id, &orig, &olen) == KBS_OK) {
+            sink += olen;
+            kbs_free(orig);
+        }
         if (dump) {
             fprintf(dump, "%s\t%u\t%d\t%s\t", q, h.id, h.snippet_is_lead, h.snippet);
             for (size_t k = 0; k < h.nspans; k++)
@@ -143,7 +155,8 @@ int main(int argc, char **argv)
         return 0;
     }
     double *plain = calloc(nq + 1, sizeof *plain), *snip = calloc(nq + 1, sizeof *snip);
-    if (!plain || !snip)
+    double *orig = calloc(nq + 1, sizeof *orig);
+    if (!plain || !snip || !orig)
         return 1;
     for (size_t i = 0; i < nq; i++) { /* warm */
         run(db, qs[i].q, 0, NULL);
@@ -151,20 +164,19 @@ int main(int argc, char **argv)
     }
     for (int rep = 0; rep < REPEATS; rep++)
         for (size_t i = 0; i < nq; i++) {
-            int first = rep & 1; /* who goes first alternates */
-            double t0 = cpu_ms();
-            run(db, qs[i].q, first, NULL);
-            double t1 = cpu_ms();
-            run(db, qs[i].q, !first, NULL);
-            double t2 = cpu_ms();
-            double p = first ? t2 - t1 : t1 - t0, s = first ? t1 - t0 : t2 - t1;
-            if (rep == 0 || p < plain[i])
-                plain[i] = p;
-            if (rep == 0 || s < snip[i])
-                snip[i] = s;
+            /* Who goes first turns round: search, snippets, originals. */
+            double *slot[3] = {plain, snip, orig};
+            for (int k = 0; k < 3; k++) {
+                int m = (rep + k) % 3;
+                double t0 = cpu_ms();
+                run(db, qs[i].q, m, NULL);
+                double t = cpu_ms() - t0;
+                if (rep == 0 || t < slot[m][i])
+                    slot[m][i] = t;
+            }
         }
-    printf("%-12s %5s %10s %10s %10s %10s %12s\n", "class", "n", "search_p50", "+snip_p50",
-           "search_avg", "+snip_avg", "snip/search");
+    printf("%-12s %5s %10s %10s %10s %10s %12s %10s %12s\n", "class", "n", "search_p50",
+           "+snip_p50", "search_avg", "+snip_avg", "snip/search", "+read_p50", "read/search");
     for (size_t i = 0; i < nq;) {
         size_t j = i;
         while (j < nq && strcmp(qs[j].cls, qs[i].cls) == 0)
@@ -177,9 +189,12 @@ int main(int argc, char **argv)
         }
         qsort(plain + i, n, sizeof *plain, cmp_double);
         qsort(snip + i, n, sizeof *snip, cmp_double);
+        qsort(orig + i, n, sizeof *orig, cmp_double);
         double p50 = plain[i + (n - 1) / 2], s50 = snip[i + (n - 1) / 2];
-        printf("%-12s %5zu %10.3f %10.3f %10.3f %10.3f %12.2f\n", qs[i].cls, n, p50, s50,
-               sp / (double)n, ss / (double)n, p50 > 0 ? (s50 - p50) / p50 : 0.0);
+        double o50 = orig[i + (n - 1) / 2];
+        printf("%-12s %5zu %10.3f %10.3f %10.3f %10.3f %12.2f %10.3f %12.2f\n", qs[i].cls, n, p50,
+               s50, sp / (double)n, ss / (double)n, p50 > 0 ? (s50 - p50) / p50 : 0.0, o50,
+               p50 > 0 ? (o50 - p50) / p50 : 0.0);
         i = j;
     }
     if (dump)
@@ -187,6 +202,7 @@ int main(int argc, char **argv)
     kbs_db_close(db);
     free(plain);
     free(snip);
+    free(orig);
     free(qs);
     return 0;
 }
