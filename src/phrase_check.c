@@ -218,13 +218,94 @@ static int may_hold(const char *s, size_t n, const char *w)
     return 0;
 }
 
-/* Whether phrase ph has a word the ASCII text s[0..n) does not hold. */
+static inline int ascii_alnum(unsigned char b)
+{
+    return (unsigned)(b - '0') < 10u || (unsigned)((b | 0x20) - 'a') < 26u;
+}
+
+/* Whether the word w (folded: a-z and ') stands at s[i..n) as a whole word
+ * of the tokenizer's: its bytes in some case, then no letter or digit, nor
+ * an apostrophe that joins one to it. */
+static int word_at(const char *s, size_t n, size_t i, const char *w, size_t wl)
+{
+    if (n - i < wl)
+        return 0;
+    for (size_t k = 0; k < wl; k++)
+        if (((unsigned char)s[i + k] | 0x20) != (unsigned char)w[k])
+            return 0;
+    size_t e = i + wl;
+    if (e < n && ascii_alnum((unsigned char)s[e]))
+        return 0;
+    /* tokenize.c joins an apostrophe between two letters, no other. */
+    return !(e + 1 < n && s[e] == '\'' && (unsigned)(((unsigned char)s[e + 1] | 0x20) - 'a') < 26u);
+}
+
+/* Whether the text from s[i] on runs longer than any word the tokenizer
+ * keeps before a space: it skips such a run whole, so the words on either
+ * side of it follow each other as if it were not there. */
+static int overlong_at(const char *s, size_t n, size_t i)
+{
+    size_t e = i;
+    while (e < n && e - i <= TOK_MAX_BYTES && s[e] != ' ' && (unsigned)(s[e] - '\t') > '\r' - '\t')
+        e++;
+    return e - i > TOK_MAX_BYTES;
+}
+
+/* Whether the ASCII text s[0..n) may hold phrase ph: its words in a row,
+ * only bytes that are no letter or digit between two (spaces, punctuation,
+ * line breaks: what separates two words of the tokenizer's). A phrase that
+ * is in the text is found so, as are some that are not (the first word may
+ * end a longer one, "blast months"), which the full check then rules out.
+ * A phrase with a word of other than letters and apostrophes (digits, whose
+ * grouping commas the folded form leaves out) is never ruled out here. */
+static int may_hold_phrase(const char *s, size_t n, const query_phrase *ph)
+{
+    for (size_t k = 0; k < ph->nwords; k++) {
+        const char *w = ph->words[k];
+        if (*w < 'a' || *w > 'z')
+            return 1; /* empty, or not a word the tokenizer starts so */
+        for (; *w; w++)
+            if ((*w < 'a' || *w > 'z') && *w != '\'')
+                return 1;
+    }
+    const char *w0 = ph->words[0];
+    size_t l0 = strlen(w0);
+    for (int upper = 0; upper < 2; upper++) {
+        char c = upper ? (char)(w0[0] - 'a' + 'A') : w0[0];
+        const char *p = s, *end = s + n;
+        while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+            size_t i = (size_t)(p - s);
+            p++;
+            if ((i > 0 && ascii_alnum((unsigned char)s[i - 1])) || !word_at(s, n, i, w0, l0))
+                continue;
+            size_t q = i + l0, k = 1;
+            for (; k < ph->nwords; k++) {
+                while (q < n && !ascii_alnum((unsigned char)s[q]))
+                    q++;
+                size_t wl = strlen(ph->words[k]);
+                if (word_at(s, n, q, ph->words[k], wl)) {
+                    q += wl;
+                    continue;
+                }
+                if (q < n && overlong_at(s, n, q))
+                    return 1; /* a word left out: cannot tell here */
+                break;
+            }
+            if (k == ph->nwords)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether the ASCII text s[0..n) cannot hold phrase ph: a word of it is
+ * nowhere, or its words are nowhere in a row. */
 static int lacks_word(const char *s, size_t n, const query_phrase *ph)
 {
     for (size_t k = 0; k < ph->nwords; k++)
         if (!may_hold(s, n, ph->words[k]))
             return 1;
-    return 0;
+    return !may_hold_phrase(s, n, ph);
 }
 
 /* Most candidates of a phrase query fail the check, and most of those lack

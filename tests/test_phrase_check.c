@@ -38,6 +38,23 @@ static const struct {
     {"Banks", "The bank in England, of all places.", "bank of england", 0},
     {"Oil", "Oil-rich states pumped more.", "oil rich states", 1},
     {"Oil", "Oil-riches states pumped more.", "oil rich states", 0},
+    /* The words in a row with other bytes between them (the ASCII texts'
+     * search for the phrase before they are read word by word). */
+    {"Sales", "Sales rose last-months and again.", "last months", 1},
+    {"Sales", "It was the last, months ago.", "last months", 1},
+    {"Sales", "Sales were down.\n\nLast\n\nMonths were calm.", "last months", 1},
+    {"Sales", "SALES FELL LAST MONTHS.", "last months", 1},
+    {"Sales", "It came last -- (months) later.", "last months", 1},
+    {"Sales", "The lasts months were hard.", "last months", 0},
+    {"Sales", "The last monthsy figure.", "last months", 0},
+    {"Sales", "His last'months figure.", "last months", 0},
+    {"Sales", "The last month's figure.", "last month's", 1},
+    {"Sales", "The last month's figure.", "last month", 0},
+    {"Sales",
+     "The last "
+     "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+     " months.",
+     "last months", 1},
 };
 #define NCASES (sizeof cases / sizeof *cases)
 
