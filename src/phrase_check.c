@@ -254,10 +254,11 @@ static int overlong_at(const char *s, size_t n, size_t i)
 /* Whether the ASCII text s[0..n) may hold phrase ph: its words in a row,
  * only bytes that are no letter or digit between two (spaces, punctuation,
  * line breaks: what separates two words of the tokenizer's). A phrase that
- * is in the text is found so, as are some that are not (the first word may
- * end a longer one, "blast months"), which the full check then rules out.
- * A phrase with a word of other than letters and apostrophes (digits, whose
- * grouping commas the folded form leaves out) is never ruled out here. */
+ * is in the text is found so, as are some that are not ("o'last months",
+ * whose first word is the tokenizer's "o'last"), which the full check then
+ * rules out. A phrase with a word of other than letters and apostrophes
+ * (digits, whose grouping commas the folded form leaves out) is never ruled
+ * out here. */
 static int may_hold_phrase(const char *s, size_t n, const query_phrase *ph)
 {
     for (size_t k = 0; k < ph->nwords; k++) {
@@ -300,7 +301,7 @@ static int may_hold_phrase(const char *s, size_t n, const query_phrase *ph)
 
 /* Whether the ASCII text s[0..n) cannot hold phrase ph: a word of it is
  * nowhere, or its words are nowhere in a row. */
-static int lacks_word(const char *s, size_t n, const query_phrase *ph)
+static int cannot_hold(const char *s, size_t n, const query_phrase *ph)
 {
     for (size_t k = 0; k < ph->nwords; k++)
         if (!may_hold(s, n, ph->words[k]))
@@ -309,18 +310,19 @@ static int lacks_word(const char *s, size_t n, const query_phrase *ph)
 }
 
 /* Most candidates of a phrase query fail the check, and most of those lack
- * one of the phrase's words altogether ("last months" has 13,320 articles
- * with the stems in a row on Reuters 106k, 56 with the words): a search for
- * the words' bytes rules them out before the text is parsed and read word
- * by word. Such a phrase can still be in a caller's title (which the text
- * does not hold): the stored title is read to see, and when it holds every
- * phrase the text lacks, the article is checked in full. Returns 0 when the
- * article cannot hold the phrases, 1 when it must be checked. */
+ * one of the phrase's words, or have them all but not in a row ("last
+ * months" has 13,320 articles with the stems in a row on Reuters 106k, 56
+ * with the words): a search for the words' bytes rules them out before the
+ * text is parsed and read word by word. Such a phrase can still be in a
+ * caller's title (which the text does not hold): the stored title is read
+ * to see, and when it holds every phrase the text lacks, the article is
+ * checked in full. Returns 0 when the article cannot hold the phrases, 1
+ * when it must be checked. */
 static int worth_checking(phrase_check *pc, uint32_t docid, const char *text, size_t tlen)
 {
     const query_plan *plan = pc->plan;
     size_t i = 0;
-    while (i < plan->nphrases && !lacks_word(text, tlen, &plan->phrases[i]))
+    while (i < plan->nphrases && !cannot_hold(text, tlen, &plan->phrases[i]))
         i++;
     if (i == plan->nphrases)
         return 1;
@@ -332,7 +334,7 @@ static int worth_checking(phrase_check *pc, uint32_t docid, const char *text, si
     int ok = 1;
     for (; ok && i < plan->nphrases; i++) {
         const query_phrase *ph = &plan->phrases[i];
-        if (lacks_word(text, tlen, ph))
+        if (cannot_hold(text, tlen, ph))
             ok = ph->field != 2 && phrase_in(pc, fields[MF_TITLE], &tsp, 1, ph, 0);
     }
     free(v);
