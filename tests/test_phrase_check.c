@@ -62,10 +62,7 @@ Test(phrase_check, ascii_and_unicode_texts_agree)
 {
     const char *tmp = tu_tmpdir();
     char *dir = tu_path(tmp, "index");
-    kbs_db *db = NULL;
-    char *msg = NULL;
-    int st = kbs_db_open(dir, KBS_OPEN_WRITE | KBS_OPEN_CREATE, &db, &msg);
-    cr_assert_eq(st, KBS_OK, "open: %s", msg ? msg : "");
+    kbs_db *db = tu_open_db(dir, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     char text[1024], key[64];
     for (size_t i = 0; i < NCASES; i++)
         for (int twin = 0; twin < 2; twin++) {
@@ -74,7 +71,7 @@ Test(phrase_check, ascii_and_unicode_texts_agree)
                      cases[i].title, 1 + i % 28, cases[i].body, i,
                      twin ? "\n\nThe caf\xc3\xa9 stayed open." : "");
             snprintf(key, sizeof key, "mem/%02zu-%d.txt", i, twin);
-            st = kbs_index_buffer(db, key, text, strlen(text), 0, NULL);
+            int st = kbs_index_buffer(db, key, text, strlen(text), 0, NULL);
             cr_assert_eq(st, KBS_OK, "index %s: %s", key, kbs_db_errmsg(db));
         }
     cr_assert_eq(kbs_db_commit(db), KBS_OK);
@@ -88,7 +85,7 @@ Test(phrase_check, ascii_and_unicode_texts_agree)
             o.exact_count = exact;
             o.no_snippets = 1;
             kbs_results *r = NULL;
-            st = kbs_search(db, q, strlen(q), &o, &r);
+            int st = kbs_search(db, q, strlen(q), &o, &r);
             cr_assert_eq(st, KBS_OK, "search %s: %s", q, kbs_db_errmsg(db));
             size_t want = cases[i].found ? 2 : 0;
             /* Nothing found shows the articles with any of the words. */
@@ -132,15 +129,12 @@ Test(phrase_check, caller_title_the_text_lacks)
 {
     const char *tmp = tu_tmpdir();
     char *dir = tu_path(tmp, "index");
-    kbs_db *db = NULL;
-    char *msg = NULL;
-    int st = kbs_db_open(dir, KBS_OPEN_WRITE | KBS_OPEN_CREATE, &db, &msg);
-    cr_assert_eq(st, KBS_OK, "open: %s", msg ? msg : "");
+    kbs_db *db = tu_open_db(dir, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
     kbs_article_meta m;
     kbs_article_meta_init(&m);
     m.title = "Rival Nears Deal";
     const char *text = "The two companies met again on Monday.\n";
-    st = kbs_index_buffer_meta(db, "mem/given.txt", text, strlen(text), &m, NULL);
+    int st = kbs_index_buffer_meta(db, "mem/given.txt", text, strlen(text), &m, NULL);
     cr_assert_eq(st, KBS_OK, "index: %s", kbs_db_errmsg(db));
     cr_assert_eq(kbs_db_commit(db), KBS_OK);
     static const struct {
