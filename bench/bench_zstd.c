@@ -35,16 +35,15 @@
  * Decoding needs no parameter: a record written under any of them is read
  * by the same code, so a change here would not change the record format.
  */
-#define ZDICT_STATIC_LINKING_ONLY /* ZDICT_trainFromBuffer_fastCover */
-#define ZSTD_STATIC_LINKING_ONLY  /* ZSTD_decompressBegin */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_decompressBegin */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zdict.h>
 #include <zstd.h>
 
 #include "callgrind_marks.h"
+#include "store_dict.h" /* the store's training parameters */
 
 #define OUT_CAP (16u << 20)
 #define MAX_DICTS 16
@@ -60,7 +59,7 @@ typedef struct config {
 /* The first table trains every dictionary at level 5, as the store did when
  * it was measured (bench/README.md, session 4), so its figures stay
  * comparable; the grid trains each at its own level, as index.c would
- * (fp.zParams.compressionLevel = STORE_LEVEL). */
+ * (store_dict_params(STORE_LEVEL)). */
 static const config configs[] = {
     {"level 5, dictionary (the store's)", 5, 0, 256, 5},
     {"level 3, dictionary", 3, 0, 256, 5},
@@ -156,16 +155,12 @@ static const void *dict_for(dicts *ds, unsigned k, int level, const char *sample
             *dd = ds->v[i].dd;
             return ds->v[i].data;
         }
-    void *dict = malloc((size_t)k * 1024);
-    if (!dict || ds->n == MAX_DICTS)
+    if (ds->n == MAX_DICTS)
         return NULL;
-    ZDICT_fastCover_params_t fp;
-    memset(&fp, 0, sizeof fp);
-    fp.k = 200;
-    fp.d = 8;
-    fp.f = 20;
-    fp.accel = 1;
-    fp.zParams.compressionLevel = level;
+    void *dict = malloc((size_t)k * 1024);
+    if (!dict)
+        return NULL;
+    ZDICT_fastCover_params_t fp = store_dict_params(level);
     double t0 = cpu_s();
     size_t got =
         ZDICT_trainFromBuffer_fastCover(dict, (size_t)k * 1024, sample, lens, (unsigned)ntrain, fp);

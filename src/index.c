@@ -13,12 +13,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#define ZDICT_STATIC_LINKING_ONLY /* ZDICT_trainFromBuffer_fastCover */
-#include <zdict.h>
 
 #include "article.h"
 #include "dedup.h"
 #include "schema.h"
+#include "store_dict.h"
 #include "tokenize.h"
 #include "utf8.h"
 
@@ -1021,15 +1020,7 @@ static int maybe_train_dict(struct run *r, const struct file_list *files, const 
             st = KBS_ENOMEM;
     }
     if (dict) {
-        /* fastCover with fixed parameters: ZDICT_trainFromBuffer() searches
-         * them and takes seconds, for a dictionary no better here. */
-        ZDICT_fastCover_params_t fp;
-        memset(&fp, 0, sizeof fp);
-        fp.k = 200;
-        fp.d = 8;
-        fp.f = 20;
-        fp.accel = 1;
-        fp.zParams.compressionLevel = STORE_LEVEL;
+        ZDICT_fastCover_params_t fp = store_dict_params(STORE_LEVEL);
         size_t got = ZDICT_trainFromBuffer_fastCover(dict, DICT_BYTES, sample.data, sizes, n, fp);
         if (!ZDICT_isError(got) && docstore_set_dict(db->store, dict, got) == 0)
             dlen = got;
