@@ -445,6 +445,19 @@ int xs_db_doc_count(xs_db *db, uint32_t *count) noexcept
     XS_CATCH_DB(db)
 }
 
+int xs_db_revision(xs_db *db, uint64_t *rev) noexcept
+{
+    if (!db || !rev)
+        return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_revision");
+    try {
+        *rev = db->db->get_revision();
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
 int xs_db_last_docid(xs_db *db, uint32_t *docid) noexcept
 {
     if (!db || !docid)

@@ -105,6 +105,10 @@ int xs_db_reopen(xs_db *db) XS_NOEXCEPT;
 
 int xs_db_doc_count(xs_db *db, uint32_t *count) XS_NOEXCEPT;
 int xs_db_last_docid(xs_db *db, uint32_t *docid) XS_NOEXCEPT;
+/* The revision this handle reads (Xapian's Database::get_revision: one more
+ * with each commit). KBS_EBACKEND where there is none to tell: a remote
+ * database, or several. */
+int xs_db_revision(xs_db *db, uint64_t *rev) XS_NOEXCEPT;
 
 /* User metadata (Xapian's get/set_metadata): value copied with malloc into
  * *val (NUL-terminated, caller frees); a missing key gives *val = NULL, len 0

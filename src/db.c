@@ -1,6 +1,7 @@
 /* db.c - opening, checking, committing and closing an index; the store of
  * originals as seen through the public API (lookup, show, stats). */
 #include "db_internal.h"
+#include "stories.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -462,6 +463,7 @@ static void db_destroy(kbs_db *db)
     docstore_free(db->store);
     spell_collector_free(db->spell);
     dedup_forget(db);
+    story_map_free(db->stories);
     free(db->path);
     free(db);
 }

@@ -42,6 +42,8 @@ struct kbs_db {
     size_t error_offset;           /* of the last KBS_EQUERY, else (size_t)-1 */
     struct dedup_notes *dedup;     /* what the next dedup_pass() looks at (dedup.c) */
     int dedup_off;                 /* a parallel build's worker: no grouping here */
+    struct story_map *stories;     /* a reader's stories, for collapsing (search.c) */
+    uint64_t searches;             /* collapsed searches run on the handle (search.c) */
     char errmsg[1024];
 };
 

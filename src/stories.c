@@ -1,0 +1,121 @@
+/* stories.c - the story of every article of one revision, in memory.
+ *
+ * Collapsing a page of results needs the story of each hit that might make
+ * it. Read from the index, each is a value block read (two pread()s of 8 KiB,
+ * the branch and the leaf): for rare words that was a fifth of the query
+ * (bench/README.md, session 6). Few articles belong to a story (12% of
+ * Reuters), so the value stream of the story slot is small (about 13,000
+ * entries there, 100 KiB here as two sorted arrays), read once per revision
+ * and searched by bisection. */
+#include "stories.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kbsearch.h"
+
+struct story_map {
+    uint64_t revision;
+    uint32_t *docids; /* ascending */
+    uint32_t *stories;
+    size_t n, cap;
+    int bad; /* a value that is no story was met */
+};
+
+static int hex8(const char *s, size_t len, uint32_t *out)
+{
+    if (len != 8)
+        return -1;
+    uint32_t v = 0;
+    for (size_t i = 0; i < 8; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (uint32_t)d;
+    }
+    *out = v;
+    return v ? 0 : -1;
+}
+
+static int add_story(void *ctx, uint32_t docid, const char *val, size_t len)
+{
+    story_map *m = ctx;
+    uint32_t story;
+    if (hex8(val, len, &story) != 0) {
+        m->bad = KBS_ECORRUPT;
+        return 1;
+    }
+    if (m->n && docid <= m->docids[m->n - 1]) { /* the stream is in id order */
+        m->bad = KBS_ECORRUPT;
+        return 1;
+    }
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 1024;
+        uint32_t *d = realloc(m->docids, cap * sizeof *d);
+        if (d)
+            m->docids = d;
+        uint32_t *s = d ? realloc(m->stories, cap * sizeof *s) : NULL;
+        if (!s) {
+            m->bad = KBS_ENOMEM;
+            return 1;
+        }
+        m->stories = s;
+        m->cap = cap;
+    }
+    m->docids[m->n] = docid;
+    m->stories[m->n] = story;
+    m->n++;
+    return 0;
+}
+
+int story_map_load(xs_db *xdb, unsigned slot, story_map **out)
+{
+    *out = NULL;
+    story_map *m = calloc(1, sizeof *m);
+    if (!m)
+        return KBS_ENOMEM;
+    uint64_t after;
+    int st = xs_db_revision(xdb, &m->revision);
+    if (st == KBS_OK)
+        st = xs_db_values(xdb, slot, add_story, m);
+    if (st == KBS_OK)
+        st = m->bad;
+    /* A reader that met a newer revision halfway went on reading that one:
+     * the map would mix the two. */
+    if (st == KBS_OK && (st = xs_db_revision(xdb, &after)) == KBS_OK && after != m->revision)
+        st = KBS_EBACKEND;
+    if (st != KBS_OK) {
+        story_map_free(m);
+        return st;
+    }
+    *out = m;
+    return KBS_OK;
+}
+
+uint64_t story_map_revision(const story_map *m)
+{
+    return m->revision;
+}
+
+uint32_t story_map_get(const story_map *m, uint32_t docid)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->docids[mid] < docid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->n && m->docids[lo] == docid ? m->stories[lo] : 0;
+}
+
+void story_map_free(story_map *m)
+{
+    if (!m)
+        return;
+    free(m->docids);
+    free(m->stories);
+    free(m);
+}
