@@ -402,7 +402,9 @@ typedef struct kbs_hit {
                               phrase is one span */
     size_t nspans;
     uint32_t versions;   /* other versions of this story among the matches, not shown as
-                            hits of their own ("+N versions"); 0 with all_versions */
+                            hits of their own ("+N versions"); 0 with all_versions.
+                            Exact with exact_count or when every match was seen;
+                            else those among the best matches (a lower bound) */
     int snippet_is_lead; /* non-zero when no body word matched (only the title or
                             metadata did) and the snippet is the article's lead */
 } kbs_hit;
