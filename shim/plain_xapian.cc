@@ -337,7 +337,9 @@ extern "C" int xp_search_checked(xp_db *db, const char *query, size_t query_len,
             h.docid = *it;
             h.weight = it.get_weight();
             std::string snip;
-            if (with_snippets)
+            if (with_snippets == XP_DATA_ONLY)
+                (void)it.get_document().get_data(); /* a library call: not elided */
+            else if (with_snippets)
                 snip = mset.snippet(it.get_document().get_data(), 200, db->stem);
             h.snippet = static_cast<char *>(std::malloc(snip.size() + 1));
             if (h.snippet == nullptr)

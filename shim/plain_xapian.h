@@ -107,12 +107,16 @@ typedef struct xp_results {
  * Parses `query` (query_len bytes) with QueryParser (its default flags plus
  * FLAG_WILDCARD, so that "secur*" is a prefix; a range "20080101..20081231"
  * filters on value slot 0, see xp_index_add_dated) and returns the best
- * `limit` hits into *out; with `with_snippets` non-zero each hit gets
- * MSet::snippet() of its document data (200 characters, English stemmer).
+ * `limit` hits into *out; with `with_snippets` XP_SNIPPETS each hit gets
+ * MSet::snippet() of its document data (200 characters, English stemmer),
+ * with XP_DATA_ONLY each hit's document data is read and dropped (what an
+ * application pays to show anything stored with its hits).
  * On success the caller releases *out with xp_results_clear(); on failure
  * *out is left empty. Returns KBS_OK, KBS_EINVAL, KBS_EQUERY (the query could
  * not be parsed), KBS_ENOMEM, KBS_ECORRUPT, KBS_EBACKEND, KBS_EINTERNAL.
  */
+#define XP_SNIPPETS 1
+#define XP_DATA_ONLY 2
 int xp_search(xp_db *db, const char *query, size_t query_len, uint32_t limit, int with_snippets,
               xp_results *out) XP_NOEXCEPT;
 
