@@ -6,6 +6,7 @@
 
 #include "article.h"
 #include "docstore.h"
+#include "stories.h"
 #include "tokenize.h"
 #include "utf8.h"
 
@@ -407,16 +408,31 @@ static size_t next_batch(size_t cap, size_t checked, size_t nacc, size_t want, u
 /* Checks candidates from *checked on, appending those that pass to acc[*nacc]
  * until want have passed. Returns a shim status. */
 static int check_candidates(kbs_db *db, phrase_check *pc, const xs_match *cand, size_t n,
-                            size_t *checked, xs_match *acc, size_t *nacc, size_t want)
+                            size_t *checked, xs_match *acc, uint32_t *acc_story, size_t *nacc,
+                            size_t want)
 {
     for (; *checked < n && *nacc < want; (*checked)++) {
+        const xs_match *c = &cand[*checked];
+        uint32_t story = acc_story ? story_map_get(pc->stories, c->docid) : 0;
+        if (story) { /* a version of a story on the page already */
+            size_t k = 0;
+            while (k < *nacc && acc_story[k] != story)
+                k++;
+            if (k < *nacc) {
+                acc[k].collapsed++;
+                continue;
+            }
+        }
         char *rec = NULL;
         size_t rlen = 0;
-        int st = xs_db_hit_data(db->xdb, cand[*checked].docid, &rec, &rlen);
+        int st = xs_db_hit_data(db->xdb, c->docid, &rec, &rlen);
         if (st != KBS_OK)
             return st;
-        if (exact_phrases(pc, cand[*checked].docid, rec, rlen))
-            acc[(*nacc)++] = cand[*checked];
+        if (exact_phrases(pc, c->docid, rec, rlen)) {
+            if (acc_story)
+                acc_story[*nacc] = story;
+            acc[(*nacc)++] = *c;
+        }
         free(rec);
     }
     return KBS_OK;
@@ -439,11 +455,19 @@ int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_m
     uint64_t want = (uint64_t)p->offset + p->limit;
     if (p->check_at_least != 0 || want > PHRASE_PAGE_MAX)
         return check_all(db, q, p, pc, matches, res);
+    /* The page collapsed here: by the story map, as candidates come. */
+    int own_collapse = p->collapse && pc->stories;
     xs_match *acc = calloc((size_t)want, sizeof *acc), *cand = NULL;
-    if (!acc)
+    uint32_t *acc_story = own_collapse ? calloc((size_t)want, sizeof *acc_story) : NULL;
+    if (!acc || (own_collapse && !acc_story)) {
+        free(acc);
+        free(acc_story);
         return check_all(db, q, p, pc, matches, res);
+    }
     xs_search_params page = *p;
     page.offset = 0;
+    if (own_collapse)
+        page.collapse = 0;
     xs_search_result r;
     memset(&r, 0, sizeof r);
     size_t checked = 0, nacc = 0,
@@ -459,13 +483,39 @@ int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_m
         page.limit = (uint32_t)cap;
         st = xs_db_search(db->xdb, q, &page, cand, &r);
         if (st == KBS_OK)
-            st = check_candidates(db, pc, cand, r.n, &checked, acc, &nacc, (size_t)want);
+            st = check_candidates(db, pc, cand, r.n, &checked, acc, acc_story, &nacc, (size_t)want);
         /* Done when the page is full or every match has been seen. */
         if (st != KBS_OK || nacc == want || r.n < cap || cap >= UINT32_MAX)
             break;
         cap = next_batch(cap, checked, nacc, (size_t)want, r.upper);
     }
+    /* The versions of the page's stories among the candidates fetched but
+     * not needed: a story lookup each, no check (as Xapian's collapse key
+     * counts what it saw). */
+    size_t seen = checked; /* candidates whose fate is known */
+    for (size_t i = checked; own_collapse && st == KBS_OK && i < r.n; i++) {
+        uint32_t story = story_map_get(pc->stories, cand[i].docid);
+        for (size_t k = 0; story && k < nacc; k++)
+            if (acc_story[k] == story) {
+                acc[k].collapsed++;
+                seen++;
+                break;
+            }
+    }
     free(cand);
+    free(acc_story);
+    uint64_t rev;
+    if (st == KBS_OK && own_collapse &&
+        (xs_db_revision(db->xdb, &rev) != KBS_OK || rev != story_map_revision(pc->stories))) {
+        /* The handle moved to another revision during the search, and the
+         * map no longer tells its stories: Xapian's collapse key then. */
+        free(acc);
+        const struct story_map *sm = pc->stories;
+        pc->stories = NULL;
+        st = phrase_search(pc, q, p, matches, res);
+        pc->stories = sm;
+        return st;
+    }
     if (st == KBS_ENOMEM) {
         free(acc);
         return check_all(db, q, p, pc, matches, res);
@@ -476,10 +526,10 @@ int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_m
             memcpy(matches, acc + p->offset, n * sizeof *matches);
         *res = r;
         res->n = n;
-        if (checked == r.n && r.n < cap) { /* every match checked */
+        if (seen == r.n && r.n < cap) { /* every match checked (or a known version) */
             res->estimated = res->lower = res->upper = nacc;
         } else {
-            double share = checked ? (double)nacc / (double)checked : 1.0;
+            double share = seen ? (double)nacc / (double)seen : 1.0;
             uint64_t est = (uint64_t)((double)r.estimated * share + 0.5);
             res->estimated = est < nacc ? nacc : est > r.upper ? r.upper : est;
             res->lower = nacc;

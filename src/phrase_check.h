@@ -19,6 +19,9 @@ typedef struct phrase_check {
     struct tok_span *spans; /* an ASCII text's words (tokenize_ascii) */
     size_t spans_cap;
     int failed; /* KBS_ENOMEM or KBS_ECORRUPT (a damaged record): rejected, reported after */
+    /* Set by the caller (else NULL): the stories of the revision db reads,
+     * with which phrase_search() collapses a page itself (stories.h). */
+    const struct story_map *stories;
 } phrase_check;
 
 /* Ready to check plan's phrases (plan->phrases) in db's stored articles. */
@@ -26,7 +29,11 @@ void phrase_check_init(phrase_check *pc, kbs_db *db, const query_plan *plan);
 void phrase_check_free(phrase_check *pc);
 
 /* As xs_db_search(db, q, p, matches, res), keeping only the matches that
- * hold every phrase of the plan in its exact forms. Returns a shim status;
+ * hold every phrase of the plan in its exact forms. With p->collapse and
+ * pc->stories, a candidate whose story already has a hit on the page counts
+ * as one of its versions without being checked, and the versions of a story
+ * whose best candidate lacks the phrase are still checked (Xapian's collapse
+ * key would have dropped them unchecked). Returns a shim status;
  * afterwards pc->failed says whether a stored article could not be read
  * (or memory ran out while checking one): such a candidate is left out. */
 int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_match *matches,

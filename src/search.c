@@ -415,13 +415,17 @@ static const unsigned facet_slots[] = {SLOT_CATEGORY, SLOT_MONTH};
  * on; NULL where there is none to have, and then Xapian's collapse key does
  * the work: a handle that writes sees its own uncommitted changes under the
  * last revision's number, and a remote database has no revision to tell.
- * NULL too for a handle's first search: reading the map costs a few
- * searches' worth (1.2 ms for Reuters' 15,332 versions), which a process
- * that searches once, as the command line does, would never get back. */
-static const story_map *current_stories(kbs_db *db)
+ * For words, NULL too for a handle's first search: reading the map costs a
+ * few searches' worth (1.2 ms for Reuters' 15,332 versions), which a
+ * process that searches once, as the command line does, would never get
+ * back. Phrases read it at once (at_once): with Xapian's collapse key a
+ * story whose best candidate lacks the phrase's words would be lost, its
+ * other versions dropped before they are checked (phrase_check.h). */
+static const story_map *current_stories(kbs_db *db, int at_once)
 {
     uint64_t rev;
-    if (db->writable || db->searches++ == 0 || xs_db_revision(db->xdb, &rev) != KBS_OK)
+    if (db->writable || (db->searches++ == 0 && !at_once) ||
+        xs_db_revision(db->xdb, &rev) != KBS_OK)
         return NULL;
     if (db->stories && story_map_revision(db->stories) == rev)
         return db->stories;
@@ -470,14 +474,19 @@ static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, phras
     p.collapse = !o->all_versions;
     p.collapse_slot = SLOT_STORY;
     struct fetch f = {db, q, pc};
-    /* A phrase's candidates are checked one by one (phrase_check.c): a window
-     * larger than the page checks more of them than Xapian's collapse key,
-     * which drops a story's lesser versions before they are checked (+19%
-     * on the phrase queries, bench/README.md). */
+    /* A phrase's candidates are checked one by one as they come
+     * (phrase_check.c), and phrase_search() collapses them with the map as
+     * they do; a window fetched beforehand would check more of them. */
     int phrases = pc && pc->plan->nphrases;
-    const story_map *sm = !phrases && collapse_serves(&p) ? current_stories(db) : NULL;
-    int st = sm ? collapse_search(db->xdb, sm, &p, fetch, &f, matches, res)
+    const story_map *sm = collapse_serves(&p) ? current_stories(db, phrases) : NULL;
+    int st;
+    if (phrases) {
+        pc->stories = sm;
+        st = fetch(&f, &p, matches, res);
+    } else {
+        st = sm ? collapse_search(db->xdb, sm, &p, fetch, &f, matches, res)
                 : fetch(&f, &p, matches, res);
+    }
     if (st == KBS_ENOMEM)
         return db_fail(db, st, "out of memory while searching");
     if (st != KBS_OK)
