@@ -608,12 +608,15 @@ static int print_nothing(const cli_args *a, const kbs_results *res, const char *
     if (a->json && cli_render_total_json(stdout, kbs_results_total(res), suggestion) != 0)
         rc = fail_nomem();
     fflush(stdout);
-    fputs("No results for \"", stderr);
+    /* A query that quotes a phrase goes between single quotes: inside more
+     * double quotes it would read as two empty strings around words. */
+    int q = strchr(query, '"') ? '\'' : '"';
+    fprintf(stderr, "No results for %c", q);
     cli_put_text(stderr, query, strlen(query));
     if (a->offset > 0)
-        fprintf(stderr, "\" past the first %u.\n", (unsigned)a->offset);
+        fprintf(stderr, "%c past the first %u.\n", q, (unsigned)a->offset);
     else
-        fputs("\".\n", stderr);
+        fprintf(stderr, "%c.\n", q);
     if (suggestion)
         print_suggestion(stderr, suggestion, want_color(a->color, STDERR_FILENO));
     return rc;

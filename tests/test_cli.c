@@ -257,6 +257,10 @@ Test(cli, search_nothing_found)
     cr_assert_eq(rc, 1);
     cr_assert_str_empty(out);
     cr_assert_str_eq(err, "No results for \"zzyzx\".\n");
+    /* A quoted phrase: between single quotes. */
+    rc = run((const char *[]){"--db", db, "\"zzyzx typhoon\"", NULL}, &out, &err);
+    cr_assert_eq(rc, 1);
+    cr_assert_str_eq(err, "No results for '\"zzyzx typhoon\"'.\n");
 }
 
 Test(cli, search_paths_relative_to_current_folder)
