@@ -37,6 +37,8 @@ struct xs_db {
      * handle can only be closed, which drops the unsaved changes. */
     int broken = 0;
     char broken_msg[400] = {0};
+    /* Opened XS_OPEN_SCRATCH(_AGAIN): Xapian's DB_DANGEROUS, no undo. */
+    bool scratch = false;
     /* A handle on several databases (xs_db_open_several): the ids each one
      * holds, [first, last], in the order they were added. Xapian numbers the
      * documents of such a database (shard_id - 1) * shards + shard + 1; the
@@ -244,6 +246,23 @@ int refuse_several(xs_db *db, const char *what) noexcept
     return KBS_EINVAL;
 }
 
+/* An InvalidOperationError from a write (called from inside its catch). On
+ * a scratch database it stands for the write's own failure: when a write
+ * fails (a full disk, say), Xapian undoes the document's changes with
+ * cancel(), which DB_DANGEROUS does not allow, and that error replaces the
+ * first. The tables are then half-updated: the handle is broken, and the
+ * message says what happened rather than Xapian's words about cancel(). */
+int scratch_write_failed(xs_db *db) noexcept
+{
+    int st = map_exception(db->err, sizeof db->err, caught::xapian, nullptr);
+    if (!db->scratch)
+        return st;
+    std::snprintf(db->err, sizeof db->err,
+                  "a write to a scratch database failed, and Xapian cannot undo it there "
+                  "(DB_DANGEROUS)");
+    return mark_broken(db, KBS_EBACKEND);
+}
+
 } // namespace
 
 /* The handlers every extern "C" function ends its try with. */
@@ -300,6 +319,10 @@ int refuse_several(xs_db *db, const char *what) noexcept
         return mark_broken((DB),                                                                   \
                            map_exception((DB)->err, sizeof(DB)->err, caught::xapian, nullptr));    \
     }                                                                                              \
+    catch (const Xapian::InvalidOperationError &)                                                  \
+    {                                                                                              \
+        return scratch_write_failed((DB));                                                         \
+    }                                                                                              \
     XS_CATCH_DB(DB)
 #define XS_CATCH_NOHANDLE XS_CATCH(nullptr, 0)
 
@@ -342,6 +365,7 @@ int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen
                 action = Xapian::DB_OPEN | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS;
             h->wdb = new Xapian::WritableDatabase(path, action | Xapian::DB_BACKEND_GLASS);
             h->db = h->wdb;
+            h->scratch = mode == XS_OPEN_SCRATCH || mode == XS_OPEN_SCRATCH_AGAIN;
         }
         *out = h.release();
         return KBS_OK;
