@@ -72,14 +72,8 @@ struct page {
 static void search(kbs_db *db, const char *q, uint32_t offset, uint32_t limit, int sort,
                    int all_versions, int exact, struct page *out)
 {
-    kbs_search_options o;
-    kbs_search_options_init(&o);
-    o.offset = offset;
-    o.limit = limit;
-    o.sort = sort;
+    kbs_search_options o = tu_page_options(offset, limit, sort, exact);
     o.all_versions = all_versions;
-    o.exact_count = exact;
-    o.no_snippets = 1;
     kbs_results *res = NULL;
     cr_assert_eq(kbs_search(db, q, strlen(q), &o, &res), KBS_OK, "%s", kbs_db_errmsg(db));
     out->n = kbs_results_count(res);

@@ -58,13 +58,7 @@ static kbs_db *build(const char *dir)
 static size_t page(kbs_db *db, const char *q, uint32_t offset, uint32_t limit, int sort, int exact,
                    uint32_t *ids, uint64_t *total)
 {
-    kbs_search_options o;
-    kbs_search_options_init(&o);
-    o.offset = offset;
-    o.limit = limit;
-    o.sort = sort;
-    o.exact_count = exact;
-    o.no_snippets = 1;
+    kbs_search_options o = tu_page_options(offset, limit, sort, exact);
     kbs_results *r = NULL;
     int st = kbs_search(db, q, strlen(q), &o, &r);
     cr_assert_eq(st, KBS_OK, "search %s: %s", q, kbs_db_errmsg(db));

@@ -163,3 +163,15 @@ int tu_die_on_event(void *ctx, const kbs_index_event *ev)
         kill(getpid(), SIGKILL);
     return 0;
 }
+
+kbs_search_options tu_page_options(uint32_t offset, uint32_t limit, int sort, int exact)
+{
+    kbs_search_options o;
+    kbs_search_options_init(&o);
+    o.offset = offset;
+    o.limit = limit;
+    o.sort = sort;
+    o.exact_count = exact;
+    o.no_snippets = 1;
+    return o;
+}

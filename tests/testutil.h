@@ -24,6 +24,10 @@ void tu_rmtree(const char *path);
  * capturing stdout and stderr (free() both); returns its exit code. */
 int tu_run_cli(const char *const *argv, char **out, char **err);
 
+/* Options for a page of hits without snippets: offset, limit, sort, and
+ * exact_count set to exact; the rest kbs_search_options_init()'s. */
+kbs_search_options tu_page_options(uint32_t offset, uint32_t limit, int sort, int exact);
+
 /* An index callback (kbs_index_options.callback) that kills its own process
  * with SIGKILL at the first event of the kind *(const int *)ctx: a crash at
  * a chosen moment of a run. */
