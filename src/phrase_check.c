@@ -405,8 +405,20 @@ static size_t next_batch(size_t cap, size_t checked, size_t nacc, size_t want, u
     return next >= (double)UINT32_MAX ? UINT32_MAX : (size_t)next;
 }
 
+/* The place on the page (acc_story[0..n): the stories of its hits, 0 for
+ * none) of a hit of story, or n when it has none there. */
+static size_t story_on_page(const uint32_t *acc_story, size_t n, uint32_t story)
+{
+    size_t k = 0;
+    while (story && k < n && acc_story[k] != story)
+        k++;
+    return story ? k : n;
+}
+
 /* Checks candidates from *checked on, appending those that pass to acc[*nacc]
- * until want have passed. Returns a shim status. */
+ * until want have passed; with acc_story (the page's stories), a version of a
+ * story already on the page is counted to its hit unchecked. Returns a shim
+ * status. */
 static int check_candidates(kbs_db *db, phrase_check *pc, const xs_match *cand, size_t n,
                             size_t *checked, xs_match *acc, uint32_t *acc_story, size_t *nacc,
                             size_t want)
@@ -414,14 +426,10 @@ static int check_candidates(kbs_db *db, phrase_check *pc, const xs_match *cand, 
     for (; *checked < n && *nacc < want; (*checked)++) {
         const xs_match *c = &cand[*checked];
         uint32_t story = acc_story ? story_map_get(pc->stories, c->docid) : 0;
-        if (story) { /* a version of a story on the page already */
-            size_t k = 0;
-            while (k < *nacc && acc_story[k] != story)
-                k++;
-            if (k < *nacc) {
-                acc[k].collapsed++;
-                continue;
-            }
+        size_t k = story_on_page(acc_story, *nacc, story);
+        if (k < *nacc) {
+            acc[k].collapsed++;
+            continue;
         }
         char *rec = NULL;
         size_t rlen = 0;
@@ -494,13 +502,11 @@ int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_m
      * counts what it saw). */
     size_t seen = checked; /* candidates whose fate is known */
     for (size_t i = checked; own_collapse && st == KBS_OK && i < r.n; i++) {
-        uint32_t story = story_map_get(pc->stories, cand[i].docid);
-        for (size_t k = 0; story && k < nacc; k++)
-            if (acc_story[k] == story) {
-                acc[k].collapsed++;
-                seen++;
-                break;
-            }
+        size_t k = story_on_page(acc_story, nacc, story_map_get(pc->stories, cand[i].docid));
+        if (k < nacc) {
+            acc[k].collapsed++;
+            seen++;
+        }
     }
     free(cand);
     free(acc_story);
