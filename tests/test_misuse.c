@@ -1452,6 +1452,18 @@ static void record_crash(int sig)
 static int crash_in_xapian(const struct crash_stack *cs)
 {
     static const char *const allocator[] = {"malloc", "calloc", "realloc", "free"};
+    /* frames[1] is the kernel's return into the C library (the signal
+     * trampoline) and frames[2] the faulting instruction. When that is in
+     * the C library too, it is one of its memory or string routines: leaves
+     * that keep no frame, so the frames past it are whatever the stack held
+     * (a crash in memmove showed a prologue of the shim as its caller). Who
+     * called it is then unknown; as for the allocator, the damage it met is
+     * Xapian's in this test, and the sanitizer build of the same test finds
+     * our own (it reports the damaged table's over-read inside libxapian). */
+    Dl_info t, f2;
+    if (cs->n > 2 && dladdr(cs->frames[1], &t) && t.dli_fname && strstr(t.dli_fname, "libc.so") &&
+        dladdr(cs->frames[2], &f2) && f2.dli_fname && strstr(f2.dli_fname, "libc.so"))
+        return 1;
     for (int i = 1; i < cs->n; i++) {
         Dl_info info;
         if (!dladdr(cs->frames[i], &info) || !info.dli_fname)
