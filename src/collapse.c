@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "kbsearch.h"
-#include "stories.h"
 
 /* The first window: the page and half as many again (at least 5) for the
  * versions among them to give way to. A page of 10 on all of Reuters: a
@@ -68,8 +67,8 @@ static void collapse_window(const xs_match *cand, size_t n, const story_map *sm,
     }
 }
 
-int collapse_search(xs_db *xdb, const story_map *sm, const xs_search_params *p,
-                    collapse_fetch_fn fetch, void *ctx, xs_match *matches, xs_search_result *res)
+int collapse_search(const story_map *sm, const xs_search_params *p, collapse_fetch_fn fetch,
+                    void *ctx, xs_match *matches, xs_search_result *res)
 {
     size_t want = (size_t)p->offset + p->limit;
     size_t cap = want + (want / 2 < WINDOW_EXTRA_MIN ? WINDOW_EXTRA_MIN : want / 2);
@@ -101,13 +100,6 @@ int collapse_search(xs_db *xdb, const story_map *sm, const xs_search_params *p,
         memset(&r, 0, sizeof r);
         if ((st = fetch(ctx, &w, cand, &r)) != KBS_OK)
             break;
-        /* A reader that met a newer revision during the search reopened on
-         * it, and the map no longer tells its stories. */
-        uint64_t rev;
-        if (xs_db_revision(xdb, &rev) != KBS_OK || rev != story_map_revision(sm)) {
-            to_xapian = 1;
-            break;
-        }
         collapse_window(cand, r.n, sm, &k);
         /* Done when the page is full or every match was in the window. */
         if (k.n >= want || r.n < cap)

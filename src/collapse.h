@@ -22,15 +22,14 @@ int collapse_serves(const xs_search_params *p);
  * of each story, and in its `collapsed` how many other matches of the story
  * it stands for. A window of the page's end and half as many again (at
  * least 5 more) is fetched through fetch and its stories looked up in sm,
- * the story map of the revision xdb reads; a window with too few stories is
- * fetched again, larger. When every match
- * fell in the window the counts and the version counts are exact; else the
- * estimate is scaled by the share of stories in the window, as Xapian's is,
- * and a version count is a lower bound. Should xdb have moved to another
- * revision during the search, or the window have to grow past WINDOW_MAX,
- * the search runs again with Xapian's collapse key (fetch with p). Returns a
- * kbs status (KBS_ENOMEM, or fetch's). */
-int collapse_search(xs_db *xdb, const story_map *sm, const xs_search_params *p,
-                    collapse_fetch_fn fetch, void *ctx, xs_match *matches, xs_search_result *res);
+ * the story map of the revision searched (the caller checks that the search
+ * stayed on it); a window with too few stories is fetched again, larger.
+ * When every match fell in the window the counts and the version counts are
+ * exact; else the estimate is scaled by the share of stories in the window,
+ * as Xapian's is, and a version count is a lower bound. Should the window
+ * have to grow past WINDOW_MAX, the search runs again with Xapian's collapse
+ * key (fetch with p). Returns a kbs status (KBS_ENOMEM, or fetch's). */
+int collapse_search(const story_map *sm, const xs_search_params *p, collapse_fetch_fn fetch,
+                    void *ctx, xs_match *matches, xs_search_result *res);
 
 #endif

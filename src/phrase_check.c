@@ -510,18 +510,6 @@ int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_m
     }
     free(cand);
     free(acc_story);
-    uint64_t rev;
-    if (st == KBS_OK && own_collapse &&
-        (xs_db_revision(db->xdb, &rev) != KBS_OK || rev != story_map_revision(pc->stories))) {
-        /* The handle moved to another revision during the search, and the
-         * map no longer tells its stories: Xapian's collapse key then. */
-        free(acc);
-        const struct story_map *sm = pc->stories;
-        pc->stories = NULL;
-        st = phrase_search(pc, q, p, matches, res);
-        pc->stories = sm;
-        return st;
-    }
     if (st == KBS_ENOMEM) {
         free(acc);
         return check_all(db, q, p, pc, matches, res);

@@ -479,13 +479,18 @@ static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, phras
      * they do; a window fetched beforehand would check more of them. */
     int phrases = pc && pc->plan->nphrases;
     const story_map *sm = collapse_serves(&p) ? current_stories(db, phrases) : NULL;
-    int st;
-    if (phrases) {
+    if (phrases)
         pc->stories = sm;
+    int st = sm && !phrases ? collapse_search(sm, &p, fetch, &f, matches, res)
+                            : fetch(&f, &p, matches, res);
+    /* A reader that met a newer revision during the search reopened on it,
+     * and the map no longer tells its stories: Xapian's collapse key then. */
+    uint64_t rev;
+    if (st == KBS_OK && sm &&
+        (xs_db_revision(db->xdb, &rev) != KBS_OK || rev != story_map_revision(sm))) {
+        if (phrases)
+            pc->stories = NULL;
         st = fetch(&f, &p, matches, res);
-    } else {
-        st = sm ? collapse_search(db->xdb, sm, &p, fetch, &f, matches, res)
-                : fetch(&f, &p, matches, res);
     }
     if (st == KBS_ENOMEM)
         return db_fail(db, st, "out of memory while searching");
