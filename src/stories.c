@@ -5,21 +5,25 @@
  * the branch and the leaf): for rare words that was a fifth of the query
  * (bench/README.md, session 6). Few articles belong to a story (15,332 of
  * Reuters' 106,494), so the value stream of the story slot is small: read
- * once per revision (1.2 ms there) into two sorted arrays (120 KiB),
+ * once per revision (1.2 ms there) into one sorted array (120 KiB),
  * and searched by bisection. */
 #include "stories.h"
 
 #include <stdlib.h>
-#include <string.h>
 
+#include "buf.h"
 #include "kbsearch.h"
+
+/* An article of a story: its id and its story's (the first article's). */
+struct member {
+    uint32_t docid;
+    uint32_t story;
+};
 
 struct story_map {
     uint64_t revision;
-    uint32_t *docids; /* ascending */
-    uint32_t *stories;
-    size_t n, cap;
-    int bad; /* a value that is no story was met */
+    buf members; /* struct member, ascending docid */
+    int bad;     /* KBS_ECORRUPT: a value that is no story, or out of id order */
 };
 
 static int hex8(const char *s, size_t len, uint32_t *out)
@@ -41,32 +45,16 @@ static int hex8(const char *s, size_t len, uint32_t *out)
 static int add_story(void *ctx, uint32_t docid, const char *val, size_t len)
 {
     story_map *m = ctx;
-    uint32_t story;
-    if (hex8(val, len, &story) != 0) {
+    struct member e = {docid, 0};
+    size_t n = m->members.len / sizeof e;
+    const struct member *v = (const struct member *)m->members.data;
+    /* The stream is in id order. */
+    if (hex8(val, len, &e.story) != 0 || (n && docid <= v[n - 1].docid)) {
         m->bad = KBS_ECORRUPT;
         return 1;
     }
-    if (m->n && docid <= m->docids[m->n - 1]) { /* the stream is in id order */
-        m->bad = KBS_ECORRUPT;
-        return 1;
-    }
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 1024;
-        uint32_t *d = realloc(m->docids, cap * sizeof *d);
-        if (d)
-            m->docids = d;
-        uint32_t *s = d ? realloc(m->stories, cap * sizeof *s) : NULL;
-        if (!s) {
-            m->bad = KBS_ENOMEM;
-            return 1;
-        }
-        m->stories = s;
-        m->cap = cap;
-    }
-    m->docids[m->n] = docid;
-    m->stories[m->n] = story;
-    m->n++;
-    return 0;
+    buf_append(&m->members, &e, sizeof e);
+    return buf_failed(&m->members);
 }
 
 int story_map_load(xs_db *xdb, unsigned slot, story_map **out)
@@ -80,7 +68,7 @@ int story_map_load(xs_db *xdb, unsigned slot, story_map **out)
     if (st == KBS_OK)
         st = xs_db_values(xdb, slot, add_story, m);
     if (st == KBS_OK)
-        st = m->bad;
+        st = buf_failed(&m->members) ? KBS_ENOMEM : m->bad;
     /* A reader that met a newer revision halfway went on reading that one:
      * the map would mix the two. */
     if (st == KBS_OK && (st = xs_db_revision(xdb, &after)) == KBS_OK && after != m->revision)
@@ -100,22 +88,22 @@ uint64_t story_map_revision(const story_map *m)
 
 uint32_t story_map_get(const story_map *m, uint32_t docid)
 {
-    size_t lo = 0, hi = m->n;
+    const struct member *v = (const struct member *)m->members.data;
+    size_t lo = 0, hi = m->members.len / sizeof *v;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->docids[mid] < docid)
+        if (v[mid].docid < docid)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < m->n && m->docids[lo] == docid ? m->stories[lo] : 0;
+    return lo < m->members.len / sizeof *v && v[lo].docid == docid ? v[lo].story : 0;
 }
 
 void story_map_free(story_map *m)
 {
     if (!m)
         return;
-    free(m->docids);
-    free(m->stories);
+    buf_free(&m->members);
     free(m);
 }
