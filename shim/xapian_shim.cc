@@ -9,6 +9,7 @@
 #include "xapian_shim.h"
 
 #include "kbsearch.h"
+#include "norms.h"
 
 #include <xapian.h>
 
@@ -45,6 +46,8 @@ struct xs_db {
      * shim translates, so the caller sees each document's own id. Empty for
      * a handle on one database. */
     std::vector<std::pair<Xapian::docid, Xapian::docid>> shards;
+    /* A reader's document lengths, once loaded (xs_db_norms_load). */
+    std::shared_ptr<const kbs_shim::Norms> norms;
 
     xs_db() = default;
     xs_db(const xs_db &) = delete;
@@ -61,7 +64,20 @@ struct xs_doc {
 
 struct xs_query {
     Xapian::Query q;
+    /* How q was made (norms.h): q again, with its terms weighed from norms. */
+    std::shared_ptr<const kbs_shim::QNode> node;
 };
+
+namespace
+{
+/* A query of kind OTHER: used as it is, norms or not. */
+xs_query *other_query(const Xapian::Query &q)
+{
+    std::shared_ptr<kbs_shim::QNode> n = std::make_shared<kbs_shim::QNode>();
+    n->q = q;
+    return new xs_query{q, n};
+}
+} // namespace
 
 namespace
 {
@@ -477,6 +493,25 @@ int xs_db_revision(xs_db *db, uint64_t *rev) noexcept
         return refuse_several(db, "xs_db_revision");
     try {
         *rev = db->db->get_revision();
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_norms_load(xs_db *db, uint64_t *rev) noexcept
+{
+    if (!db || !rev)
+        return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_norms_load");
+    if (db->wdb)
+        return set_error(db->err, sizeof db->err, KBS_EINVAL,
+                         "xs_db_norms_load: a writer's lengths change under it");
+    try {
+        std::shared_ptr<const kbs_shim::Norms> n;
+        read_retrying(db, [&] { n = kbs_shim::load_norms(*db->db); });
+        db->norms = n;
+        *rev = n->revision;
         return KBS_OK;
     }
     XS_CATCH_DB(db)
@@ -918,7 +953,12 @@ int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos, xs_q
     if (!term || !len || !out)
         return KBS_EINVAL;
     try {
-        *out = new xs_query{Xapian::Query(std::string(term, len), wqf, pos)};
+        std::shared_ptr<kbs_shim::QNode> n = std::make_shared<kbs_shim::QNode>();
+        n->kind = kbs_shim::QNode::TERM;
+        n->q = Xapian::Query(std::string(term, len), wqf, pos);
+        n->term.assign(term, len);
+        n->wqf = wqf;
+        *out = new xs_query{n->q, n};
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -970,7 +1010,14 @@ int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
          * Xapian reads 0 as "the number of subqueries". */
         Xapian::termcount window =
             (op == XS_OP_PHRASE || op == XS_OP_NEAR) ? static_cast<Xapian::termcount>(param) : 0;
-        *out = new xs_query{Xapian::Query(xop, qs.begin(), qs.end(), window)};
+        std::shared_ptr<kbs_shim::QNode> node = std::make_shared<kbs_shim::QNode>();
+        node->kind = kbs_shim::QNode::COMBINE;
+        node->q = Xapian::Query(xop, qs.begin(), qs.end(), window);
+        node->op = xop;
+        node->kids.reserve(n);
+        for (size_t i = 0; i < n; i++)
+            node->kids.push_back(subs[i]->node);
+        *out = new xs_query{node->q, node};
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -981,7 +1028,7 @@ int xs_query_scale(const xs_query *q, double factor, xs_query **out) noexcept
     if (!q || !out || !std::isfinite(factor) || factor < 0)
         return KBS_EINVAL;
     try {
-        *out = new xs_query{Xapian::Query(factor, q->q)};
+        *out = other_query(Xapian::Query(factor, q->q));
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -999,7 +1046,7 @@ int xs_query_value_range(unsigned slot, const char *lo, const char *hi, xs_query
             q = Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, hi);
         else /* GE "" is every document with a value in slot */
             q = Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, lo ? lo : "");
-        *out = new xs_query{q};
+        *out = other_query(q);
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -1017,8 +1064,8 @@ int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms, xs_que
         /* OP_SYNONYM (Xapian's default) scores the expansion as one term, so
          * a document is not ranked up for holding many words of the prefix;
          * and Xapian 1.4.22 leaks weight objects with OP_OR + MOST_FREQUENT. */
-        *out = new xs_query{Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(prefix, len),
-                                          max_terms, max_type, Xapian::Query::OP_SYNONYM)};
+        *out = other_query(Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(prefix, len),
+                                         max_terms, max_type, Xapian::Query::OP_SYNONYM));
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -1126,7 +1173,7 @@ int xs_query_body_only(const char *term, size_t len, const char *title_term, siz
         src->release(); /* counted from here: the query's copy keeps it */
         Xapian::Query q(src.get());
         src.release(); /* the query owns it now; a throw above left it to src */
-        *out = new xs_query{q};
+        *out = other_query(q);
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -1140,7 +1187,7 @@ int xs_query_match_all(xs_query **out) noexcept
         /* A fresh Query(""), not a copy of the static Xapian::Query::MatchAll:
          * its reference count is not atomic, and handles of different
          * threads would all touch it. */
-        *out = new xs_query{Xapian::Query(std::string())};
+        *out = other_query(Xapian::Query(std::string()));
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -1201,7 +1248,11 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
         xs_search_result r{};
         read_retrying(db, [&] {
             Xapian::Enquire enq(*db->db);
-            enq.set_query(q->q);
+            if (params->norms && db->norms && q->node)
+                enq.set_query(
+                    kbs_shim::with_norms(*q->node, *db->db, db->norms, params->k1, params->b));
+            else
+                enq.set_query(q->q);
             enq.set_weighting_scheme(Xapian::BM25Weight(params->k1, 0, 1, params->b, 0.5));
             enq.set_docid_order(Xapian::Enquire::ASCENDING);
             /* Documents without the value sort last in either direction: an

@@ -110,6 +110,15 @@ int xs_db_last_docid(xs_db *db, uint32_t *docid) XS_NOEXCEPT;
  * database, or several. */
 int xs_db_revision(xs_db *db, uint64_t *rev) XS_NOEXCEPT;
 
+/* Reads the length of every document of the revision a reader reads now
+ * into memory (4 bytes a document id), replacing what an earlier call read,
+ * and sets *rev to that revision. A search with params->norms set then
+ * weighs its terms with them (norms.h): the same scores and pages, without
+ * Xapian's look-up of each candidate's length. A search that reopened on a
+ * newer revision must be run again without them. KBS_EINVAL for a writer;
+ * a remote database fails (it has no revision to tell). */
+int xs_db_norms_load(xs_db *db, uint64_t *rev) XS_NOEXCEPT;
+
 /* User metadata (Xapian's get/set_metadata): value copied with malloc into
  * *val (NUL-terminated, caller frees); a missing key gives *val = NULL, len 0
  * and KBS_OK. Keys are non-empty; setting an empty value deletes the key
@@ -292,6 +301,9 @@ typedef struct xs_search_params {
     size_t nspy_slots;
     int (*spy_cb)(void *ctx, unsigned slot, const char *value, size_t len, uint64_t count);
     void *spy_ctx;
+    /* Non-zero: weigh terms with the lengths xs_db_norms_load read, if it
+     * did (the caller checks the revision did not move: see there). */
+    int norms;
 } xs_search_params;
 
 typedef struct xs_match {

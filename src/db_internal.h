@@ -44,6 +44,9 @@ struct kbs_db {
     int dedup_off;                 /* a parallel build's worker: no grouping here */
     struct story_map *stories;     /* a reader's stories, for collapsing (search.c) */
     uint64_t searches;             /* collapsed searches run on the handle (search.c) */
+    uint64_t norm_searches;        /* searches that could use the norms (search.c) */
+    uint64_t norms_rev;            /* the revision of the shim's norms, when norms_loaded */
+    int norms_loaded;
     char errmsg[1024];
 };
 
