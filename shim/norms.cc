@@ -183,9 +183,15 @@ Xapian::Query rebuild(const QNode &n, bool weighted, const Xapian::Database &db,
 
 std::shared_ptr<const Norms> load_norms(const Xapian::Database &db)
 {
+    /* One entry per id ever used: an index whose ids are mostly gaps (not
+     * one kbsearch makes: it numbers new articles on) is not worth the
+     * memory. */
+    Xapian::docid last = db.get_lastdocid();
+    if (last / 16 > db.get_doccount() + 65536)
+        return nullptr;
     std::shared_ptr<Norms> n = std::make_shared<Norms>();
     n->revision = db.get_revision();
-    n->len.assign(static_cast<size_t>(db.get_lastdocid()) + 1, 0);
+    n->len.assign(static_cast<size_t>(last) + 1, 0);
     for (Xapian::PostingIterator it = db.postlist_begin(std::string()),
                                  end = db.postlist_end(std::string());
          it != end; ++it) {

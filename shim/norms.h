@@ -49,7 +49,8 @@ struct Norms {
     Xapian::rev revision = 0;
 };
 
-/* Reads db's document lengths. Throws what Xapian throws (a
+/* Reads db's document lengths; NULL when its ids are mostly unused (the
+ * array would be mostly gaps). Throws what Xapian throws (a
  * DatabaseModifiedError when the revision moved on during the read). */
 std::shared_ptr<const Norms> load_norms(const Xapian::Database &db);
 

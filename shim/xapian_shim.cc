@@ -510,6 +510,9 @@ int xs_db_norms_load(xs_db *db, uint64_t *rev) noexcept
     try {
         std::shared_ptr<const kbs_shim::Norms> n;
         read_retrying(db, [&] { n = kbs_shim::load_norms(*db->db); });
+        if (!n)
+            return set_error(db->err, sizeof db->err, KBS_EBACKEND,
+                             "xs_db_norms_load: the index's ids are mostly unused");
         db->norms = n;
         *rev = n->revision;
         return KBS_OK;
