@@ -43,8 +43,7 @@ struct kbs_db {
     struct dedup_notes *dedup;     /* what the next dedup_pass() looks at (dedup.c) */
     int dedup_off;                 /* a parallel build's worker: no grouping here */
     struct story_map *stories;     /* a reader's stories, for collapsing (search.c) */
-    uint64_t searches;             /* collapsed searches run on the handle (search.c) */
-    uint64_t norm_searches;        /* searches that could use the norms (search.c) */
+    uint64_t search_calls;         /* kbs_search() and the like called on the handle */
     uint64_t norms_rev;            /* the revision of the shim's norms, when norms_loaded */
     int norms_loaded;
     char errmsg[1024];

@@ -415,16 +415,16 @@ static const unsigned facet_slots[] = {SLOT_CATEGORY, SLOT_MONTH};
  * on; NULL where there is none to have, and then Xapian's collapse key does
  * the work: a handle that writes sees its own uncommitted changes under the
  * last revision's number, and a remote database has no revision to tell.
- * For words, NULL too for a handle's first search: reading the map costs a
- * few searches' worth (1.2 ms for Reuters' 15,332 versions), which a
- * process that searches once, as the command line does, would never get
- * back. Phrases read it at once (at_once): with Xapian's collapse key a
+ * For words, NULL too during a handle's first search (its fallback to any
+ * word included): reading the map costs a few searches' worth (1.2 ms for
+ * Reuters' 15,332 versions), which a process that searches once, as the
+ * command line does, would never get back. Phrases read it at once (at_once): with Xapian's collapse key a
  * story whose best candidate lacks the phrase's words would be lost, its
  * other versions dropped before they are checked (phrase_check.h). */
 static const story_map *current_stories(kbs_db *db, int at_once)
 {
     uint64_t rev;
-    if (db->writable || (db->searches++ == 0 && !at_once) ||
+    if (db->writable || (db->search_calls < 2 && !at_once) ||
         xs_db_revision(db->xdb, &rev) != KBS_OK)
         return NULL;
     if (db->stories && story_map_revision(db->stories) == rev)
@@ -441,11 +441,12 @@ static const story_map *current_stories(kbs_db *db, int at_once)
  * to another revision; *rev is theirs. Not for a handle that writes (its
  * lengths change under it), nor for a handle's first search: reading them
  * costs a few searches' worth (about 5 ms for Reuters' 106,494 articles),
- * which a process that searches once would never get back. A remote
+ * which a process that searches once would never get back (nor its
+ * fallback to any word, a second run within that search). A remote
  * database has no revision to tell, and searches without them. */
 static int current_norms(kbs_db *db, uint64_t *rev)
 {
-    if (db->writable || db->norm_searches++ == 0 || xs_db_revision(db->xdb, rev) != KBS_OK)
+    if (db->writable || db->search_calls < 2 || xs_db_revision(db->xdb, rev) != KBS_OK)
         return 0;
     if (db->norms_loaded && db->norms_rev == *rev)
         return 1;
@@ -675,6 +676,7 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
     db_clear_error(db);
     if (!query || !results_out)
         return db_fail(db, KBS_EINVAL, "kbs_search: NULL query or results");
+    db->search_calls++;
     kbs_search_options o;
     int rs = resolve_options(db, opts, &o);
     if (rs != KBS_OK)
@@ -776,6 +778,7 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
 int search_run_query(kbs_db *db, const xs_query *q, const char *const *stems, size_t nstems,
                      const char *described, const kbs_search_options *opts, kbs_results **out)
 {
+    db->search_calls++;
     kbs_search_options o;
     int rs = resolve_options(db, opts, &o);
     if (rs != KBS_OK)
