@@ -191,6 +191,7 @@ std::shared_ptr<const Norms> load_norms(const Xapian::Database &db)
         return nullptr;
     std::shared_ptr<Norms> n = std::make_shared<Norms>();
     n->revision = db.get_revision();
+    n->uuid = db.get_uuid();
     n->len.assign(static_cast<size_t>(last) + 1, 0);
     for (Xapian::PostingIterator it = db.postlist_begin(std::string()),
                                  end = db.postlist_end(std::string());

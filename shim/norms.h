@@ -47,6 +47,9 @@ struct QNode {
 struct Norms {
     std::vector<Xapian::termcount> len;
     Xapian::rev revision = 0;
+    /* The database's own: a copy built anew (a merge swapped in, say) starts
+     * its revisions again, and may reach the same number. */
+    std::string uuid;
 };
 
 /* Reads db's document lengths; NULL when its ids are mostly unused (the

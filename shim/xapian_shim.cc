@@ -1251,7 +1251,7 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
         xs_search_result r{};
         read_retrying(db, [&] {
             Xapian::Enquire enq(*db->db);
-            if (params->norms && db->norms && q->node)
+            if (params->norms && db->norms && q->node && db->db->get_uuid() == db->norms->uuid)
                 enq.set_query(
                     kbs_shim::with_norms(*q->node, *db->db, db->norms, params->k1, params->b));
             else
