@@ -498,6 +498,23 @@ int xs_db_revision(xs_db *db, uint64_t *rev) noexcept
     XS_CATCH_DB(db)
 }
 
+int xs_db_uuid(xs_db *db, char *out, size_t cap) noexcept
+{
+    if (!db || !out || !cap)
+        return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_uuid");
+    try {
+        std::string u = db->db->get_uuid();
+        if (u.empty() || u.size() >= cap)
+            return set_error(db->err, sizeof db->err, KBS_EBACKEND, "xs_db_uuid: no uuid");
+        std::memcpy(out, u.data(), u.size());
+        out[u.size()] = '\0';
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
 int xs_db_norms_load(xs_db *db, uint64_t *rev) noexcept
 {
     if (!db || !rev)
@@ -508,8 +525,11 @@ int xs_db_norms_load(xs_db *db, uint64_t *rev) noexcept
         return set_error(db->err, sizeof db->err, KBS_EINVAL,
                          "xs_db_norms_load: a writer's lengths change under it");
     try {
-        std::shared_ptr<const kbs_shim::Norms> n;
-        read_retrying(db, [&] { n = kbs_shim::load_norms(*db->db); });
+        std::shared_ptr<const kbs_shim::Norms> n = db->norms;
+        read_retrying(db, [&] {
+            if (!n || n->revision != db->db->get_revision() || n->uuid != db->db->get_uuid())
+                n = kbs_shim::load_norms(*db->db);
+        });
         if (!n)
             return set_error(db->err, sizeof db->err, KBS_EBACKEND,
                              "xs_db_norms_load: the index's ids are mostly unused");

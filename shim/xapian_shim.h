@@ -109,10 +109,14 @@ int xs_db_last_docid(xs_db *db, uint32_t *docid) XS_NOEXCEPT;
  * with each commit). KBS_EBACKEND where there is none to tell: a remote
  * database, or several. */
 int xs_db_revision(xs_db *db, uint64_t *rev) XS_NOEXCEPT;
+/* The database's UUID (a copy built anew has another, and starts its
+ * revisions again) into out[0..cap), NUL-terminated; KBS_EBACKEND when it
+ * has none to tell or it does not fit. */
+int xs_db_uuid(xs_db *db, char *out, size_t cap) XS_NOEXCEPT;
 
 /* Reads the length of every document of the revision a reader reads now
- * into memory (4 bytes a document id), replacing what an earlier call read,
- * and sets *rev to that revision. A search with params->norms set then
+ * into memory (4 bytes a document id), unless those of that revision of that
+ * database are there already, and sets *rev to that revision. A search with params->norms set then
  * weighs its terms with them (norms.h): the same scores and pages, without
  * Xapian's look-up of each candidate's length. A search that reopened on a
  * newer revision must be run again without them. KBS_EINVAL for a writer;

@@ -44,8 +44,6 @@ struct kbs_db {
     int dedup_off;                 /* a parallel build's worker: no grouping here */
     struct story_map *stories;     /* a reader's stories, for collapsing (search.c) */
     uint64_t search_calls;         /* kbs_search() and the like called on the handle */
-    uint64_t norms_rev;            /* the revision of the shim's norms, when norms_loaded */
-    int norms_loaded;
     char errmsg[1024];
 };
 

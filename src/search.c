@@ -418,16 +418,14 @@ static const unsigned facet_slots[] = {SLOT_CATEGORY, SLOT_MONTH};
  * For words, NULL too during a handle's first search (its fallback to any
  * word included): reading the map costs a few searches' worth (1.2 ms for
  * Reuters' 15,332 versions), which a process that searches once, as the
- * command line does, would never get back. Phrases read it at once (at_once): with Xapian's collapse key a
- * story whose best candidate lacks the phrase's words would be lost, its
- * other versions dropped before they are checked (phrase_check.h). */
+ * command line does, would never get back. Phrases read it at once (at_once): with Xapian's
+ * collapse key a story whose best candidate lacks the phrase's words would be lost, its other
+ * versions dropped before they are checked (phrase_check.h). */
 static const story_map *current_stories(kbs_db *db, int at_once)
 {
-    uint64_t rev;
-    if (db->writable || (db->search_calls < 2 && !at_once) ||
-        xs_db_revision(db->xdb, &rev) != KBS_OK)
+    if (db->writable || (db->search_calls < 2 && !at_once))
         return NULL;
-    if (db->stories && story_map_revision(db->stories) == rev)
+    if (db->stories && story_map_reads(db->stories, db->xdb))
         return db->stories;
     story_map_free(db->stories);
     db->stories = NULL;
@@ -446,12 +444,7 @@ static const story_map *current_stories(kbs_db *db, int at_once)
  * database has no revision to tell, and searches without them. */
 static int current_norms(kbs_db *db, uint64_t *rev)
 {
-    if (db->writable || db->search_calls < 2 || xs_db_revision(db->xdb, rev) != KBS_OK)
-        return 0;
-    if (db->norms_loaded && db->norms_rev == *rev)
-        return 1;
-    db->norms_loaded = xs_db_norms_load(db->xdb, &db->norms_rev) == KBS_OK;
-    return db->norms_loaded && db->norms_rev == *rev;
+    return !db->writable && db->search_calls >= 2 && xs_db_norms_load(db->xdb, rev) == KBS_OK;
 }
 
 /* What collapse_search() pages through: the matches, phrases checked. */
@@ -508,8 +501,8 @@ static int run(kbs_db *db, const xs_query *q, const kbs_search_options *o, phras
      * again with Xapian's collapse key and Xapian's lengths. */
     uint64_t rev;
     if (st == KBS_OK && (sm || p.norms) &&
-        (xs_db_revision(db->xdb, &rev) != KBS_OK || (sm && rev != story_map_revision(sm)) ||
-         (p.norms && rev != norms_rev))) {
+        ((sm && !story_map_reads(sm, db->xdb)) ||
+         (p.norms && (xs_db_revision(db->xdb, &rev) != KBS_OK || rev != norms_rev)))) {
         if (phrases)
             pc->stories = NULL;
         p.norms = 0;

@@ -10,6 +10,7 @@
 #include "stories.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "kbsearch.h"
@@ -22,8 +23,9 @@ struct member {
 
 struct story_map {
     uint64_t revision;
-    buf members; /* struct member, ascending docid */
-    int bad;     /* KBS_ECORRUPT: a value that is no story, or out of id order */
+    char uuid[64]; /* the database's: a copy built anew starts its revisions again */
+    buf members;   /* struct member, ascending docid */
+    int bad;       /* KBS_ECORRUPT: a value that is no story, or out of id order */
 };
 
 static int hex8(const char *s, size_t len, uint32_t *out)
@@ -66,6 +68,8 @@ int story_map_load(xs_db *xdb, unsigned slot, story_map **out)
     uint64_t after;
     int st = xs_db_revision(xdb, &m->revision);
     if (st == KBS_OK)
+        st = xs_db_uuid(xdb, m->uuid, sizeof m->uuid);
+    if (st == KBS_OK)
         st = xs_db_values(xdb, slot, add_story, m);
     if (st == KBS_OK)
         st = buf_failed(&m->members) ? KBS_ENOMEM : m->bad;
@@ -81,9 +85,12 @@ int story_map_load(xs_db *xdb, unsigned slot, story_map **out)
     return KBS_OK;
 }
 
-uint64_t story_map_revision(const story_map *m)
+int story_map_reads(const story_map *m, xs_db *xdb)
 {
-    return m->revision;
+    uint64_t rev;
+    char uuid[sizeof m->uuid];
+    return xs_db_revision(xdb, &rev) == KBS_OK && rev == m->revision &&
+           xs_db_uuid(xdb, uuid, sizeof uuid) == KBS_OK && strcmp(uuid, m->uuid) == 0;
 }
 
 uint32_t story_map_get(const story_map *m, uint32_t docid)

@@ -16,8 +16,8 @@ typedef struct story_map story_map;
  * revision to tell (a remote database) or moved to another during the read,
  * KBS_ECORRUPT for a value that is no story, KBS_ENOMEM. */
 int story_map_load(xs_db *xdb, unsigned slot, story_map **out);
-/* The revision the map was read at. */
-uint64_t story_map_revision(const story_map *m);
+/* Whether xdb reads now the revision (of the database) the map was read at. */
+int story_map_reads(const story_map *m, xs_db *xdb);
 /* The story of docid (its first article's id), 0 for an article in none. */
 uint32_t story_map_get(const story_map *m, uint32_t docid);
 void story_map_free(story_map *m);
