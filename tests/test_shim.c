@@ -1423,3 +1423,97 @@ Test(shim, update_keeps_unchanged_values)
     xs_db_close(db);
     free(path);
 }
+
+/* ---- a reader's document lengths in memory (norms.h) ---- */
+
+/* Runs q with and without the norms and checks both give the same matches
+ * with the same weights, to the last bit. */
+static void same_with_norms(xs_db *r, const xs_query *q)
+{
+    xs_search_params p = default_params();
+    p.k1 = 2.1;
+    p.b = 0.6;
+    xs_match a[32], b[32];
+    xs_search_result ra, rb;
+    p.norms = 1;
+    cr_assert_eq(xs_db_search(r, q, &p, a, &ra), KBS_OK, "%s", xs_db_errmsg(r));
+    p.norms = 0;
+    cr_assert_eq(xs_db_search(r, q, &p, b, &rb), KBS_OK, "%s", xs_db_errmsg(r));
+    cr_assert_eq(ra.n, rb.n);
+    cr_assert_eq(ra.estimated, rb.estimated);
+    for (size_t i = 0; i < ra.n; i++) {
+        cr_expect_eq(a[i].docid, b[i].docid, "match %zu", i);
+        cr_expect(a[i].weight == b[i].weight, "match %zu: %.17g, %.17g", i, a[i].weight,
+                  b[i].weight);
+    }
+}
+
+/* A writer that adds documents with the words of q many times over, which
+ * changes every length statistic, and commits. */
+static void add_long_ones(const char *path, const char *key, int copies)
+{
+    xs_db *w = open_ok(path, XS_OPEN_WRITE_CREATE);
+    char text[2048] = "";
+    for (int i = 0; i < copies; i++)
+        strcat(text, i ? " harbour ferry island" : "harbour ferry island");
+    sample s = {key, text, "2024-01-01", "travel"};
+    add_sample(w, &s);
+    cr_assert_eq(xs_db_commit(w), KBS_OK);
+    xs_db_close(w);
+}
+
+Test(shim, norms_are_those_of_the_revision_and_database_read)
+{
+    char *path = db_path();
+    xs_db *w = sample_db(path);
+    xs_db_close(w);
+    xs_db *r = open_ok(path, XS_OPEN_READ);
+    xs_query *t[3] = {term("harbour"), term("ferry"), term("island")};
+    xs_query *q = NULL;
+    cr_assert_eq(xs_query_combine(XS_OP_OR, t, 3, 0, &q), KBS_OK);
+
+    uint64_t rev = 0, rev2 = 0, now = 0;
+    cr_assert_eq(xs_db_norms_load(r, &rev), KBS_OK, "%s", xs_db_errmsg(r));
+    cr_assert_eq(xs_db_revision(r, &now), KBS_OK);
+    cr_assert_eq(rev, now);
+    same_with_norms(r, q);
+
+    /* A new revision: loading again reads its lengths. */
+    add_long_ones(path, "f", 40);
+    cr_assert_eq(xs_db_reopen(r), KBS_OK);
+    cr_assert_eq(xs_db_norms_load(r, &rev2), KBS_OK, "%s", xs_db_errmsg(r));
+    cr_assert_neq(rev2, rev);
+    same_with_norms(r, q);
+
+    /* Each database has its own uuid, which a new revision keeps: the norms
+     * are not used for another database that reached the same revision. */
+    char u1[64], u2[64], u3[64];
+    cr_assert_eq(xs_db_uuid(r, u1, sizeof u1), KBS_OK);
+    char *other = tu_path(tu_tmpdir(), "other");
+    xs_db *o = sample_db(other);
+    cr_assert_eq(xs_db_uuid(o, u2, sizeof u2), KBS_OK);
+    cr_expect_str_neq(u1, u2);
+    add_long_ones(path, "g", 3);
+    cr_assert_eq(xs_db_reopen(r), KBS_OK);
+    cr_assert_eq(xs_db_uuid(r, u3, sizeof u3), KBS_OK);
+    cr_expect_str_eq(u1, u3);
+    cr_assert_eq(xs_db_uuid(r, u3, 8), KBS_EBACKEND, "too small a buffer");
+    xs_db_close(o);
+
+    for (size_t i = 0; i < 3; i++)
+        xs_query_free(t[i]);
+    xs_query_free(q);
+    xs_db_close(r);
+    free(other);
+    free(path);
+}
+
+Test(shim, norms_refused_on_a_writer)
+{
+    char *path = db_path();
+    xs_db *w = sample_db(path);
+    uint64_t rev = 0;
+    cr_assert_eq(xs_db_norms_load(w, &rev), KBS_EINVAL);
+    xs_db_close(w);
+    free(path);
+}
