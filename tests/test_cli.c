@@ -1645,7 +1645,7 @@ Test(cli, ranking_options_change_scores)
 {
     write_golden_corpus(tu_tmpdir());
     static const char *const variants[][5] = {
-        /* 1 */ {"--bm25", "2.1,0.6", "--title-weight", "1.5", NULL},
+        /* 1: the defaults */ {"--bm25", "1.2,0.75", "--title-weight", "1.5", NULL},
         /* 2 */ {"--bm25", "0,0", NULL},
         /* 3 */ {"--bm25=2.,1", NULL},
         /* 4 */ {"--bm25", ".5,.25", NULL},
