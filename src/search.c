@@ -27,9 +27,10 @@
 /* BM25 parameters: the common defaults (Lucene's, and the region TREC's
  * news collections favour), not Cranfield's best. On Cranfield MAP@100 rises
  * with k1 to the edge of the grid (k1 2.1, b 0.6 was chosen from it: 0.3093
- * against 0.2995 here, bench/README.md "One posting list per word"), a trend of its
- * long queries and short abstracts; issue 3 asks for tuning that holds on
- * collections we do not see, and news queries are one to three words. A
+ * against 0.2995 here; bench/README.md, "One posting list per word"), a
+ * trend of its long queries and short abstracts; issue 3 asks for tuning
+ * that holds on collections we do not see, and news queries are one to
+ * three words. A
  * larger k1 also loosens the bounds the matcher prunes OR with: at 2.1 an
  * OR's p99 was 1.2x plain Xapian's, at 1.2 0.9x. Both still beat FTS5 on
  * Cranfield (MAP@100 0.2995 against 0.2851, nDCG@10 0.3707 against 0.3542).
