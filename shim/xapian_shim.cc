@@ -63,24 +63,21 @@ struct xs_doc {
 };
 
 struct xs_query {
-    Xapian::Query q;
-    /* How q was made (norms.h): q again, with its terms weighed from norms. */
+    /* The query (node->q) and how it was made (norms.h): it again, with its
+     * terms weighed from the norms. */
     std::shared_ptr<const kbs_shim::QNode> node;
 };
 
 namespace
 {
+
 /* A query of kind OTHER: used as it is, norms or not. */
 xs_query *other_query(const Xapian::Query &q)
 {
     std::shared_ptr<kbs_shim::QNode> n = std::make_shared<kbs_shim::QNode>();
     n->q = q;
-    return new xs_query{q, n};
+    return new xs_query{n};
 }
-} // namespace
-
-namespace
-{
 
 enum class caught { xapian, nomem, std_exception, unknown };
 
@@ -956,7 +953,7 @@ int xs_db_matching_terms(xs_db *db, const xs_query *q, uint32_t docid, xs_term_c
         read_retrying(db, [&] {
             terms.clear();
             Xapian::Enquire enq(*db->db);
-            enq.set_query(q->q);
+            enq.set_query(q->node->q);
             for (Xapian::TermIterator it = enq.get_matching_terms_begin(docid);
                  it != enq.get_matching_terms_end(docid); ++it)
                 terms.push_back(*it);
@@ -981,7 +978,7 @@ int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos, xs_q
         n->q = Xapian::Query(std::string(term, len), wqf, pos);
         n->term.assign(term, len);
         n->wqf = wqf;
-        *out = new xs_query{n->q, n};
+        *out = new xs_query{n};
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -1028,7 +1025,7 @@ int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
         std::vector<Xapian::Query> qs;
         qs.reserve(n);
         for (size_t i = 0; i < n; i++)
-            qs.push_back(subs[i]->q);
+            qs.push_back(subs[i]->node->q);
         /* The window only means something to the positional operators;
          * Xapian reads 0 as "the number of subqueries". */
         Xapian::termcount window =
@@ -1040,7 +1037,7 @@ int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
         node->kids.reserve(n);
         for (size_t i = 0; i < n; i++)
             node->kids.push_back(subs[i]->node);
-        *out = new xs_query{node->q, node};
+        *out = new xs_query{node};
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -1051,7 +1048,7 @@ int xs_query_scale(const xs_query *q, double factor, xs_query **out) noexcept
     if (!q || !out || !std::isfinite(factor) || factor < 0)
         return KBS_EINVAL;
     try {
-        *out = other_query(Xapian::Query(factor, q->q));
+        *out = other_query(Xapian::Query(factor, q->node->q));
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -1226,7 +1223,7 @@ char *xs_query_describe(const xs_query *q) noexcept
     if (!q)
         return nullptr;
     try {
-        std::string d = q->q.get_description();
+        std::string d = q->node->q.get_description();
         char *p = nullptr;
         if (copy_out(d, &p, nullptr, nullptr, 0) != KBS_OK)
             return nullptr;
@@ -1269,13 +1266,18 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
         return refuse_several(db, "xs_db_search");
     try {
         xs_search_result r{};
+        /* Once the handle reopened on a newer revision (the retry), the
+         * norms are not that revision's. */
+        bool first = true;
         read_retrying(db, [&] {
+            bool norms = params->norms && db->norms && first;
+            first = false;
             Xapian::Enquire enq(*db->db);
-            if (params->norms && db->norms && q->node && db->db->get_uuid() == db->norms->uuid)
+            if (norms)
                 enq.set_query(
                     kbs_shim::with_norms(*q->node, *db->db, db->norms, params->k1, params->b));
             else
-                enq.set_query(q->q);
+                enq.set_query(q->node->q);
             enq.set_weighting_scheme(Xapian::BM25Weight(params->k1, 0, 1, params->b, 0.5));
             enq.set_docid_order(Xapian::Enquire::ASCENDING);
             /* Documents without the value sort last in either direction: an

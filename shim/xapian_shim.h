@@ -306,7 +306,9 @@ typedef struct xs_search_params {
     int (*spy_cb)(void *ctx, unsigned slot, const char *value, size_t len, uint64_t count);
     void *spy_ctx;
     /* Non-zero: weigh terms with the lengths xs_db_norms_load read, if it
-     * did (the caller checks the revision did not move: see there). */
+     * did, for the revision the handle reads at the search's start (load
+     * them just before); a search that had to reopen runs without them,
+     * and the caller runs again one whose revision moved (see there). */
     int norms;
 } xs_search_params;
 
