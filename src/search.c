@@ -30,11 +30,10 @@
  * against 0.2995 here; bench/README.md, "One posting list per word"), a
  * trend of its long queries and short abstracts; issue 3 asks for tuning
  * that holds on collections we do not see, and news queries are one to
- * three words. A
- * larger k1 also loosens the bounds the matcher prunes OR with: at 2.1 an
- * OR's p99 was 1.2x plain Xapian's, at 1.2 0.9x. Both still beat FTS5 on
- * Cranfield (MAP@100 0.2995 against 0.2851, nDCG@10 0.3707 against 0.3542).
- * --bm25 2.1,0.6 gives the Cranfield-tuned ranking back. */
+ * three words. A larger k1 also loosens the bounds the matcher prunes OR
+ * with: at 2.1 an OR's p99 was 1.2x plain Xapian's, at 1.2 0.9x. Both still
+ * beat FTS5 on Cranfield (MAP@100 0.2995 against 0.2851, nDCG@10 0.3707
+ * against 0.3542). --bm25 2.1,0.6 gives the Cranfield-tuned ranking back. */
 #define BM25_K1 1.2
 #define BM25_B 0.75
 /* Fewer hits than this, and a spelling suggestion is looked for. Only an
@@ -421,9 +420,10 @@ static const unsigned facet_slots[] = {SLOT_CATEGORY, SLOT_MONTH};
  * For words, NULL too during a handle's first search (its fallback to any
  * word included): reading the map costs a few searches' worth (1.2 ms for
  * Reuters' 15,332 versions), which a process that searches once, as the
- * command line does, would never get back. Phrases read it at once (at_once): with Xapian's
- * collapse key a story whose best candidate lacks the phrase's words would be lost, its other
- * versions dropped before they are checked (phrase_check.h). */
+ * command line does, would never get back. Phrases read it at once
+ * (at_once): with Xapian's collapse key a story whose best candidate lacks
+ * the phrase's words would be lost, its other versions dropped before they
+ * are checked (phrase_check.h). */
 static const story_map *current_stories(kbs_db *db, int at_once)
 {
     if (db->writable || (db->search_calls < 2 && !at_once))
