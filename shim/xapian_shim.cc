@@ -10,6 +10,7 @@
 
 #include "kbsearch.h"
 #include "norms.h"
+#include "positions.h"
 
 #include <xapian.h>
 
@@ -48,6 +49,8 @@ struct xs_db {
     std::vector<std::pair<Xapian::docid, Xapian::docid>> shards;
     /* A reader's document lengths, once loaded (xs_db_norms_load). */
     std::shared_ptr<const kbs_shim::Norms> norms;
+    /* A writer's documents' positions until the next commit (positions.h). */
+    kbs_shim::PosWriter posw;
 
     xs_db() = default;
     xs_db(const xs_db &) = delete;
@@ -60,6 +63,9 @@ struct xs_db {
 
 struct xs_doc {
     Xapian::Document doc;
+    /* Its words' positions, written to the chunks of positions.h (not to
+     * Xapian's position table) when the document is. */
+    kbs_shim::DocPositions pos;
 };
 
 struct xs_query {
@@ -452,10 +458,31 @@ int xs_db_commit(xs_db *db) noexcept
         int st = need_writer(db);
         if (st != KBS_OK)
             return st;
+        /* The positions of the documents written go in with them. */
+        db->posw.flush(*db->wdb);
         db->wdb->commit();
         return KBS_OK;
     }
     XS_CATCH_WRITE(db)
+}
+
+int xs_db_check_positions(xs_db *db, uint64_t *words, uint64_t *chunks, uint64_t *entries,
+                          char *problem, size_t cap) noexcept
+{
+    if (!db || !words || !chunks || !entries || !problem || !cap)
+        return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_check_positions");
+    try {
+        kbs_shim::PosCheck c;
+        kbs_shim::check_positions(*db->db, c);
+        *words = c.terms;
+        *chunks = c.chunks;
+        *entries = c.entries;
+        snprintf(problem, cap, "%s", c.problem.c_str());
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
 }
 
 int xs_db_reopen(xs_db *db) noexcept
@@ -605,7 +632,11 @@ int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos,
     if (!doc || !term || !len)
         return KBS_EINVAL;
     try {
-        doc->doc.add_posting(std::string(term, len), pos, wdf_inc);
+        if (len > kbs_shim::POS_TERM_MAX)
+            return KBS_EINVAL;
+        std::string t(term, len);
+        doc->doc.add_term(t, wdf_inc);
+        doc->pos[t].push_back(pos);
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -679,6 +710,7 @@ int xs_db_replace(xs_db *db, const char *idterm, size_t len, xs_doc *doc, uint32
             return set_error(db->err, sizeof db->err, KBS_EINVAL,
                              "xs_db_replace: the document does not contain its id term");
         *docid = db->wdb->replace_document(id, doc->doc);
+        db->posw.note(*docid, doc->pos);
         return KBS_OK;
     }
     XS_CATCH_WRITE(db)
@@ -1030,6 +1062,34 @@ int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
          * Xapian reads 0 as "the number of subqueries". */
         Xapian::termcount window =
             (op == XS_OP_PHRASE || op == XS_OP_NEAR) ? static_cast<Xapian::termcount>(param) : 0;
+        if ((op == XS_OP_PHRASE || op == XS_OP_NEAR) && n >= 2) {
+            /* Positions are not in Xapian's table (positions.h): the AND of
+             * the terms, filtered by where they stand. */
+            for (size_t i = 0; i < n; i++)
+                if (subs[i]->node->kind != kbs_shim::QNode::TERM)
+                    return KBS_EINVAL;
+            std::vector<std::string> names;
+            std::shared_ptr<kbs_shim::QNode> andn = std::make_shared<kbs_shim::QNode>();
+            andn->kind = kbs_shim::QNode::COMBINE;
+            andn->op = Xapian::Query::OP_AND;
+            andn->q = Xapian::Query(Xapian::Query::OP_AND, qs.begin(), qs.end());
+            for (size_t i = 0; i < n; i++) {
+                andn->kids.push_back(subs[i]->node);
+                names.push_back(subs[i]->node->term);
+            }
+            std::shared_ptr<kbs_shim::QNode> srcn = std::make_shared<kbs_shim::QNode>();
+            srcn->kind = kbs_shim::QNode::OTHER;
+            kbs_shim::PosSource *src = new kbs_shim::PosSource(names, window, op == XS_OP_PHRASE);
+            srcn->q = Xapian::Query(src->release());
+            std::shared_ptr<kbs_shim::QNode> node = std::make_shared<kbs_shim::QNode>();
+            node->kind = kbs_shim::QNode::COMBINE;
+            node->op = Xapian::Query::OP_FILTER;
+            node->q = Xapian::Query(Xapian::Query::OP_FILTER, andn->q, srcn->q);
+            node->kids.push_back(andn);
+            node->kids.push_back(srcn);
+            *out = new xs_query{node};
+            return KBS_OK;
+        }
         std::shared_ptr<kbs_shim::QNode> node = std::make_shared<kbs_shim::QNode>();
         node->kind = kbs_shim::QNode::COMBINE;
         node->q = Xapian::Query(xop, qs.begin(), qs.end(), window);
@@ -1408,6 +1468,7 @@ int xs_db_replace_docid(xs_db *db, uint32_t docid, xs_doc *doc) noexcept
         if (st != KBS_OK)
             return st;
         db->wdb->replace_document(docid, doc->doc);
+        db->posw.note(docid, doc->pos);
         return KBS_OK;
     }
     XS_CATCH_WRITE(db)
@@ -1471,6 +1532,7 @@ int xs_db_update(xs_db *db, uint32_t docid, xs_doc *doc, unsigned keep_slot, int
         }
         if (!same) {
             db->wdb->replace_document(docid, doc->doc);
+            db->posw.note(docid, doc->pos);
             return KBS_OK;
         }
         /* The stored document, opened last (glass's modify shortcut
@@ -1488,6 +1550,7 @@ int xs_db_update(xs_db *db, uint32_t docid, xs_doc *doc, unsigned keep_slot, int
         }
         d.set_data(n.get_data());
         db->wdb->replace_document(docid, d);
+        db->posw.note(docid, doc->pos);
         *kept = 1;
         return KBS_OK;
     } catch (const Xapian::DocNotFoundError &) {

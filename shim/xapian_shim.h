@@ -97,8 +97,15 @@ void xs_db_close(xs_db *db) XS_NOEXCEPT;
  * is NULL). Owned by the handle; valid until the next call on it. */
 const char *xs_db_errmsg(const xs_db *db) XS_NOEXCEPT;
 
-/* Makes the changes so far durable (KBS_EREADONLY on a reader). */
+/* Makes the changes so far durable (KBS_EREADONLY on a reader), with the
+ * positions of the documents written since the last commit, which the
+ * handle holds until then (shim/positions.h). */
 int xs_db_commit(xs_db *db) XS_NOEXCEPT;
+/* Checks every chunk of positions (positions.h): counts the words that have
+ * positions, their chunks and entries, and puts the first problem found in
+ * problem[0..cap) ("" when none; KBS_OK either way). */
+int xs_db_check_positions(xs_db *db, uint64_t *words, uint64_t *chunks, uint64_t *entries,
+                          char *problem, size_t cap) XS_NOEXCEPT;
 /* Re-opens a reader at the latest committed revision (a no-op on a writer,
  * which always sees its own changes). */
 int xs_db_reopen(xs_db *db) XS_NOEXCEPT;
@@ -138,7 +145,9 @@ int xs_db_set_metadata(xs_db *db, const char *key, const char *val, size_t len) 
 
 int xs_doc_new(xs_doc **out) XS_NOEXCEPT;
 void xs_doc_free(xs_doc *doc) XS_NOEXCEPT;
-/* A positional occurrence of term (wdf += wdf_inc). */
+/* A positional occurrence of term (wdf += wdf_inc). Positions are kept in
+ * the database's metadata (shim/positions.h), so term is at most 200 bytes
+ * here (KBS_EINVAL). */
 int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos,
                        uint32_t wdf_inc) XS_NOEXCEPT;
 /* A term without position (wdf += wdf_inc; 0 for a boolean filter term). */

@@ -260,6 +260,25 @@ static void check_format(struct checker *c)
 
 /* Xapian's check of its B-trees: damage below the level of documents (a
  * bad block, a broken free list) that reading every article may not touch. */
+/* The chunks of word positions (shim/positions.h): each decodes, and a
+ * word's chunks follow each other. */
+static void check_positions(struct checker *c)
+{
+    uint64_t words = 0, chunks = 0, entries = 0;
+    char problem_text[400];
+    int st = xs_db_check_positions(c->db->xdb, &words, &chunks, &entries, problem_text,
+                                   sizeof problem_text);
+    if (st == KBS_ENOMEM)
+        c->nomem = 1;
+    else if (st != KBS_OK)
+        problem(c, "cannot read the word positions: %s", xs_db_errmsg(c->db->xdb));
+    else if (problem_text[0])
+        problem(c,
+                "word positions: %s; phrases with that word may miss articles (index the "
+                "articles again into a new folder)",
+                problem_text);
+}
+
 static void check_tables(struct checker *c)
 {
     uint64_t errors = 0;
@@ -363,6 +382,8 @@ int kbs_db_check(kbs_db *db, kbs_check_report *out)
                     (unsigned long long)rep.documents);
         check_totals(&c, text_sum, store_sum);
     }
+    if (!c.nomem)
+        check_positions(&c);
     if (!c.nomem)
         check_tables(&c);
     if (c.nomem || buf_failed(&c.msg)) {

@@ -557,6 +557,8 @@ typedef struct kbs_check_report {
  *  - the number of articles is what the index says it holds, and the running
  *    totals (text and store bytes, as kbs_db_stats() reports them) equal the
  *    sums over the articles;
+ *  - every chunk of word positions decodes (article ids in order, no chunk
+ *    of a word overlapping the next);
  *  - Xapian's own consistency check of its tables passes.
  *
  * It reads every article, so it takes about as long as reading the whole

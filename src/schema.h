@@ -14,8 +14,10 @@
  * stop words have no positions (stem_is_stopstem in stem.h); 6: the id
  * term is a hash of the key (SLOT_KEY where the display path is not the
  * key), PFX_DEDUP terms hold raw bytes, the change-detection state is
- * in the record's tag (size and mtime; the hash is the record's). */
-#define SCHEMA_FORMAT "6"
+ * in the record's tag (size and mtime; the hash is the record's); 7: word
+ * positions are in the metadata, in chunks per term (shim/positions.h), not
+ * in Xapian's position table. */
+#define SCHEMA_FORMAT "7"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"
@@ -25,7 +27,8 @@
 #define META_ZDICT "kbs.zdict.1"
 
 /* Term prefixes (Xapian's conventions where they exist). Unprefixed terms are
- * the stems of title and body words, with positions (but for the stems of
+ * the stems of title and body words, with positions (kept by the shim in
+ * metadata keys that begin with "p": shim/positions.h; but for the stems of
  * stop words, which have none: stem.h; the title's first, then
  * TITLE_BODY_GAP), so a plain query word is one posting list and a phrase one
  * PHRASE: two lists a word cost the matcher up to 1.7x (bench/README.md,

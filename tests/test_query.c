@@ -508,13 +508,19 @@ Test(query, xapian_shapes)
         {"title:korea", 0, "Query((korea@1 FILTER Skorea@2))"},
         {"body:korea", 0, "Query((korea@1 FILTER PostingSource(BodyOnly korea)))"},
         {"title:\"security cooperation\"", 0,
-         "((secur@1 PHRASE 2 cooper@2) FILTER Ssecur@3 FILTER Scooper@4)"},
+         "(((secur@1 AND cooper@2) FILTER PostingSource(kbs::Phrase(secur cooper, 2))) FILTER "
+         "Ssecur@3 FILTER Scooper@4)"},
         {"title:korea NEAR title:japan", 0,
-         "((korea@1 NEAR 11 japan@2) FILTER Skorea@3 FILTER Sjapan@4)"},
+         "(((korea@1 AND japan@2) FILTER PostingSource(kbs::Near(korea japan, 11))) FILTER "
+         "Skorea@3 FILTER Sjapan@4)"},
         {"by:kim", 0, "Akim@1"},
-        {"\"security cooperation\"", 0, "Query((secur@1 PHRASE 2 cooper@2))"},
-        {"korea NEAR/3 japan", 0, "Query((korea@1 NEAR 4 japan@2))"},
-        {"korea NEAR/1 japan NEAR/1 china", 0, "NEAR 3 japan"},
+        /* Phrases and NEAR: the AND of the terms, filtered where they stand
+         * (shim/positions.h). */
+        {"\"security cooperation\"", 0,
+         "Query(((secur@1 AND cooper@2) FILTER PostingSource(kbs::Phrase(secur cooper, 2))))"},
+        {"korea NEAR/3 japan", 0,
+         "Query(((korea@1 AND japan@2) FILTER PostingSource(kbs::Near(korea japan, 4))))"},
+        {"korea NEAR/1 japan NEAR/1 china", 0, "kbs::Near(korea japan china, 3)"},
         {"category:economy", 0, "(0 * <alldocuments> FILTER XCeconomy@1)"},
         {"-korea", 0, "(0 * <alldocuments> AND_NOT korea@1)"},
         /* A whole day, month or year of the written date is its term. */

@@ -1,0 +1,554 @@
+/* positions.cc - word positions in chunks of user metadata (positions.h). */
+#include "positions.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace kbs_shim
+{
+
+namespace
+{
+
+/* A chunk is closed once it holds this many bytes: small enough that
+ * finding a document in it decodes little, large enough that its key and
+ * item overhead (about 17 bytes) are a small share. On Reuters, 512 bytes
+ * made phrases no faster and the index 3% bigger. */
+const size_t CHUNK_BYTES = 1024;
+
+void put_varint(std::string &o, uint32_t v)
+{
+    while (v >= 128) {
+        o.push_back(static_cast<char>(v | 128));
+        v >>= 7;
+    }
+    o.push_back(static_cast<char>(v));
+}
+
+bool get_varint(const std::string &s, size_t &off, uint32_t &v)
+{
+    uint32_t r = 0;
+    for (unsigned shift = 0; shift < 35 && off < s.size(); shift += 7) {
+        unsigned char c = static_cast<unsigned char>(s[off++]);
+        if (shift == 28 && c > 15)
+            return false; /* more than 32 bits */
+        r |= static_cast<uint32_t>(c & 127) << shift;
+        if (!(c & 128)) {
+            v = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string key_prefix(const std::string &term)
+{
+    std::string k("p");
+    k += term;
+    k.push_back('\0');
+    return k;
+}
+
+std::string chunk_key(const std::string &prefix, Xapian::docid first)
+{
+    std::string k(prefix);
+    k.push_back(static_cast<char>(first >> 24));
+    k.push_back(static_cast<char>(first >> 16));
+    k.push_back(static_cast<char>(first >> 8));
+    k.push_back(static_cast<char>(first));
+    return k;
+}
+
+/* The first id of a chunk from its key (prefix + 4 bytes), 0 if malformed. */
+Xapian::docid key_first(const std::string &key, size_t prefix_len)
+{
+    if (key.size() != prefix_len + 4)
+        return 0;
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(key.data() + prefix_len);
+    return (Xapian::docid(p[0]) << 24) | (Xapian::docid(p[1]) << 16) | (Xapian::docid(p[2]) << 8) |
+           p[3];
+}
+
+[[noreturn]] void damaged(const std::string &term, Xapian::docid first, const char *what)
+{
+    throw Xapian::DatabaseCorruptError("the positions of the word \"" + term + "\" from article " +
+                                       std::to_string(first) + ": " + what);
+}
+
+/* One entry of a chunk: its id and where its positions lie in the chunk. */
+struct Span {
+    Xapian::docid did;
+    size_t off, len;
+};
+
+/* Every entry of a chunk, checked: ids ascending from the key's, lengths
+ * within the chunk, positions that decode to exactly their length. */
+void parse_chunk(const std::string &term, Xapian::docid first, const std::string &data,
+                 std::vector<Span> &out)
+{
+    out.clear();
+    size_t off = 0;
+    Xapian::docid at = first;
+    while (off < data.size()) {
+        uint32_t d, len;
+        if (!get_varint(data, off, d) || !get_varint(data, off, len) || len > data.size() - off)
+            damaged(term, first, "an entry runs past its chunk");
+        if (out.empty() ? d != 0 : (d == 0 || at > std::numeric_limits<Xapian::docid>::max() - d))
+            damaged(term, first, "the article ids are out of order");
+        at += d;
+        size_t o = off, end = off + len;
+        uint32_t x;
+        while (o < end)
+            if (!get_varint(data, o, x) || o > end)
+                damaged(term, first, "a position is cut");
+        if (len == 0)
+            damaged(term, first, "an article with no positions");
+        out.push_back(Span{at, off, len});
+        off = end;
+    }
+    if (out.empty())
+        damaged(term, first, "an empty chunk");
+}
+
+} // namespace
+
+void PosWriter::note(Xapian::docid did, DocPositions &pos)
+{
+    for (auto &e : pos) {
+        std::vector<uint32_t> &p = e.second;
+        if (p.empty())
+            continue;
+        std::sort(p.begin(), p.end());
+        p.erase(std::unique(p.begin(), p.end()), p.end());
+        Entry en{did, seq_, std::string()};
+        uint32_t prev = 0;
+        for (uint32_t x : p) {
+            put_varint(en.pos, x - prev);
+            prev = x;
+        }
+        bytes_ += en.pos.size() + sizeof en + e.first.size();
+        terms_[e.first].push_back(std::move(en));
+    }
+    pos.clear();
+    seq_++;
+    docs_++;
+}
+
+void PosWriter::clear()
+{
+    terms_.clear();
+    known_.clear();
+    docs_ = bytes_ = 0;
+}
+
+void PosWriter::flush(Xapian::WritableDatabase &db)
+{
+    try {
+        std::vector<Span> old;
+        std::string piece;
+        for (auto &t : terms_) {
+            const std::string &term = t.first;
+            std::vector<Entry> &ents = t.second;
+            /* By id, the last note of an id last, then only that one kept. */
+            std::sort(ents.begin(), ents.end(), [](const Entry &a, const Entry &b) {
+                return a.did != b.did ? a.did < b.did : a.seq < b.seq;
+            });
+            size_t w = 0;
+            for (size_t r = 0; r < ents.size(); r++) {
+                if (w && ents[w - 1].did == ents[r].did)
+                    w--;
+                if (w != r)
+                    ents[w] = std::move(ents[r]);
+                w++;
+            }
+            ents.resize(w);
+
+            std::string prefix = key_prefix(term);
+            auto kn = known_.find(term);
+            if (kn == known_.end()) {
+                std::vector<Xapian::docid> firsts;
+                for (Xapian::TermIterator k = db.metadata_keys_begin(prefix),
+                                          kend = db.metadata_keys_end(prefix);
+                     k != kend; ++k) {
+                    Xapian::docid f = key_first(*k, prefix.size());
+                    if (!f)
+                        damaged(term, 0, "a chunk's key is malformed");
+                    firsts.push_back(f);
+                }
+                kn = known_.emplace(term, std::move(firsts)).first;
+            }
+            std::vector<Xapian::docid> &firsts = kn->second;
+            std::vector<Xapian::docid> nf;
+            nf.reserve(firsts.size() + 1);
+
+            /* Writes entries as pieces of about CHUNK_BYTES; merge(i) gives
+             * the i-th entry's id and positions. */
+            auto write_pieces = [&](size_t n, auto &&at) {
+                piece.clear();
+                Xapian::docid first = 0, last = 0;
+                for (size_t i = 0; i < n; i++) {
+                    std::pair<Xapian::docid, const char *> e;
+                    size_t len;
+                    at(i, e, len);
+                    if (piece.empty()) {
+                        first = last = e.first;
+                    }
+                    put_varint(piece, e.first - last);
+                    put_varint(piece, static_cast<uint32_t>(len));
+                    piece.append(e.second, len);
+                    last = e.first;
+                    if (piece.size() >= CHUNK_BYTES) {
+                        db.set_metadata(chunk_key(prefix, first), piece);
+                        nf.push_back(first);
+                        piece.clear();
+                    }
+                }
+                if (!piece.empty()) {
+                    db.set_metadata(chunk_key(prefix, first), piece);
+                    nf.push_back(first);
+                }
+            };
+
+            size_t i = 0;
+            if (firsts.empty()) {
+                write_pieces(ents.size(),
+                             [&](size_t k, std::pair<Xapian::docid, const char *> &e, size_t &len) {
+                                 e = {ents[k].did, ents[k].pos.data()};
+                                 len = ents[k].pos.size();
+                             });
+                i = ents.size();
+            }
+            for (size_t c = 0; c < firsts.size(); c++) {
+                Xapian::docid lim = c + 1 < firsts.size()
+                                        ? firsts[c + 1]
+                                        : std::numeric_limits<Xapian::docid>::max();
+                size_t j = i;
+                while (j < ents.size() && ents[j].did < lim)
+                    j++;
+                if (j == i) {
+                    nf.push_back(firsts[c]);
+                    continue;
+                }
+                /* The chunk and the new entries for its range, merged (a new
+                 * entry replaces the chunk's of the same id). */
+                std::string key = chunk_key(prefix, firsts[c]);
+                std::string data = db.get_metadata(key);
+                if (data.empty())
+                    damaged(term, firsts[c], "a chunk is missing");
+                parse_chunk(term, firsts[c], data, old);
+                std::vector<std::pair<Xapian::docid, std::pair<const char *, size_t>>> merged;
+                merged.reserve(old.size() + (j - i));
+                size_t a = 0, b = i;
+                bool changed = false;
+                while (a < old.size() || b < j) {
+                    if (b == j || (a < old.size() && old[a].did < ents[b].did)) {
+                        merged.push_back({old[a].did, {data.data() + old[a].off, old[a].len}});
+                        a++;
+                    } else {
+                        const std::string &np = ents[b].pos;
+                        if (a < old.size() && old[a].did == ents[b].did) {
+                            changed |= old[a].len != np.size() ||
+                                       data.compare(old[a].off, old[a].len, np) != 0;
+                            a++;
+                        } else {
+                            changed = true;
+                        }
+                        merged.push_back({ents[b].did, {np.data(), np.size()}});
+                        b++;
+                    }
+                }
+                if (!changed) {
+                    /* An article written again with the same words where
+                     * they were (an update that appends, say): the chunk
+                     * is left alone, and so are its blocks. */
+                    nf.push_back(firsts[c]);
+                    i = j;
+                    continue;
+                }
+                size_t before = nf.size();
+                write_pieces(merged.size(),
+                             [&](size_t k, std::pair<Xapian::docid, const char *> &e, size_t &len) {
+                                 e = {merged[k].first, merged[k].second.first};
+                                 len = merged[k].second.second;
+                             });
+                /* The old key goes unless a piece starts at the same id. */
+                if (std::find(nf.begin() + static_cast<std::ptrdiff_t>(before), nf.end(),
+                              firsts[c]) == nf.end())
+                    db.set_metadata(key, std::string());
+                i = j;
+            }
+            firsts.swap(nf);
+        }
+        terms_.clear();
+        docs_ = bytes_ = 0;
+    } catch (...) {
+        /* What was written is in the handle's unsaved state, which the
+         * caller must drop (the shim refuses further writes); the list of
+         * keys may then be wrong. */
+        known_.clear();
+        throw;
+    }
+}
+
+void check_positions(const Xapian::Database &db, PosCheck &out)
+{
+    std::string term, last_term;
+    Xapian::docid last_did = 0;
+    std::vector<Span> spans;
+    bool any = false;
+    for (Xapian::TermIterator k = db.metadata_keys_begin("p"), kend = db.metadata_keys_end("p");
+         k != kend && out.problem.empty(); ++k) {
+        const std::string &key = *k;
+        size_t nul = key.find('\0', 1);
+        if (nul == std::string::npos || key.size() != nul + 5) {
+            out.problem = "a positions key is malformed";
+            break;
+        }
+        term.assign(key, 1, nul - 1);
+        Xapian::docid first = key_first(key, nul + 1);
+        if (!any || term != last_term) {
+            out.terms++;
+            last_term = term;
+            last_did = 0;
+            any = true;
+        }
+        if (first == 0 || first <= last_did) {
+            out.problem = "the positions of the word \"" + term + "\" from article " +
+                          std::to_string(first) + ": chunks overlap";
+            break;
+        }
+        try {
+            parse_chunk(term, first, db.get_metadata(key), spans);
+        } catch (const Xapian::DatabaseCorruptError &e) {
+            out.problem = e.get_msg();
+            break;
+        }
+        out.chunks++;
+        out.entries += spans.size();
+        last_did = spans.back().did;
+    }
+}
+
+PosSource::PosSource(std::vector<std::string> terms, Xapian::termcount window, bool ordered)
+    : terms_(std::move(terms)),
+      window_(window ? window : static_cast<Xapian::termcount>(terms_.size())), ordered_(ordered)
+{
+}
+
+PosSource::~PosSource() = default;
+
+std::string PosSource::get_description() const
+{
+    std::string d(ordered_ ? "kbs::Phrase(" : "kbs::Near(");
+    for (size_t i = 0; i < terms_.size(); i++)
+        d += (i ? " " : "") + terms_[i];
+    return d + ", " + std::to_string(window_) + ")";
+}
+
+void PosSource::init(const Xapian::Database &db)
+{
+    db_ = db;
+    cur_.clear();
+    cur_.resize(terms_.size());
+    Xapian::doccount least = db.get_doccount();
+    size_t driver = 0;
+    for (size_t i = 0; i < terms_.size(); i++) {
+        Cursor &c = cur_[i];
+        c.prefix = key_prefix(terms_[i]);
+        for (Xapian::TermIterator k = db.metadata_keys_begin(c.prefix),
+                                  kend = db.metadata_keys_end(c.prefix);
+             k != kend; ++k) {
+            Xapian::docid f = key_first(*k, c.prefix.size());
+            if (!f)
+                damaged(terms_[i], 0, "a chunk's key is malformed");
+            c.keys.emplace_back(f, *k);
+        }
+        Xapian::doccount tf = db.get_termfreq(terms_[i]);
+        if (tf < least) {
+            least = tf;
+            driver = i;
+        }
+    }
+    /* Never the AND's driver unless every term is in more than half the
+     * documents: the terms' posting lists skip faster than chunks are
+     * read, so the matcher should ask check() of the AND's candidates. The
+     * estimate halves the AND's, as Xapian's own phrase estimate does. */
+    max_ = db.get_doccount();
+    est_ = max_ / 2;
+    std::string dterm = terms_.empty() ? std::string() : terms_[driver];
+    it_ = db.postlist_begin(dterm);
+    end_ = db.postlist_end(dterm);
+    did_ = 0;
+    at_end_ = terms_.empty();
+    started_ = matched_ = false;
+}
+
+/* Moves to did's entry: true with its positions in pos, false if the term
+ * has none for did. Ids are asked in ascending order (a lower one reads
+ * its chunk again). */
+bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
+{
+    if (chunk && did == at && valid)
+        return true;
+    valid = false;
+    /* The chunk that would hold did: the last whose first id <= did. */
+    auto it = std::upper_bound(keys.begin(), keys.end(), did,
+                               [](Xapian::docid d, const std::pair<Xapian::docid, std::string> &k) {
+                                   return d < k.first;
+                               });
+    if (it == keys.begin())
+        return false;
+    size_t want = static_cast<size_t>(it - keys.begin()); /* index + 1 */
+    if (want != chunk || did < at) {
+        if (want != chunk) {
+            data = db.get_metadata(std::prev(it)->second);
+            chunk = want;
+        }
+        off = 0;
+        at = std::prev(it)->first;
+        at_off = at_len = 0;
+    } else if (did == at && off) {
+        return decode(at_off, at_len);
+    }
+    const std::string term = prefix.substr(1, prefix.size() - 2);
+    while (off < data.size()) {
+        uint32_t d, len;
+        size_t start = off;
+        if (!get_varint(data, off, d) || !get_varint(data, off, len) || len > data.size() - off)
+            damaged(term, keys[chunk - 1].first, "an entry runs past its chunk");
+        if ((start == 0) != (d == 0))
+            damaged(term, keys[chunk - 1].first, "the article ids are out of order");
+        at += d;
+        at_off = off;
+        at_len = len;
+        off += len;
+        if (at < did)
+            continue;
+        if (at > did)
+            return false; /* a later seek(at) decodes it */
+        return decode(at_off, at_len);
+    }
+    return false;
+}
+
+bool PosSource::Cursor::decode(size_t from, size_t len)
+{
+    pos.clear();
+    size_t o = from, end = from + len;
+    uint32_t prev = 0, x;
+    while (o < end) {
+        if (!get_varint(data, o, x))
+            damaged(prefix.substr(1, prefix.size() - 2), keys[chunk - 1].first,
+                    "a position is cut");
+        prev += x;
+        pos.push_back(prev);
+    }
+    valid = true;
+    return true;
+}
+
+bool PosSource::match(Xapian::docid did)
+{
+    for (Cursor &c : cur_)
+        if (!c.seek(db_, did))
+            return false;
+    size_t n = cur_.size();
+    if (ordered_) {
+        /* From each place of the first term, the earliest place of each next
+         * term after the one before: the tightest run that starts there.
+         * Later starts only move these places on, so each list is walked
+         * once. */
+        const std::vector<uint32_t> &p0 = cur_[0].pos;
+        std::vector<size_t> idx(n, 0);
+        for (uint32_t start : p0) {
+            uint32_t last = start;
+            for (size_t i = 1; i < n; i++) {
+                const std::vector<uint32_t> &pi = cur_[i].pos;
+                size_t &j = idx[i];
+                while (j < pi.size() && pi[j] <= last)
+                    j++;
+                if (j == pi.size())
+                    return false;
+                last = pi[j];
+            }
+            if (last - start < window_)
+                return true;
+        }
+        return false;
+    }
+    /* Any order: the narrowest span holding a place of every term. */
+    std::vector<std::pair<uint32_t, size_t>> all;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t x : cur_[i].pos)
+            all.emplace_back(x, i);
+    std::sort(all.begin(), all.end());
+    std::vector<size_t> have(n, 0);
+    size_t covered = 0, lo = 0;
+    for (size_t hi = 0; hi < all.size(); hi++) {
+        if (have[all[hi].second]++ == 0)
+            covered++;
+        while (covered == n) {
+            if (all[hi].first - all[lo].first < window_)
+                return true;
+            if (--have[all[lo].second] == 0)
+                covered--;
+            lo++;
+        }
+    }
+    return false;
+}
+
+void PosSource::advance_from(Xapian::docid did)
+{
+    if (did)
+        it_.skip_to(did);
+    for (; it_ != end_; ++it_) {
+        Xapian::docid d = *it_;
+        if (match(d)) {
+            did_ = d;
+            matched_ = true;
+            return;
+        }
+    }
+    at_end_ = true;
+}
+
+void PosSource::next(double)
+{
+    if (at_end_)
+        return;
+    advance_from(started_ ? did_ + 1 : 0);
+    started_ = true;
+}
+
+void PosSource::skip_to(Xapian::docid did, double)
+{
+    if (at_end_)
+        return;
+    if (started_ && did <= did_) {
+        if (matched_)
+            return;
+        did = did_ + 1; /* after a failed check(): on past it */
+    }
+    started_ = true;
+    advance_from(did);
+}
+
+bool PosSource::check(Xapian::docid did, double)
+{
+    if (at_end_)
+        return true;
+    if (started_ && did <= did_) {
+        if (did == did_)
+            return matched_;
+        return true; /* behind the place: skip_to() would stay */
+    }
+    started_ = true;
+    did_ = did;
+    /* false: an undetermined place, from which next() and skip_to() move on
+     * past did. */
+    matched_ = match(did);
+    return matched_;
+}
+
+} // namespace kbs_shim

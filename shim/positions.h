@@ -1,0 +1,161 @@
+/* positions.h - word positions, kept per term in chunks of the database's
+ * user metadata rather than in Xapian's position table.
+ *
+ * Why: glass keys its position table by (term, document), one B-tree item
+ * per pair, and in news most pairs hold one or two positions. On the
+ * 106,494 Reuters articles that table held 20.9M items whose keys and item
+ * overhead took 279 MiB of its 340, the positions themselves 59
+ * (bench/glass_sizes.py): more than the whole index of SQLite FTS5. Here
+ * one item holds a term's positions in a run of documents:
+ *
+ *   key    "p" term "\0" be32(first document id)
+ *   value  per document, in id order: varint(id - previous id; 0 for the
+ *          first, which is the key's), varint(byte length of what
+ *          follows), varint position deltas (the first from 0)
+ *
+ * A chunk is closed at about CHUNK_BYTES. The metadata are in the same
+ * database as everything else, so a commit saves them with the documents
+ * they belong to, Xapian's compaction merges them (chunks of different
+ * databases start at different ids, so their keys never clash), and a
+ * remote shard serves them. An article's chunks are rewritten when it is
+ * replaced; when it is deleted, its entries stay until its chunks are next
+ * rewritten: Xapian never gives its id to another document, and a phrase
+ * reads positions only of documents that hold all its terms.
+ *
+ * A phrase or NEAR is the AND of its terms filtered by PosSource, which
+ * reads these chunks in document order. */
+#ifndef KBS_SHIM_POSITIONS_H
+#define KBS_SHIM_POSITIONS_H
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace kbs_shim
+{
+
+/* A document's positions while it is built: term -> positions (any order). */
+typedef std::map<std::string, std::vector<uint32_t>> DocPositions;
+
+/* The longest term that has positions (a chunk's key must fit Xapian's
+ * limit on a key, about 245 bytes); the tokenizer's words are far shorter. */
+const size_t POS_TERM_MAX = 200;
+
+/* A writer's documents' positions, held until flush(). */
+class PosWriter
+{
+  public:
+    /* Records did's positions (taking them from pos, which is left empty);
+     * a later note of the same id replaces them. */
+    void note(Xapian::docid did, DocPositions &pos);
+    /* Writes what was noted into db's chunks, merging with the chunks
+     * there (uncommitted: the caller commits). Throws what Xapian throws;
+     * the notes are kept until it succeeds. */
+    void flush(Xapian::WritableDatabase &db);
+    /* Forgets what was noted (the caller dropped its changes). */
+    void clear();
+    size_t docs() const
+    {
+        return docs_;
+    }
+    size_t bytes() const
+    {
+        return bytes_;
+    }
+
+  private:
+    struct Entry {
+        Xapian::docid did;
+        uint32_t seq;    /* order of the notes: the last of one id wins */
+        std::string pos; /* encoded positions */
+    };
+    std::unordered_map<std::string, std::vector<Entry>> terms_;
+    /* Each term's chunks' first ids, as this handle last wrote or read
+     * them: the first flush of a term lists its keys, later ones do not. */
+    std::unordered_map<std::string, std::vector<Xapian::docid>> known_;
+    size_t docs_ = 0, bytes_ = 0;
+    uint32_t seq_ = 0;
+};
+
+/* What check found in the chunks. */
+struct PosCheck {
+    uint64_t terms = 0, chunks = 0, entries = 0;
+    std::string problem; /* the first one, empty when none */
+};
+void check_positions(const Xapian::Database &db, PosCheck &out);
+
+/* Matches the documents where terms stand in order within window positions
+ * (ordered: OP_PHRASE's meaning, window 0 = the number of terms) or in any
+ * order within it (OP_NEAR's). A filter: it weighs nothing. */
+class PosSource : public Xapian::PostingSource
+{
+  public:
+    PosSource(std::vector<std::string> terms, Xapian::termcount window, bool ordered);
+    ~PosSource() override;
+    void init(const Xapian::Database &db) override;
+    Xapian::doccount get_termfreq_min() const override
+    {
+        return 0;
+    }
+    Xapian::doccount get_termfreq_est() const override
+    {
+        return est_;
+    }
+    Xapian::doccount get_termfreq_max() const override
+    {
+        return max_;
+    }
+    void next(double min_wt) override;
+    void skip_to(Xapian::docid did, double min_wt) override;
+    bool check(Xapian::docid did, double min_wt) override;
+    bool at_end() const override
+    {
+        return at_end_;
+    }
+    Xapian::docid get_docid() const override
+    {
+        return did_;
+    }
+    PostingSource *clone() const override
+    {
+        return new PosSource(terms_, window_, ordered_);
+    }
+    std::string get_description() const override;
+
+  private:
+    /* One term's chunks, read forward. */
+    struct Cursor {
+        std::string prefix;
+        std::vector<std::pair<Xapian::docid, std::string>> keys; /* first id, key */
+        size_t chunk = 0;              /* the loaded chunk's index + 1; 0: none */
+        std::string data;              /* the loaded chunk */
+        size_t off = 0;                /* the next entry's offset in data */
+        Xapian::docid at = 0;          /* the id of the entry before off */
+        size_t at_off = 0, at_len = 0; /* its positions in data */
+        std::vector<uint32_t> pos;     /* decoded, when valid */
+        bool valid = false;
+        bool seek(const Xapian::Database &db, Xapian::docid did);
+        bool decode(size_t from, size_t len);
+    };
+    bool match(Xapian::docid did);
+    void advance_from(Xapian::docid did);
+
+    std::vector<std::string> terms_;
+    Xapian::termcount window_;
+    bool ordered_;
+    Xapian::Database db_;
+    std::vector<Cursor> cur_;
+    Xapian::PostingIterator it_, end_;
+    Xapian::docid did_ = 0;
+    bool at_end_ = false, started_ = false;
+    bool matched_ = false; /* did_ is a match (else a failed check()'s place) */
+    Xapian::doccount est_ = 0, max_ = 0;
+};
+
+} // namespace kbs_shim
+
+#endif

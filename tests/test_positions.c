@@ -1,0 +1,337 @@
+/* test_positions.c - word positions in chunks of the database's metadata
+ * (shim/positions.h), against a reference computed here by brute force.
+ *
+ * Random articles over a small vocabulary (so that words repeat, lists span
+ * many chunks, and phrases both match and fail), written the ways kbsearch
+ * writes: one writer committing in batches, articles replaced in place
+ * (their chunks merged with new entries) and deleted; scratch databases
+ * merged by compaction. Every PHRASE and NEAR must then match exactly the
+ * articles where the words stand as asked: in order within the window
+ * (the last word's position minus the first's below it) for a phrase, in
+ * any order within it for NEAR. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "xapian_shim.h"
+
+#define NDOCS 600
+#define MAXLEN 60
+#define NVOCAB 9
+
+static const char *const VOCAB[NVOCAB] = {"ferry", "harbour", "strike", "island", "dawn",
+                                          "fish",  "crew",    "port",   "tide"};
+
+struct art {
+    int live;
+    size_t n;
+    int word[MAXLEN];     /* index into VOCAB */
+    uint32_t pos[MAXLEN]; /* ascending, with gaps (stop words have none) */
+};
+
+static struct art arts[NDOCS + 1]; /* by id; 0 unused */
+
+static uint32_t rnd_state;
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return (rnd_state >> 16) % n;
+}
+
+static void make_art(struct art *a)
+{
+    a->live = 1;
+    a->n = 1 + rnd(MAXLEN);
+    uint32_t p = 1 + rnd(3);
+    for (size_t i = 0; i < a->n; i++) {
+        /* Skewed: the first words are far more common. */
+        int w = (int)rnd(NVOCAB);
+        if (rnd(2))
+            w = (int)rnd(1 + (uint32_t)w);
+        a->word[i] = w;
+        a->pos[i] = p;
+        p += 1 + (rnd(5) == 0); /* now and then a stop word's gap */
+    }
+}
+
+static xs_doc *doc_of(uint32_t id, const struct art *a)
+{
+    xs_doc *doc = NULL;
+    cr_assert_eq(xs_doc_new(&doc), KBS_OK);
+    char key[16];
+    int kn = snprintf(key, sizeof key, "Q%u", id);
+    cr_assert_eq(xs_doc_add_term(doc, key, (size_t)kn, 0), KBS_OK);
+    for (size_t i = 0; i < a->n; i++) {
+        const char *w = VOCAB[a->word[i]];
+        cr_assert_eq(xs_doc_add_posting(doc, w, strlen(w), a->pos[i], 1), KBS_OK);
+    }
+    return doc;
+}
+
+static void write_art(xs_db *db, uint32_t id)
+{
+    xs_doc *doc = doc_of(id, &arts[id]);
+    cr_assert_eq(xs_db_replace_docid(db, id, doc), KBS_OK, "%s", xs_db_errmsg(db));
+    xs_doc_free(doc);
+}
+
+/* Does a hold the words in order within window (ordered) or in any order
+ * within it? Every choice of places is tried. */
+static int holds_from(const struct art *a, const int *q, size_t nq, size_t k, uint32_t lo,
+                      uint32_t hi, uint32_t window, int ordered, uint32_t last)
+{
+    if (k == nq)
+        return hi - lo < window;
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->word[i] != q[k])
+            continue;
+        uint32_t p = a->pos[i];
+        if (ordered && k > 0 && p <= last)
+            continue;
+        uint32_t nlo = k == 0 || p < lo ? p : lo, nhi = k == 0 || p > hi ? p : hi;
+        if (nhi - nlo >= window)
+            continue;
+        if (holds_from(a, q, nq, k + 1, nlo, nhi, window, ordered, p))
+            return 1;
+    }
+    return 0;
+}
+
+static int holds(const struct art *a, const int *q, size_t nq, uint32_t window, int ordered)
+{
+    return a->live && holds_from(a, q, nq, 0, 0, 0, window ? window : (uint32_t)nq, ordered, 0);
+}
+
+static int by_id(const void *x, const void *y)
+{
+    uint32_t a = ((const xs_match *)x)->docid, b = ((const xs_match *)y)->docid;
+    return (a > b) - (a < b);
+}
+
+/* 200 random phrases and NEARs of 2 or 3 different words, each compared
+ * with the reference. */
+static void compare_all(xs_db *db, const char *when)
+{
+    static xs_match m[NDOCS];
+    xs_search_params p = {.k1 = 1.2, .b = 0.75, .limit = NDOCS, .sort_slot = -1};
+    size_t matched = 0, failed = 0;
+    for (int qi = 0; qi < 200; qi++) {
+        int q[3];
+        size_t nq = 2 + rnd(2);
+        for (size_t i = 0; i < nq; i++) {
+            int again;
+            do {
+                q[i] = (int)rnd(NVOCAB);
+                again = 0;
+                for (size_t j = 0; j < i; j++)
+                    again |= q[j] == q[i];
+            } while (again);
+        }
+        int ordered = (int)rnd(2);
+        uint32_t window = ordered ? (rnd(2) ? 0 : (uint32_t)nq + rnd(4)) : 2 + rnd(8);
+        xs_query *subs[3], *qq = NULL;
+        for (size_t i = 0; i < nq; i++)
+            cr_assert_eq(
+                xs_query_term(VOCAB[q[i]], strlen(VOCAB[q[i]]), 1, (uint32_t)i + 1, &subs[i]),
+                KBS_OK);
+        cr_assert_eq(xs_query_combine(ordered ? XS_OP_PHRASE : XS_OP_NEAR, subs, nq, window, &qq),
+                     KBS_OK);
+        for (size_t i = 0; i < nq; i++)
+            xs_query_free(subs[i]);
+        xs_search_result r;
+        cr_assert_eq(xs_db_search(db, qq, &p, m, &r), KBS_OK, "%s", xs_db_errmsg(db));
+        xs_query_free(qq);
+        qsort(m, r.n, sizeof *m, by_id);
+        size_t k = 0;
+        for (uint32_t id = 1; id <= NDOCS; id++) {
+            int want = holds(&arts[id], q, nq, window, ordered);
+            int got = k < r.n && m[k].docid == id;
+            k += (size_t)got;
+            cr_assert_eq(got, want, "%s: %s of %s %s%s%s%s window %u: article %u %s", when,
+                         ordered ? "phrase" : "NEAR", VOCAB[q[0]], VOCAB[q[1]], nq > 2 ? " " : "",
+                         nq > 2 ? VOCAB[q[2]] : "", "", window, id,
+                         want ? "is missing" : "should not match");
+            matched += (size_t)want;
+            failed += (size_t)!want;
+        }
+        cr_assert_eq(k, r.n, "%s: a match that is no article", when);
+    }
+    /* The random queries are worth something only if both outcomes occur. */
+    cr_expect_gt(matched, 500, "%s: %zu matches", when, matched);
+    cr_expect_gt(failed, 500, "%s: %zu rejections", when, failed);
+}
+
+static void check_clean(xs_db *db, uint64_t *entries)
+{
+    uint64_t words = 0, chunks = 0;
+    char problem[300];
+    cr_assert_eq(xs_db_check_positions(db, &words, &chunks, entries, problem, sizeof problem),
+                 KBS_OK);
+    cr_expect_str_eq(problem, "");
+    cr_expect_eq(words, NVOCAB);
+    cr_expect_gt(chunks, 2 * NVOCAB, "the lists should span several chunks each");
+}
+
+/* The (article, word) pairs the articles hold. */
+static uint64_t pairs(void)
+{
+    uint64_t n = 0;
+    for (uint32_t id = 1; id <= NDOCS; id++) {
+        if (!arts[id].live)
+            continue;
+        int seen[NVOCAB] = {0};
+        for (size_t i = 0; i < arts[id].n; i++)
+            seen[arts[id].word[i]] = 1;
+        for (int w = 0; w < NVOCAB; w++)
+            n += (uint64_t)seen[w];
+    }
+    return n;
+}
+
+Test(positions, one_writer_batches_replacements_deletions)
+{
+    rnd_state = 7;
+    char *path = tu_path(tu_tmpdir(), "db");
+    xs_db *db = NULL;
+    char err[256];
+    cr_assert_eq(xs_db_open(path, XS_OPEN_WRITE_CREATE, &db, err, sizeof err), KBS_OK, "%s", err);
+    for (uint32_t id = 1; id <= NDOCS; id++) {
+        make_art(&arts[id]);
+        write_art(db, id);
+        if (id % 37 == 0)
+            cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    }
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    uint64_t entries = 0;
+    check_clean(db, &entries);
+    cr_expect_eq(entries, pairs());
+    compare_all(db, "written");
+
+    /* A fifth replaced in place (some twice before a commit), in random
+     * order: their chunks are merged with the new entries. */
+    for (int i = 0; i < NDOCS / 5; i++) {
+        uint32_t id = 1 + rnd(NDOCS);
+        make_art(&arts[id]);
+        write_art(db, id);
+        if (i % 50 == 49)
+            cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    }
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    check_clean(db, &entries);
+    compare_all(db, "replaced");
+
+    /* Written again unchanged, and one word appended to some (an update
+     * that adds a line): the unchanged words' chunks are left alone. */
+    for (uint32_t id = 1; id <= NDOCS; id += 3) {
+        struct art *a = &arts[id];
+        if (id % 2 && a->n < MAXLEN) {
+            a->word[a->n] = (int)rnd(NVOCAB);
+            a->pos[a->n] = a->pos[a->n - 1] + 2;
+            a->n++;
+        }
+        write_art(db, id);
+    }
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    check_clean(db, &entries);
+    compare_all(db, "written again");
+
+    /* Deleted: their entries stay behind, never read. */
+    for (int i = 0; i < 40; i++) {
+        uint32_t id = 1 + rnd(NDOCS);
+        char key[16];
+        int kn = snprintf(key, sizeof key, "Q%u", id);
+        if (arts[id].live)
+            cr_assert_eq(xs_db_delete(db, key, (size_t)kn), KBS_OK, "%s", xs_db_errmsg(db));
+        arts[id].live = 0;
+    }
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    compare_all(db, "deleted");
+    xs_db_close(db);
+
+    /* A reader sees the same. */
+    cr_assert_eq(xs_db_open(path, XS_OPEN_READ, &db, err, sizeof err), KBS_OK, "%s", err);
+    check_clean(db, &entries);
+    cr_expect_geq(entries, pairs());
+    compare_all(db, "reader");
+    xs_db_close(db);
+    free(path);
+}
+
+Test(positions, uncommitted_positions_are_dropped_with_the_documents)
+{
+    rnd_state = 11;
+    char *path = tu_path(tu_tmpdir(), "db");
+    xs_db *db = NULL;
+    char err[256];
+    cr_assert_eq(xs_db_open(path, XS_OPEN_WRITE_CREATE, &db, err, sizeof err), KBS_OK, "%s", err);
+    for (uint32_t id = 1; id <= NDOCS; id++) {
+        make_art(&arts[id]);
+        write_art(db, id);
+    }
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    /* Rewritten, then closed without a commit: nothing of it stays. */
+    struct art keep = arts[5];
+    make_art(&arts[5]);
+    write_art(db, 5);
+    xs_db_close(db);
+    arts[5] = keep;
+    cr_assert_eq(xs_db_open(path, XS_OPEN_READ, &db, err, sizeof err), KBS_OK, "%s", err);
+    uint64_t entries = 0;
+    check_clean(db, &entries);
+    cr_expect_eq(entries, pairs());
+    compare_all(db, "after a dropped change");
+    xs_db_close(db);
+    free(path);
+}
+
+Test(positions, scratch_databases_merged)
+{
+    rnd_state = 3;
+    const char *dir = tu_tmpdir();
+    char *parts[3], *out = tu_path(dir, "out");
+    const uint32_t from[4] = {1, 150, 420, NDOCS + 1};
+    for (int k = 0; k < 3; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "part%d", k);
+        parts[k] = tu_path(dir, name);
+        xs_db *db = NULL;
+        char err[256];
+        cr_assert_eq(xs_db_open(parts[k], XS_OPEN_SCRATCH, &db, err, sizeof err), KBS_OK, "%s",
+                     err);
+        for (uint32_t id = from[k]; id < from[k + 1]; id++) {
+            make_art(&arts[id]);
+            write_art(db, id);
+            if (id % 100 == 0)
+                cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+        }
+        cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+        xs_db_close(db);
+    }
+    char err[256];
+    const char *srcs[] = {parts[0], parts[1], parts[2]};
+    cr_assert_eq(xs_compact_merge(srcs, 3, out, err, sizeof err), KBS_OK, "%s", err);
+    xs_db *db = NULL;
+    cr_assert_eq(xs_db_open(out, XS_OPEN_READ, &db, err, sizeof err), KBS_OK, "%s", err);
+    uint64_t entries = 0;
+    check_clean(db, &entries);
+    cr_expect_eq(entries, pairs());
+    compare_all(db, "merged");
+    xs_db_close(db);
+
+    /* The merged index written to: a replacement lands in the chunks the
+     * merge brought together. */
+    cr_assert_eq(xs_db_open(out, XS_OPEN_WRITE, &db, err, sizeof err), KBS_OK, "%s", err);
+    for (uint32_t id = 140; id < 160; id++) {
+        make_art(&arts[id]);
+        write_art(db, id);
+    }
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    check_clean(db, &entries);
+    compare_all(db, "merged, then written");
+    xs_db_close(db);
+    for (int k = 0; k < 3; k++)
+        free(parts[k]);
+    free(out);
+}
