@@ -290,6 +290,72 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
     }
 }
 
+uint64_t prune_positions(Xapian::WritableDatabase &db)
+{
+    /* An entry is kept while its article holds the word: the word's
+     * posting list is walked beside its chunks, both in id order. */
+    Xapian::PostingIterator pl, plend;
+    std::string pl_term;
+    std::vector<char> keep;
+    /* The chunks to write, gathered first: metadata changed under an
+     * iterator over its keys is not read reliably. */
+    std::vector<std::pair<std::string, std::string>> out;
+    std::vector<Span> spans;
+    std::string term, piece;
+    uint64_t dropped = 0;
+    for (Xapian::TermIterator k = db.metadata_keys_begin("p"), kend = db.metadata_keys_end("p");
+         k != kend; ++k) {
+        const std::string &key = *k;
+        size_t nul = key.find('\0', 1);
+        Xapian::docid first = nul == std::string::npos ? 0 : key_first(key, nul + 1);
+        if (!first)
+            damaged(key.substr(1), 0, "a chunk's key is malformed");
+        term.assign(key, 1, nul - 1);
+        std::string data = db.get_metadata(key);
+        parse_chunk(term, first, data, spans);
+        if (term != pl_term) {
+            pl = db.postlist_begin(term);
+            plend = db.postlist_end(term);
+            pl_term = term;
+        }
+        keep.assign(spans.size(), 0);
+        size_t dead = 0;
+        for (size_t i = 0; i < spans.size(); i++) {
+            if (pl != plend)
+                pl.skip_to(spans[i].did);
+            keep[i] = pl != plend && *pl == spans[i].did;
+            dead += !keep[i];
+        }
+        if (!dead)
+            continue;
+        dropped += dead;
+        out.emplace_back(key, std::string()); /* the old key goes, unless reused below */
+        piece.clear();
+        Xapian::docid nfirst = 0, last = 0;
+        for (size_t i = 0; i < spans.size(); i++) {
+            const Span &s = spans[i];
+            if (!keep[i])
+                continue;
+            if (piece.empty())
+                nfirst = last = s.did;
+            put_varint(piece, s.did - last);
+            put_varint(piece, static_cast<uint32_t>(s.len));
+            piece.append(data, s.off, s.len);
+            last = s.did;
+        }
+        if (!piece.empty()) {
+            std::string nkey = chunk_key(key.substr(0, nul + 1), nfirst);
+            if (nkey == key)
+                out.back().second = piece;
+            else
+                out.emplace_back(nkey, piece);
+        }
+    }
+    for (const auto &w : out)
+        db.set_metadata(w.first, w.second);
+    return dropped;
+}
+
 void check_positions(const Xapian::Database &db, PosCheck &out)
 {
     std::string term, last_term;

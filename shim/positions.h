@@ -81,6 +81,11 @@ class PosWriter
     uint32_t seq_ = 0;
 };
 
+/* Drops from every chunk the entries of articles that no longer hold the
+ * word (deleted, or replaced by a version without it: their entries are
+ * left behind); returns how many. Uncommitted. */
+uint64_t prune_positions(Xapian::WritableDatabase &db);
+
 /* What check found in the chunks. */
 struct PosCheck {
     uint64_t terms = 0, chunks = 0, entries = 0;

@@ -466,6 +466,21 @@ int xs_db_commit(xs_db *db) noexcept
     XS_CATCH_WRITE(db)
 }
 
+int xs_db_prune_positions(xs_db *db, uint64_t *dropped) noexcept
+{
+    if (!db || !dropped)
+        return KBS_EINVAL;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        db->posw.flush(*db->wdb);
+        *dropped = kbs_shim::prune_positions(*db->wdb);
+        return KBS_OK;
+    }
+    XS_CATCH_WRITE(db)
+}
+
 int xs_db_check_positions(xs_db *db, uint64_t *words, uint64_t *chunks, uint64_t *entries,
                           char *problem, size_t cap) noexcept
 {

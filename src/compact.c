@@ -360,8 +360,14 @@ int kbs_db_compact(kbs_db *db)
         return db_fail(db, KBS_EREADONLY,
                        "the index at %s is open read-only; compacting needs it open for writing",
                        db->path);
-    int st = db_commit(db);
+    /* Positions of deleted articles (and of words a replaced article no
+     * longer has) are left in their chunks (shim/positions.h); the copy is
+     * made without them. */
+    uint64_t dropped = 0;
+    int st = xs_db_prune_positions(db->xdb, &dropped);
     if (st != KBS_OK)
+        return db_fail_shim(db, st, "dropping the positions of deleted articles");
+    if ((st = db_commit(db)) != KBS_OK)
         return st;
     uint32_t count = 0;
     if ((st = db_doc_count(db, &count)) != KBS_OK)

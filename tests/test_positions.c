@@ -248,6 +248,15 @@ Test(positions, one_writer_batches_replacements_deletions)
     }
     cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
     compare_all(db, "deleted");
+    check_clean(db, &entries);
+    cr_expect_gt(entries, pairs(), "the deleted articles' entries are still there");
+    uint64_t dropped = 0;
+    cr_assert_eq(xs_db_prune_positions(db, &dropped), KBS_OK, "%s", xs_db_errmsg(db));
+    cr_expect_eq(dropped, entries - pairs());
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    check_clean(db, &entries);
+    cr_expect_eq(entries, pairs(), "pruned");
+    compare_all(db, "pruned");
     xs_db_close(db);
 
     /* A reader sees the same. */
