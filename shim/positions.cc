@@ -290,7 +290,7 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
     }
 }
 
-uint64_t prune_positions(Xapian::WritableDatabase &db)
+uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *apply)
 {
     /* An entry is kept while its article holds the word: the word's
      * posting list is walked beside its chunks, both in id order. */
@@ -326,9 +326,9 @@ uint64_t prune_positions(Xapian::WritableDatabase &db)
             keep[i] = pl != plend && *pl == spans[i].did;
             dead += !keep[i];
         }
-        if (!dead)
-            continue;
         dropped += dead;
+        if (!dead || !apply)
+            continue;
         out.emplace_back(key, std::string()); /* the old key goes, unless reused below */
         piece.clear();
         Xapian::docid nfirst = 0, last = 0;
@@ -352,7 +352,7 @@ uint64_t prune_positions(Xapian::WritableDatabase &db)
         }
     }
     for (const auto &w : out)
-        db.set_metadata(w.first, w.second);
+        apply->set_metadata(w.first, w.second);
     return dropped;
 }
 

@@ -81,10 +81,10 @@ class PosWriter
     uint32_t seq_ = 0;
 };
 
-/* Drops from every chunk the entries of articles that no longer hold the
- * word (deleted, or replaced by a version without it: their entries are
- * left behind); returns how many. Uncommitted. */
-uint64_t prune_positions(Xapian::WritableDatabase &db);
+/* Counts the entries of articles that no longer hold the word (deleted,
+ * or replaced by a version without it: their entries are left behind);
+ * with apply (db itself), drops them from the chunks, uncommitted. */
+uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *apply);
 
 /* What check found in the chunks. */
 struct PosCheck {

@@ -466,16 +466,25 @@ int xs_db_commit(xs_db *db) noexcept
     XS_CATCH_WRITE(db)
 }
 
-int xs_db_prune_positions(xs_db *db, uint64_t *dropped) noexcept
+int xs_db_prune_positions(xs_db *db, int apply, uint64_t *stale) noexcept
 {
-    if (!db || !dropped)
+    if (!db || !stale)
         return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_prune_positions");
+    if (!apply) {
+        try {
+            *stale = kbs_shim::prune_positions(*db->db, nullptr);
+            return KBS_OK;
+        }
+        XS_CATCH_DB(db)
+    }
     try {
         int st = need_writer(db);
         if (st != KBS_OK)
             return st;
         db->posw.flush(*db->wdb);
-        *dropped = kbs_shim::prune_positions(*db->wdb);
+        *stale = kbs_shim::prune_positions(*db->wdb, db->wdb);
         return KBS_OK;
     }
     XS_CATCH_WRITE(db)

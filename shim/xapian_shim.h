@@ -101,11 +101,11 @@ const char *xs_db_errmsg(const xs_db *db) XS_NOEXCEPT;
  * positions of the documents written since the last commit, which the
  * handle holds until then (shim/positions.h). */
 int xs_db_commit(xs_db *db) XS_NOEXCEPT;
-/* Drops from the chunks of positions the entries of documents that no
- * longer hold the word (deleted or replaced since: positions.h leaves them
- * behind), writing what the handle holds first; *dropped says how many.
- * Uncommitted. */
-int xs_db_prune_positions(xs_db *db, uint64_t *dropped) XS_NOEXCEPT;
+/* Counts in *stale the entries of the chunks of positions whose documents
+ * no longer hold the word (deleted or replaced since: positions.h leaves
+ * them behind); with apply (a writer only), drops them too, uncommitted,
+ * after writing what the handle holds. */
+int xs_db_prune_positions(xs_db *db, int apply, uint64_t *stale) XS_NOEXCEPT;
 /* Checks every chunk of positions (positions.h): counts the words that have
  * positions, their chunks and entries, and puts the first problem found in
  * problem[0..cap) ("" when none; KBS_OK either way). */

@@ -31,6 +31,9 @@
 #include <unistd.h>
 
 #define TMP_MARK ".compact-"
+/* The copy compacted again once the positions left behind were dropped from
+ * the first (prune_copy). */
+#define PRUNED ".pruned"
 
 /* linux/fs.h has it, but pulls in much of the kernel's headers for one bit. */
 #ifndef RENAME_EXCHANGE
@@ -126,7 +129,7 @@ static void remove_leftovers(const char *parent, const char *name, const char *m
         const char *q = s + n + m;
         for (; *q >= '0' && *q <= '9' && pid < 100000000; q++)
             pid = pid * 10 + (*q - '0');
-        if (q == s + n + m || (*q && strcmp(q, ".old") != 0))
+        if (q == s + n + m || (*q && strcmp(q, ".old") != 0 && strcmp(q, PRUNED) != 0))
             continue;
         if (pid == (long)getpid() || kill((pid_t)pid, 0) != 0) {
             buf_reset(&p);
@@ -351,6 +354,40 @@ out:
     return st;
 }
 
+/* Drops the positions left behind from the copy at tmp, then compacts it
+ * again (the rewritten chunks leave blocks half full) into tmp PRUNED,
+ * which tmp then names. The index itself is not written: a failure here
+ * leaves it and the handle as they were. */
+static int prune_copy(kbs_db *db, buf *tmp)
+{
+    buf again = BUF_INIT;
+    buf_printf(&again, "%s%s", tmp->data, PRUNED);
+    if (buf_failed(&again))
+        return db_fail(db, KBS_ENOMEM, "out of memory");
+    xs_db *c = NULL;
+    char err[512];
+    uint64_t dropped = 0;
+    int st = xs_db_open(tmp->data, XS_OPEN_SCRATCH_AGAIN, &c, err, sizeof err);
+    if (st != KBS_OK)
+        st = db_fail(db, st, "cannot open the new copy of the index at %s: %s", tmp->data, err);
+    else if ((st = xs_db_prune_positions(c, 1, &dropped)) != KBS_OK ||
+             (st = xs_db_commit(c)) != KBS_OK || (st = xs_db_compact(c, again.data)) != KBS_OK)
+        st = db_fail(db, st, "dropping the positions of deleted articles from %s: %s", tmp->data,
+                     xs_db_errmsg(c));
+    xs_db_close(c);
+    if (st == KBS_OK) {
+        remove_tree(tmp->data, 0);
+        buf_reset(tmp);
+        buf_append_str(tmp, again.data);
+        if (buf_failed(tmp))
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+    } else {
+        remove_tree(again.data, 0);
+    }
+    buf_free(&again);
+    return st;
+}
+
 int kbs_db_compact(kbs_db *db)
 {
     if (!db)
@@ -360,15 +397,14 @@ int kbs_db_compact(kbs_db *db)
         return db_fail(db, KBS_EREADONLY,
                        "the index at %s is open read-only; compacting needs it open for writing",
                        db->path);
-    /* Positions of deleted articles (and of words a replaced article no
-     * longer has) are left in their chunks (shim/positions.h); the copy is
-     * made without them. */
-    uint64_t dropped = 0;
-    int st = xs_db_prune_positions(db->xdb, &dropped);
+    int st = db_commit(db);
     if (st != KBS_OK)
-        return db_fail_shim(db, st, "dropping the positions of deleted articles");
-    if ((st = db_commit(db)) != KBS_OK)
         return st;
+    /* Positions of deleted articles (and of words a replaced article no
+     * longer has) are left in their chunks (shim/positions.h). */
+    uint64_t stale = 0;
+    if ((st = xs_db_prune_positions(db->xdb, 0, &stale)) != KBS_OK)
+        return db_fail_shim(db, st, "reading the word positions");
     uint32_t count = 0;
     if ((st = db_doc_count(db, &count)) != KBS_OK)
         return st;
@@ -381,6 +417,8 @@ int kbs_db_compact(kbs_db *db)
     st = xs_db_compact(db->xdb, tmp.data);
     if (st != KBS_OK) {
         st = db_fail_shim(db, st, "compacting the index");
+        remove_tree(tmp.data, 0);
+    } else if (stale && (st = prune_copy(db, &tmp)) != KBS_OK) {
         remove_tree(tmp.data, 0);
     } else {
         st = db_install_copy(db, tmp.data, count);

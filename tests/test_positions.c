@@ -250,9 +250,11 @@ Test(positions, one_writer_batches_replacements_deletions)
     compare_all(db, "deleted");
     check_clean(db, &entries);
     cr_expect_gt(entries, pairs(), "the deleted articles' entries are still there");
-    uint64_t dropped = 0;
-    cr_assert_eq(xs_db_prune_positions(db, &dropped), KBS_OK, "%s", xs_db_errmsg(db));
-    cr_expect_eq(dropped, entries - pairs());
+    uint64_t stale = 0, dropped = 0;
+    cr_assert_eq(xs_db_prune_positions(db, 0, &stale), KBS_OK, "%s", xs_db_errmsg(db));
+    cr_expect_eq(stale, entries - pairs());
+    cr_assert_eq(xs_db_prune_positions(db, 1, &dropped), KBS_OK, "%s", xs_db_errmsg(db));
+    cr_expect_eq(dropped, stale);
     cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
     check_clean(db, &entries);
     cr_expect_eq(entries, pairs(), "pruned");
