@@ -40,6 +40,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* What a failed write of the build's scratch databases (beside the index)
+ * tells the user to do when the disk is full: the shim reports that as
+ * KBS_EIO. */
+static const char *space_hint(int st)
+{
+    return st == KBS_EIO ? " — the disk that holds the index is full (or a file size limit was "
+                           "reached): free some space on it"
+                         : "";
+}
+
 /* Documents per commit in a worker's scratch database. Xapian's in-memory
  * inverter (red-black trees of strings) slows down as it grows on this kind
  * of machine: on Reuters, 250 documents per flush took 25% less CPU than
@@ -199,7 +209,8 @@ static int open_scratch(kbs_db *db, const struct par *p, const char *name, buf *
     char err[512];
     int st = xs_db_open(path->data, XS_OPEN_SCRATCH, x, err, sizeof err);
     if (st != KBS_OK)
-        st = db_fail(db, st, "cannot create a temporary index in %s: %s", path->data, err);
+        st = db_fail(db, st, "cannot create a temporary index in %s: %s%s", path->data, err,
+                     space_hint(st));
     return st;
 }
 
@@ -215,8 +226,8 @@ static int worker_words(kbs_db *db, const struct par *p, unsigned w, int fd)
     if (st == KBS_OK && (st = spell_flush(db->spell, x, 0)) == KBS_OK)
         st = xs_db_commit(x);
     if (st != KBS_OK && x)
-        st = db_fail(db, st, "adding words to the spelling table in %s: %s", path.data,
-                     xs_db_errmsg(x));
+        st = db_fail(db, st, "adding words to the spelling table in %s: %s%s", path.data,
+                     xs_db_errmsg(x), space_hint(st));
     xs_db_close(x);
     buf_free(&path);
     if (st == KBS_OK) {
@@ -259,7 +270,8 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
         }
         st = xs_db_open(path.data, XS_OPEN_SCRATCH, &x, err, sizeof err);
         if (st != KBS_OK) {
-            db_fail(db, st, "cannot create a temporary index in %s: %s", path.data, err);
+            db_fail(db, st, "cannot create a temporary index in %s: %s%s", path.data, err,
+                    space_hint(st));
             break;
         }
         /* The parent's handle stays as it was: this process only ever
@@ -517,7 +529,8 @@ static int write_stories(kbs_db *db, const struct par *p, struct dedup_writes *w
         if (st == KBS_OK)
             st = xs_db_commit(x);
         if (st != KBS_OK)
-            st = db_fail(db, st, "recording the stories in %s: %s", path.data, xs_db_errmsg(x));
+            st = db_fail(db, st, "recording the stories in %s: %s%s", path.data, xs_db_errmsg(x),
+                         space_hint(st));
         xs_db_close(x);
     }
     buf_free(&path);
@@ -551,7 +564,8 @@ static int write_totals(kbs_db *db, const struct par *p, int64_t text, int64_t s
             st = db_fail_shim(db, st, "writing the index metadata");
     }
     if (st == KBS_OK && (st = xs_db_commit(x)) != KBS_OK)
-        st = db_fail(db, st, "writing the index metadata in %s: %s", path.data, xs_db_errmsg(x));
+        st = db_fail(db, st, "writing the index metadata in %s: %s%s", path.data, xs_db_errmsg(x),
+                     space_hint(st));
     xs_db_close(x);
     buf_free(&path);
     return st;
