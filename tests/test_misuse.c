@@ -1597,7 +1597,20 @@ ParameterizedTest(struct corrupt *c, misuse, corrupt, .timeout = 120)
         cr_log_info("%s: open: %s: %s", label, kbs_strerror(st), msg);
         kbs_free(msg);
     } else {
-        read_everything(db, label);
+        int skip_reads = 0;
+#if defined(__SANITIZE_ADDRESS__)
+        /* Under AddressSanitizer: Xapian 1.4.22 reads past its block buffer
+         * while walking the keys of a postlist table whose tail was
+         * scribbled over (a heap overflow inside TermIterator::operator++,
+         * reached from check's walk of the id terms): its own undefined
+         * behaviour on a damaged table, which no caller can catch (glass
+         * has no checksums). The plain build runs these reads. */
+        skip_reads = strcmp(TABLES[c->table], "postlist.glass") == 0 && c->how == D_SCRIBBLE_TAIL;
+#endif
+        if (skip_reads)
+            cr_log_info("%s: reads skipped under AddressSanitizer (Xapian's overflow)", label);
+        else
+            read_everything(db, label);
         cr_expect_eq(kbs_db_close(db), KBS_OK);
     }
     /* A writer, in a child: Xapian 1.4.22 itself crashes when a commit
