@@ -190,20 +190,29 @@ static uint64_t pairs(void)
     return n;
 }
 
-Test(positions, one_writer_batches_replacements_deletions)
+/* A new database at path holding NDOCS random articles (from seed),
+ * committed every commit_every of them and at the end; returned open. */
+static xs_db *written_db(const char *path, uint32_t seed, uint32_t commit_every)
 {
-    rnd_state = 7;
-    char *path = tu_path(tu_tmpdir(), "db");
+    rnd_state = seed;
     xs_db *db = NULL;
     char err[256];
     cr_assert_eq(xs_db_open(path, XS_OPEN_WRITE_CREATE, &db, err, sizeof err), KBS_OK, "%s", err);
     for (uint32_t id = 1; id <= NDOCS; id++) {
         make_art(&arts[id]);
         write_art(db, id);
-        if (id % 37 == 0)
+        if (id % commit_every == 0)
             cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
     }
     cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    return db;
+}
+
+Test(positions, one_writer_batches_replacements_deletions)
+{
+    char *path = tu_path(tu_tmpdir(), "db");
+    char err[256];
+    xs_db *db = written_db(path, 7, 37);
     uint64_t entries = 0;
     check_clean(db, &entries);
     cr_expect_eq(entries, pairs());
@@ -272,16 +281,9 @@ Test(positions, one_writer_batches_replacements_deletions)
 
 Test(positions, uncommitted_positions_are_dropped_with_the_documents)
 {
-    rnd_state = 11;
     char *path = tu_path(tu_tmpdir(), "db");
-    xs_db *db = NULL;
     char err[256];
-    cr_assert_eq(xs_db_open(path, XS_OPEN_WRITE_CREATE, &db, err, sizeof err), KBS_OK, "%s", err);
-    for (uint32_t id = 1; id <= NDOCS; id++) {
-        make_art(&arts[id]);
-        write_art(db, id);
-    }
-    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    xs_db *db = written_db(path, 11, NDOCS);
     /* Rewritten, then closed without a commit: nothing of it stays. */
     struct art keep = arts[5];
     make_art(&arts[5]);
