@@ -129,9 +129,17 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos)
         bytes_ += en.pos.size() + sizeof en + e.first.size();
         terms_[e.first].push_back(std::move(en));
     }
-    pos.clear();
     seq_++;
     docs_++;
+}
+
+void PosWriter::unnote(const DocPositions &pos)
+{
+    for (const auto &e : pos) {
+        auto t = terms_.find(e.first);
+        if (t != terms_.end() && !t->second.empty() && t->second.back().seq + 1 == seq_)
+            t->second.pop_back();
+    }
 }
 
 void PosWriter::clear()

@@ -49,9 +49,11 @@ const size_t POS_TERM_MAX = 200;
 class PosWriter
 {
   public:
-    /* Records did's positions (taking them from pos, which is left empty);
-     * a later note of the same id replaces them. */
+    /* Records did's positions (pos is left as it was); a later note of the
+     * same id replaces them. */
     void note(Xapian::docid did, DocPositions &pos);
+    /* Takes back the last note, of pos (its document was not written). */
+    void unnote(const DocPositions &pos);
     /* Writes what was noted into db's chunks, merging with the chunks
      * there (uncommitted: the caller commits). Throws what Xapian throws;
      * the notes are kept until it succeeds. */
