@@ -133,13 +133,13 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos)
     docs_++;
 }
 
-void PosWriter::unnote(const DocPositions &pos)
+void PosWriter::unnote()
 {
-    for (const auto &e : pos) {
-        auto t = terms_.find(e.first);
-        if (t != terms_.end() && !t->second.empty() && t->second.back().seq + 1 == seq_)
-            t->second.pop_back();
-    }
+    /* Every word's list, rather than the note's words kept aside: a failed
+     * write is rare, and the note keeps nothing of its own. */
+    for (auto &t : terms_)
+        if (!t.second.empty() && t.second.back().seq + 1 == seq_)
+            t.second.pop_back();
 }
 
 void PosWriter::clear()

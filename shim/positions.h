@@ -52,8 +52,8 @@ class PosWriter
     /* Records did's positions (pos is left as it was); a later note of the
      * same id replaces them. */
     void note(Xapian::docid did, DocPositions &pos);
-    /* Takes back the last note, of pos (its document was not written). */
-    void unnote(const DocPositions &pos);
+    /* Takes back the last note (its document was not written). */
+    void unnote();
     /* Writes what was noted into db's chunks, merging with the chunks
      * there (uncommitted: the caller commits). Throws what Xapian throws;
      * the notes are kept until it succeeds. */

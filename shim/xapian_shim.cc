@@ -719,23 +719,25 @@ int xs_doc_set_data(xs_doc *doc, const char *data, size_t len) noexcept
     XS_CATCH_NOHANDLE
 }
 
-/* Writes doc as did through write(), its positions noted first: all the
- * shim's own work on a document comes before Xapian writes it, so that a
- * write that damages the heap (Xapian 1.4.22 does, on a damaged table:
- * tests/test_misuse.c) is not followed by ours. Throws what write() throws,
- * the note taken back. */
+/* Writes doc as did through write(), its positions noted (and the
+ * document's copy of them freed) first: all the shim's own work on a
+ * document comes before Xapian writes it, so that a write that damages the
+ * heap (Xapian 1.4.22 does, on a damaged table: tests/test_misuse.c) is not
+ * followed by ours. Throws what write() throws, the note taken back. */
 template <typename Write>
 static int replace_noted(xs_db *db, Xapian::docid did, xs_doc *doc, Write write, uint32_t *out)
 {
     db->posw.note(did, doc->pos);
+    /* Freed now: a map freed after a write that damaged the heap crashed in
+     * our frames (test_misuse). */
+    kbs_shim::DocPositions().swap(doc->pos);
     Xapian::docid got;
     try {
         got = write();
     } catch (...) {
-        db->posw.unnote(doc->pos);
+        db->posw.unnote();
         throw;
     }
-    doc->pos.clear();
     if (got != did) {
         /* Not Xapian's documented choice: the positions would be another
          * document's. Nothing of this handle may be committed. */
