@@ -1309,9 +1309,10 @@ struct corrupt {
 };
 
 /* The files of a glass database as kbsearch writes it (no base files after
- * a clean commit). */
-static const char *const TABLES[] = {"iamglass",      "postlist.glass", "termlist.glass",
-                                     "docdata.glass", "position.glass", "spelling.glass"};
+ * a clean commit; no position table since format 7: the positions are in
+ * the postlist table's metadata, shim/positions.h). */
+static const char *const TABLES[] = {"iamglass", "postlist.glass", "termlist.glass",
+                                     "docdata.glass", "spelling.glass"};
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 #define NDAMAGE 6
 static const char *const DAMAGE_NAMES[NDAMAGE] = {"removed",           "emptied",
