@@ -69,11 +69,42 @@ Xapian::docid key_first(const std::string &key, size_t prefix_len)
            p[3];
 }
 
+/* A chunk's key split into its word and first id; false if malformed. */
+bool split_key(const std::string &key, std::string &term, Xapian::docid &first)
+{
+    size_t nul = key.empty() || key[0] != 'p' ? std::string::npos : key.find('\0', 1);
+    if (nul == std::string::npos)
+        return false;
+    first = key_first(key, nul + 1);
+    term.assign(key, 1, nul - 1);
+    return first != 0;
+}
+
+/* Appends one article's entry (its positions already encoded) to a chunk
+ * being built; first and last are the chunk's first and previous ids. */
+void append_entry(std::string &chunk, Xapian::docid &first, Xapian::docid &last, Xapian::docid did,
+                  const char *pos, size_t len)
+{
+    if (chunk.empty())
+        first = last = did;
+    put_varint(chunk, did - last);
+    put_varint(chunk, static_cast<uint32_t>(len));
+    chunk.append(pos, len);
+    last = did;
+}
+
 [[noreturn]] void damaged(const std::string &term, Xapian::docid first, const char *what)
 {
     throw Xapian::DatabaseCorruptError("the positions of the word \"" + term + "\" from article " +
                                        std::to_string(first) + ": " + what);
 }
+
+/* An entry to write: its id and its encoded positions, wherever they are. */
+struct Ref {
+    Xapian::docid did;
+    const char *pos;
+    size_t len;
+};
 
 /* One entry of a chunk: its id and where its positions lie in the chunk. */
 struct Span {
@@ -126,11 +157,9 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos)
             put_varint(en.pos, x - prev);
             prev = x;
         }
-        bytes_ += en.pos.size() + sizeof en + e.first.size();
         terms_[e.first].push_back(std::move(en));
     }
     seq_++;
-    docs_++;
 }
 
 void PosWriter::unnote()
@@ -142,17 +171,11 @@ void PosWriter::unnote()
             t.second.pop_back();
 }
 
-void PosWriter::clear()
-{
-    terms_.clear();
-    known_.clear();
-    docs_ = bytes_ = 0;
-}
-
 void PosWriter::flush(Xapian::WritableDatabase &db)
 {
     try {
         std::vector<Span> old;
+        std::vector<Ref> merged;
         std::string piece;
         for (auto &t : terms_) {
             const std::string &term = t.first;
@@ -189,22 +212,13 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             std::vector<Xapian::docid> nf;
             nf.reserve(firsts.size() + 1);
 
-            /* Writes entries as pieces of about CHUNK_BYTES; merge(i) gives
-             * the i-th entry's id and positions. */
-            auto write_pieces = [&](size_t n, auto &&at) {
+            /* Writes entries (in id order) as chunks of about CHUNK_BYTES,
+             * their first ids onto nf. */
+            auto write_chunks = [&](const std::vector<Ref> &refs) {
                 piece.clear();
                 Xapian::docid first = 0, last = 0;
-                for (size_t i = 0; i < n; i++) {
-                    std::pair<Xapian::docid, const char *> e;
-                    size_t len;
-                    at(i, e, len);
-                    if (piece.empty()) {
-                        first = last = e.first;
-                    }
-                    put_varint(piece, e.first - last);
-                    put_varint(piece, static_cast<uint32_t>(len));
-                    piece.append(e.second, len);
-                    last = e.first;
+                for (const Ref &r : refs) {
+                    append_entry(piece, first, last, r.did, r.pos, r.len);
                     if (piece.size() >= CHUNK_BYTES) {
                         db.set_metadata(chunk_key(prefix, first), piece);
                         nf.push_back(first);
@@ -219,11 +233,10 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
 
             size_t i = 0;
             if (firsts.empty()) {
-                write_pieces(ents.size(),
-                             [&](size_t k, std::pair<Xapian::docid, const char *> &e, size_t &len) {
-                                 e = {ents[k].did, ents[k].pos.data()};
-                                 len = ents[k].pos.size();
-                             });
+                merged.clear();
+                for (const Entry &e : ents)
+                    merged.push_back(Ref{e.did, e.pos.data(), e.pos.size()});
+                write_chunks(merged);
                 i = ents.size();
             }
             for (size_t c = 0; c < firsts.size(); c++) {
@@ -244,13 +257,12 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                 if (data.empty())
                     damaged(term, firsts[c], "a chunk is missing");
                 parse_chunk(term, firsts[c], data, old);
-                std::vector<std::pair<Xapian::docid, std::pair<const char *, size_t>>> merged;
-                merged.reserve(old.size() + (j - i));
+                merged.clear();
                 size_t a = 0, b = i;
                 bool changed = false;
                 while (a < old.size() || b < j) {
                     if (b == j || (a < old.size() && old[a].did < ents[b].did)) {
-                        merged.push_back({old[a].did, {data.data() + old[a].off, old[a].len}});
+                        merged.push_back(Ref{old[a].did, data.data() + old[a].off, old[a].len});
                         a++;
                     } else {
                         const std::string &np = ents[b].pos;
@@ -261,7 +273,7 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                         } else {
                             changed = true;
                         }
-                        merged.push_back({ents[b].did, {np.data(), np.size()}});
+                        merged.push_back(Ref{ents[b].did, np.data(), np.size()});
                         b++;
                     }
                 }
@@ -274,11 +286,7 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                     continue;
                 }
                 size_t before = nf.size();
-                write_pieces(merged.size(),
-                             [&](size_t k, std::pair<Xapian::docid, const char *> &e, size_t &len) {
-                                 e = {merged[k].first, merged[k].second.first};
-                                 len = merged[k].second.second;
-                             });
+                write_chunks(merged);
                 /* The old key goes unless a piece starts at the same id. */
                 if (std::find(nf.begin() + static_cast<std::ptrdiff_t>(before), nf.end(),
                               firsts[c]) == nf.end())
@@ -288,7 +296,6 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             firsts.swap(nf);
         }
         terms_.clear();
-        docs_ = bytes_ = 0;
     } catch (...) {
         /* What was written is in the handle's unsaved state, which the
          * caller must drop (the shim refuses further writes); the list of
@@ -314,11 +321,9 @@ uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *a
     for (Xapian::TermIterator k = db.metadata_keys_begin("p"), kend = db.metadata_keys_end("p");
          k != kend; ++k) {
         const std::string &key = *k;
-        size_t nul = key.find('\0', 1);
-        Xapian::docid first = nul == std::string::npos ? 0 : key_first(key, nul + 1);
-        if (!first)
+        Xapian::docid first;
+        if (!split_key(key, term, first))
             damaged(key.substr(1), 0, "a chunk's key is malformed");
-        term.assign(key, 1, nul - 1);
         std::string data = db.get_metadata(key);
         parse_chunk(term, first, data, spans);
         if (term != pl_term) {
@@ -340,19 +345,12 @@ uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *a
         out.emplace_back(key, std::string()); /* the old key goes, unless reused below */
         piece.clear();
         Xapian::docid nfirst = 0, last = 0;
-        for (size_t i = 0; i < spans.size(); i++) {
-            const Span &s = spans[i];
-            if (!keep[i])
-                continue;
-            if (piece.empty())
-                nfirst = last = s.did;
-            put_varint(piece, s.did - last);
-            put_varint(piece, static_cast<uint32_t>(s.len));
-            piece.append(data, s.off, s.len);
-            last = s.did;
-        }
+        for (size_t i = 0; i < spans.size(); i++)
+            if (keep[i])
+                append_entry(piece, nfirst, last, spans[i].did, data.data() + spans[i].off,
+                             spans[i].len);
         if (!piece.empty()) {
-            std::string nkey = chunk_key(key.substr(0, nul + 1), nfirst);
+            std::string nkey = chunk_key(key_prefix(term), nfirst);
             if (nkey == key)
                 out.back().second = piece;
             else
@@ -373,20 +371,18 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
     for (Xapian::TermIterator k = db.metadata_keys_begin("p"), kend = db.metadata_keys_end("p");
          k != kend && out.problem.empty(); ++k) {
         const std::string &key = *k;
-        size_t nul = key.find('\0', 1);
-        if (nul == std::string::npos || key.size() != nul + 5) {
+        Xapian::docid first;
+        if (!split_key(key, term, first)) {
             out.problem = "a positions key is malformed";
             break;
         }
-        term.assign(key, 1, nul - 1);
-        Xapian::docid first = key_first(key, nul + 1);
         if (!any || term != last_term) {
             out.terms++;
             last_term = term;
             last_did = 0;
             any = true;
         }
-        if (first == 0 || first <= last_did) {
+        if (first <= last_did) {
             out.problem = "the positions of the word \"" + term + "\" from article " +
                           std::to_string(first) + ": chunks overlap";
             break;
@@ -428,11 +424,12 @@ void PosSource::init(const Xapian::Database &db)
     size_t driver = 0;
     for (size_t i = 0; i < terms_.size(); i++) {
         Cursor &c = cur_[i];
-        c.prefix = key_prefix(terms_[i]);
-        for (Xapian::TermIterator k = db.metadata_keys_begin(c.prefix),
-                                  kend = db.metadata_keys_end(c.prefix);
+        c.term = terms_[i];
+        std::string prefix = key_prefix(c.term);
+        for (Xapian::TermIterator k = db.metadata_keys_begin(prefix),
+                                  kend = db.metadata_keys_end(prefix);
              k != kend; ++k) {
-            Xapian::docid f = key_first(*k, c.prefix.size());
+            Xapian::docid f = key_first(*k, prefix.size());
             if (!f)
                 damaged(terms_[i], 0, "a chunk's key is malformed");
             c.keys.emplace_back(f, *k);
@@ -486,7 +483,6 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
     } else if (did == at && off) {
         return decode(at_off, at_len);
     }
-    const std::string term = prefix.substr(1, prefix.size() - 2);
     while (off < data.size()) {
         uint32_t d, len;
         size_t start = off;
@@ -514,8 +510,7 @@ bool PosSource::Cursor::decode(size_t from, size_t len)
     uint32_t prev = 0, x;
     while (o < end) {
         if (!get_varint(data, o, x))
-            damaged(prefix.substr(1, prefix.size() - 2), keys[chunk - 1].first,
-                    "a position is cut");
+            damaged(term, keys[chunk - 1].first, "a position is cut");
         prev += x;
         pos.push_back(prev);
     }
@@ -535,7 +530,8 @@ bool PosSource::match(Xapian::docid did)
          * Later starts only move these places on, so each list is walked
          * once. */
         const std::vector<uint32_t> &p0 = cur_[0].pos;
-        std::vector<size_t> idx(n, 0);
+        std::vector<size_t> &idx = idx_;
+        idx.assign(n, 0);
         for (uint32_t start : p0) {
             uint32_t last = start;
             for (size_t i = 1; i < n; i++) {
@@ -553,12 +549,14 @@ bool PosSource::match(Xapian::docid did)
         return false;
     }
     /* Any order: the narrowest span holding a place of every term. */
-    std::vector<std::pair<uint32_t, size_t>> all;
+    std::vector<std::pair<uint32_t, size_t>> &all = all_;
+    all.clear();
     for (size_t i = 0; i < n; i++)
         for (uint32_t x : cur_[i].pos)
             all.emplace_back(x, i);
     std::sort(all.begin(), all.end());
-    std::vector<size_t> have(n, 0);
+    std::vector<size_t> &have = idx_;
+    have.assign(n, 0);
     size_t covered = 0, lo = 0;
     for (size_t hi = 0; hi < all.size(); hi++) {
         if (have[all[hi].second]++ == 0)

@@ -58,16 +58,6 @@ class PosWriter
      * there (uncommitted: the caller commits). Throws what Xapian throws;
      * the notes are kept until it succeeds. */
     void flush(Xapian::WritableDatabase &db);
-    /* Forgets what was noted (the caller dropped its changes). */
-    void clear();
-    size_t docs() const
-    {
-        return docs_;
-    }
-    size_t bytes() const
-    {
-        return bytes_;
-    }
 
   private:
     struct Entry {
@@ -79,7 +69,6 @@ class PosWriter
     /* Each term's chunks' first ids, as this handle last wrote or read
      * them: the first flush of a term lists its keys, later ones do not. */
     std::unordered_map<std::string, std::vector<Xapian::docid>> known_;
-    size_t docs_ = 0, bytes_ = 0;
     uint32_t seq_ = 0;
 };
 
@@ -136,7 +125,7 @@ class PosSource : public Xapian::PostingSource
   private:
     /* One term's chunks, read forward. */
     struct Cursor {
-        std::string prefix;
+        std::string term;
         std::vector<std::pair<Xapian::docid, std::string>> keys; /* first id, key */
         size_t chunk = 0;              /* the loaded chunk's index + 1; 0: none */
         std::string data;              /* the loaded chunk */
@@ -156,6 +145,9 @@ class PosSource : public Xapian::PostingSource
     bool ordered_;
     Xapian::Database db_;
     std::vector<Cursor> cur_;
+    /* match()'s work space, kept from one candidate to the next. */
+    std::vector<size_t> idx_;
+    std::vector<std::pair<uint32_t, size_t>> all_;
     Xapian::PostingIterator it_, end_;
     Xapian::docid did_ = 0;
     bool at_end_ = false, started_ = false;
