@@ -1601,18 +1601,14 @@ int xs_db_update(xs_db *db, uint32_t docid, xs_doc *doc, unsigned keep_slot, int
             return replace_noted(
                 db, docid, doc, [&] { return put(doc->doc); }, nullptr);
         /* The stored document, opened last (glass's modify shortcut
-         * recognises only that one), with doc's terms, positions and data:
-         * its values are never read, so the replace leaves them alone. */
+         * recognises only that one), with doc's terms and data (its
+         * positions go to the chunks, positions.h): its values are never
+         * read, so the replace leaves them alone. */
         Xapian::Document d = db->wdb->get_document(docid);
         d.clear_terms();
         const Xapian::Document &n = doc->doc;
-        for (Xapian::TermIterator t = n.termlist_begin(); t != n.termlist_end(); ++t) {
-            std::string term = *t;
-            for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end();
-                 ++p)
-                d.add_posting(term, *p, 0);
-            d.add_term(term, t.get_wdf());
-        }
+        for (Xapian::TermIterator t = n.termlist_begin(); t != n.termlist_end(); ++t)
+            d.add_term(*t, t.get_wdf());
         d.set_data(n.get_data());
         st = replace_noted(
             db, docid, doc, [&] { return put(d); }, nullptr);

@@ -40,7 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* What a failed write of the build's scratch databases (beside the index)
+/* What a failed write of the build (its scratch databases, the merged copy)
  * tells the user to do when the disk is full: the shim reports that as
  * KBS_EIO. */
 static const char *space_hint(int st)
@@ -590,9 +590,7 @@ static int finish_copy(kbs_db *db, const char *copy, const struct dedup_write *w
         if (x)
             snprintf(err, sizeof err, "%s", xs_db_errmsg(x));
         st = db_fail(db, st, "completing the new copy of the index at %s: %s%s", db->path, err,
-                     st == KBS_EIO ? " — the disk that holds it is full (or a file size limit "
-                                     "was reached): free some space on it"
-                                   : "");
+                     space_hint(st));
     }
     xs_db_close(x);
     return st;
@@ -747,10 +745,7 @@ int build_parallel(struct run *r, const struct file_list *files, const size_t *t
             st = db_fail(db, KBS_ENOMEM, "out of memory");
         else if ((st = xs_compact_merge(srcs, ns, path.data, err, sizeof err)) != KBS_OK)
             st = db_fail(db, st, "merging the new articles into the index at %s: %s%s", db->path,
-                         err,
-                         st == KBS_EIO ? " — the disk that holds it is full (or a file size limit "
-                                         "was reached): free some space on it"
-                                       : "");
+                         err, space_hint(st));
     }
     for (size_t i = 0; owned && i < ns; i++)
         free(owned[i]);
