@@ -1093,7 +1093,8 @@ static int cmd_check(const cli_args *a, const char *dbdir)
     printf("Articles:    %llu, each with its id, fields and state; every stored copy\n"
            "             decompressed and verified (%s of text)\n",
            (unsigned long long)r->documents, size);
-    printf("Index-wide:  format, counts, running totals, Xapian's check of its tables\n");
+    printf("Index-wide:  format, counts, running totals, word positions, Xapian's check of\n"
+           "             its tables\n");
     if (r->problems == 0) {
         printf("Problems:    none\n");
     } else {
