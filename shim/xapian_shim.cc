@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <algorithm>
 #include <memory>
 #include <new>
@@ -1773,4 +1774,43 @@ int xs_compact_merge(const char *const *sources, size_t n, const char *dest, cha
         return KBS_OK;
     }
     XS_CATCH(err, errlen)
+}
+
+/* ---- a process's end ---- */
+
+namespace
+{
+
+/* Set once, in a process of the library's own (see xs_on_terminate): a
+ * terminate handler takes no argument, so the callback must be a global. */
+xs_fatal_fn fatal_fn = nullptr;
+void *fatal_ctx = nullptr;
+
+[[noreturn]] void on_terminate() noexcept
+{
+    char msg[512] = "";
+    int st = KBS_EINTERNAL;
+    /* The exception that was thrown out of a noexcept frame, if any: the
+     * runtime holds it as caught while the handler runs. */
+    if (std::exception_ptr p = std::current_exception())
+        st = [&]() noexcept -> int {
+            try {
+                std::rethrow_exception(p);
+            }
+            XS_CATCH(msg, sizeof msg)
+        }();
+    else
+        copy_msg(msg, sizeof msg, "std::terminate was called without an exception", nullptr);
+    if (fatal_fn)
+        fatal_fn(fatal_ctx, st, msg);
+    std::abort();
+}
+
+} // namespace
+
+void xs_on_terminate(xs_fatal_fn fn, void *ctx) noexcept
+{
+    fatal_fn = fn;
+    fatal_ctx = ctx;
+    std::set_terminate(on_terminate);
 }

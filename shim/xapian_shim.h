@@ -422,6 +422,18 @@ int xs_db_compact(xs_db *db, const char *dest) XS_NOEXCEPT;
 int xs_compact_merge(const char *const *sources, size_t n, const char *dest, char *err,
                      size_t errlen) XS_NOEXCEPT;
 
+/* Xapian 1.4.22 can end the process with std::terminate, which no handler
+ * of the shim can catch: a commit merges the value streams in an object
+ * (glass's ValueUpdater) whose destructor writes to the table, so a write
+ * that fails there (a full disk, a file size limit) throws out of a
+ * destructor. For a process of the library's own (a build worker), this
+ * has fn called instead of the default abort, with the exception mapped to
+ * a status and a message as any other failure of the shim is (a full disk:
+ * KBS_EIO); fn must end the process (_exit), else abort() does. It sets the
+ * process's std::terminate handler: never call it in the caller's process. */
+typedef void (*xs_fatal_fn)(void *ctx, int status, const char *msg);
+void xs_on_terminate(xs_fatal_fn fn, void *ctx) XS_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif
