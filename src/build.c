@@ -237,6 +237,26 @@ static int worker_words(kbs_db *db, const struct par *p, unsigned w, int fd)
     return st;
 }
 
+/* What a worker that Xapian ends with std::terminate reports (see
+ * xs_on_terminate): the cause, as a failure of the worker, so that the
+ * parent says what happened and what to do (a full disk, in practice)
+ * rather than that a worker was killed by SIGABRT. */
+struct worker_end {
+    kbs_db *db;
+    const struct par *p;
+    int fd;
+};
+
+static void worker_fatal(void *ctx, int status, const char *msg)
+{
+    const struct worker_end *e = ctx;
+    db_fail(e->db, status, "writing a temporary index in %s: %s%s", e->p->build, msg,
+            space_hint(status));
+    struct wmsg m = {WM_ERROR, status, 0, 0, 0, 0, 0};
+    send_msg(e->fd, m, e->db->errmsg);
+    _exit(1);
+}
+
 /* A worker process: indexes chunks of the new files until none is left, each
  * into a scratch database of its own. Never returns. */
 static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
@@ -247,6 +267,8 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
         _exit(1);
     close_inherited(fd);
     kbs_db *db = r->db;
+    struct worker_end end = {db, p, fd};
+    xs_on_terminate(worker_fatal, &end);
     r->sink = worker_sink;
     dedup_disable(db); /* the parent groups the new articles (group_stories) */
     r->sink_fd = fd;
