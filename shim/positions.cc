@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 namespace kbs_shim
 {
@@ -145,19 +146,24 @@ void parse_chunk(const std::string &term, Xapian::docid first, const std::string
 
 void PosWriter::note(Xapian::docid did, DocPositions &pos)
 {
+    note_start_ = arena_.size();
     for (auto &e : pos) {
-        std::vector<uint32_t> &p = e.second;
+        std::vector<uint32_t> &p = e.second.pos;
         if (p.empty())
             continue;
         std::sort(p.begin(), p.end());
         p.erase(std::unique(p.begin(), p.end()), p.end());
-        Entry en{did, seq_, std::string()};
+        size_t off = arena_.size();
         uint32_t prev = 0;
         for (uint32_t x : p) {
-            put_varint(en.pos, x - prev);
+            put_varint(arena_, x - prev);
             prev = x;
         }
-        terms_[e.first].push_back(std::move(en));
+        if (arena_.size() > std::numeric_limits<uint32_t>::max())
+            throw std::length_error("too many positions held");
+        terms_[e.first].push_back(Entry{did, seq_, static_cast<uint32_t>(off),
+                                        static_cast<uint32_t>(arena_.size() - off)});
+        entries_++;
     }
     seq_++;
 }
@@ -167,8 +173,11 @@ void PosWriter::unnote()
     /* Every word's list, rather than the note's words kept aside: a failed
      * write is rare, and the note keeps nothing of its own. */
     for (auto &t : terms_)
-        if (!t.second.empty() && t.second.back().seq + 1 == seq_)
+        if (!t.second.empty() && t.second.back().seq + 1 == seq_) {
             t.second.pop_back();
+            entries_--;
+        }
+    arena_.resize(note_start_);
 }
 
 void PosWriter::flush(Xapian::WritableDatabase &db)
@@ -177,9 +186,28 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
         std::vector<Span> old;
         std::vector<Ref> merged;
         std::string piece;
-        for (auto &t : terms_) {
-            const std::string &term = t.first;
-            std::vector<Entry> &ents = t.second;
+        /* A new database's words in key order: its chunks then go into its
+         * B-tree in order, each block filled before the next is begun. An
+         * index's in the table's order: there each word begins with
+         * Xapian's reads of its keys, which on a table damaged under a
+         * write fail cleanly or crash in Xapian, before anything of ours
+         * walks a heap that write may have damaged (tests/test_misuse.c). */
+        std::vector<std::pair<const std::string *, std::vector<Entry> *>> order;
+        if (fresh_) {
+            order.reserve(terms_.size());
+            for (auto &t : terms_)
+                order.emplace_back(&t.first, &t.second);
+            std::sort(order.begin(), order.end(),
+                      [](const auto &a, const auto &b) { return *a.first < *b.first; });
+        }
+        auto it = terms_.begin();
+        for (size_t n = 0; n < terms_.size(); n++) {
+            const std::string &term = fresh_ ? *order[n].first : it->first;
+            std::vector<Entry> &ents = fresh_ ? *order[n].second : it->second;
+            if (!fresh_)
+                ++it;
+            if (ents.empty())
+                continue;
             /* By id, the last note of an id last, then only that one kept. */
             std::sort(ents.begin(), ents.end(), [](const Entry &a, const Entry &b) {
                 return a.did != b.did ? a.did < b.did : a.seq < b.seq;
@@ -189,7 +217,7 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                 if (w && ents[w - 1].did == ents[r].did)
                     w--;
                 if (w != r)
-                    ents[w] = std::move(ents[r]);
+                    ents[w] = ents[r];
                 w++;
             }
             ents.resize(w);
@@ -198,14 +226,15 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             auto kn = known_.find(term);
             if (kn == known_.end()) {
                 std::vector<Xapian::docid> firsts;
-                for (Xapian::TermIterator k = db.metadata_keys_begin(prefix),
-                                          kend = db.metadata_keys_end(prefix);
-                     k != kend; ++k) {
-                    Xapian::docid f = key_first(*k, prefix.size());
-                    if (!f)
-                        damaged(term, 0, "a chunk's key is malformed");
-                    firsts.push_back(f);
-                }
+                if (!fresh_)
+                    for (Xapian::TermIterator k = db.metadata_keys_begin(prefix),
+                                              kend = db.metadata_keys_end(prefix);
+                         k != kend; ++k) {
+                        Xapian::docid f = key_first(*k, prefix.size());
+                        if (!f)
+                            damaged(term, 0, "a chunk's key is malformed");
+                        firsts.push_back(f);
+                    }
                 kn = known_.emplace(term, std::move(firsts)).first;
             }
             std::vector<Xapian::docid> &firsts = kn->second;
@@ -235,7 +264,7 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             if (firsts.empty()) {
                 merged.clear();
                 for (const Entry &e : ents)
-                    merged.push_back(Ref{e.did, e.pos.data(), e.pos.size()});
+                    merged.push_back(Ref{e.did, arena_.data() + e.off, e.len});
                 write_chunks(merged);
                 i = ents.size();
             }
@@ -265,15 +294,16 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                         merged.push_back(Ref{old[a].did, data.data() + old[a].off, old[a].len});
                         a++;
                     } else {
-                        const std::string &np = ents[b].pos;
+                        const char *np = arena_.data() + ents[b].off;
+                        size_t nl = ents[b].len;
                         if (a < old.size() && old[a].did == ents[b].did) {
-                            changed |= old[a].len != np.size() ||
-                                       data.compare(old[a].off, old[a].len, np) != 0;
+                            changed |= old[a].len != nl ||
+                                       data.compare(old[a].off, old[a].len, np, nl) != 0;
                             a++;
                         } else {
                             changed = true;
                         }
-                        merged.push_back(Ref{ents[b].did, np.data(), np.size()});
+                        merged.push_back(Ref{ents[b].did, np, nl});
                         b++;
                     }
                 }
@@ -296,11 +326,15 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             firsts.swap(nf);
         }
         terms_.clear();
+        arena_.clear();
+        entries_ = 0;
+        note_start_ = 0;
     } catch (...) {
         /* What was written is in the handle's unsaved state, which the
          * caller must drop (the shim refuses further writes); the list of
          * keys may then be wrong. */
         known_.clear();
+        fresh_ = false;
         throw;
     }
 }

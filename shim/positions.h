@@ -30,7 +30,6 @@
 #include <xapian.h>
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -38,8 +37,17 @@
 namespace kbs_shim
 {
 
-/* A document's positions while it is built: term -> positions (any order). */
-typedef std::map<std::string, std::vector<uint32_t>> DocPositions;
+/* A word of a document being built: its positions (any order) and the
+ * wdf it has yet to be given in the Xapian document. */
+struct DocTerm {
+    std::vector<uint32_t> pos;
+    uint32_t wdf = 0;
+    bool pending = true; /* not yet added to the Xapian document */
+};
+/* A document's words with positions while it is built. Hashed: a word is
+ * looked up at each of its occurrences, and their order does not matter
+ * until a flush, which sorts them. */
+typedef std::unordered_map<std::string, DocTerm> DocPositions;
 
 /* The longest term that has positions (a chunk's key must fit Xapian's
  * limit on a key, about 245 bytes); the tokenizer's words are far shorter. */
@@ -58,18 +66,37 @@ class PosWriter
      * there (uncommitted: the caller commits). Throws what Xapian throws;
      * the notes are kept until it succeeds. */
     void flush(Xapian::WritableDatabase &db);
+    /* The memory the notes take, roughly. */
+    size_t bytes() const
+    {
+        return arena_.size() + entries_ * sizeof(Entry) + terms_.size() * 64;
+    }
+    /* The database had no chunks when this writer started on it (a new
+     * scratch database): a word's keys need not be looked for there, only
+     * among those this writer wrote. */
+    void set_fresh()
+    {
+        fresh_ = true;
+    }
 
   private:
     struct Entry {
         Xapian::docid did;
-        uint32_t seq;    /* order of the notes: the last of one id wins */
-        std::string pos; /* encoded positions */
+        uint32_t seq;      /* order of the notes: the last of one id wins */
+        uint32_t off, len; /* its encoded positions in arena_ */
     };
     std::unordered_map<std::string, std::vector<Entry>> terms_;
+    /* Every note's encoded positions, one after the other: one buffer
+     * rather than a string an entry (a flush of a scratch build holds
+     * millions of entries). */
+    std::string arena_;
+    size_t entries_ = 0;
+    size_t note_start_ = 0; /* arena_'s size before the last note */
     /* Each term's chunks' first ids, as this handle last wrote or read
      * them: the first flush of a term lists its keys, later ones do not. */
     std::unordered_map<std::string, std::vector<Xapian::docid>> known_;
     uint32_t seq_ = 0;
+    bool fresh_ = false;
 };
 
 /* Counts the entries of articles that no longer hold the word (deleted,

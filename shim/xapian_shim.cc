@@ -386,6 +386,8 @@ int xs_db_open(const char *path, int mode, xs_db **out, char *err, size_t errlen
             h->wdb = new Xapian::WritableDatabase(path, action | Xapian::DB_BACKEND_GLASS);
             h->db = h->wdb;
             h->scratch = mode == XS_OPEN_SCRATCH || mode == XS_OPEN_SCRATCH_AGAIN;
+            if (mode == XS_OPEN_SCRATCH)
+                h->posw.set_fresh(); /* DB_CREATE: a new, empty database */
         }
         *out = h.release();
         return KBS_OK;
@@ -451,7 +453,7 @@ const char *xs_db_errmsg(const xs_db *db) noexcept
     return db ? db->err : "";
 }
 
-int xs_db_commit(xs_db *db) noexcept
+int xs_db_commit_holding(xs_db *db, size_t hold_bytes) noexcept
 {
     if (!db)
         return KBS_EINVAL;
@@ -459,12 +461,19 @@ int xs_db_commit(xs_db *db) noexcept
         int st = need_writer(db);
         if (st != KBS_OK)
             return st;
-        /* The positions of the documents written go in with them. */
-        db->posw.flush(*db->wdb);
+        /* The positions of the documents written go in with them, unless a
+         * scratch build may hold them for later. */
+        if (!db->scratch || hold_bytes == 0 || db->posw.bytes() >= hold_bytes)
+            db->posw.flush(*db->wdb);
         db->wdb->commit();
         return KBS_OK;
     }
     XS_CATCH_WRITE(db)
+}
+
+int xs_db_commit(xs_db *db) noexcept
+{
+    return xs_db_commit_holding(db, 0);
 }
 
 int xs_db_prune_positions(xs_db *db, int apply, uint64_t *stale) noexcept
@@ -659,9 +668,13 @@ int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos,
     try {
         if (len > kbs_shim::POS_TERM_MAX)
             return KBS_EINVAL;
-        std::string t(term, len);
-        doc->doc.add_term(t, wdf_inc);
-        doc->pos[t].push_back(pos);
+        /* The Xapian document is given the word once, with its total wdf,
+         * when it is written (settle_terms): its map of terms is then
+         * searched once a word, not once an occurrence. */
+        kbs_shim::DocTerm &e = doc->pos[std::string(term, len)];
+        e.pos.push_back(pos);
+        e.wdf += wdf_inc;
+        e.pending = true;
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -720,11 +733,24 @@ int xs_doc_set_data(xs_doc *doc, const char *data, size_t len) noexcept
     XS_CATCH_NOHANDLE
 }
 
+/* Gives doc's Xapian document the words xs_doc_add_posting() gathered;
+ * every use of its terms comes after. */
+static void settle_terms(xs_doc *doc)
+{
+    for (auto &e : doc->pos)
+        if (e.second.pending) {
+            doc->doc.add_term(e.first, e.second.wdf);
+            e.second.wdf = 0;
+            e.second.pending = false;
+        }
+}
+
 /* Writes doc as did through write(), its positions noted (and the
  * document's copy of them freed) first: all the shim's own work on a
  * document comes before Xapian writes it, so that a write that damages the
  * heap (Xapian 1.4.22 does, on a damaged table: tests/test_misuse.c) is not
- * followed by ours. Throws what write() throws, the note taken back. */
+ * followed by ours. Throws what write() throws, the note taken back if
+ * the handle goes on. */
 template <typename Write>
 static int replace_noted(xs_db *db, Xapian::docid did, xs_doc *doc, Write write, uint32_t *out)
 {
@@ -735,7 +761,14 @@ static int replace_noted(xs_db *db, Xapian::docid did, xs_doc *doc, Write write,
     Xapian::docid got;
     try {
         got = write();
-    } catch (...) {
+    } catch (const Xapian::DatabaseError &) {
+        /* These break the handle (XS_CATCH_WRITE), so its notes are never
+         * written: nothing of ours walks a heap the write may have damaged. */
+        throw;
+    } catch (const Xapian::InvalidOperationError &) {
+        throw;
+    } catch (const Xapian::Error &) {
+        /* Refused before anything changed: the handle goes on. */
         db->posw.unnote();
         throw;
     }
@@ -760,6 +793,7 @@ int xs_db_replace(xs_db *db, const char *idterm, size_t len, xs_doc *doc, uint32
         int st = need_writer(db);
         if (st != KBS_OK)
             return st;
+        settle_terms(doc);
         std::string id(idterm, len);
         Xapian::TermIterator t = doc->doc.termlist_begin();
         t.skip_to(id);
@@ -1527,6 +1561,7 @@ int xs_db_replace_docid(xs_db *db, uint32_t docid, xs_doc *doc) noexcept
         int st = need_writer(db);
         if (st != KBS_OK)
             return st;
+        settle_terms(doc);
         return replace_noted(
             db, docid, doc,
             [&] {
@@ -1589,6 +1624,7 @@ int xs_db_update(xs_db *db, uint32_t docid, xs_doc *doc, unsigned keep_slot, int
         int st = need_writer(db);
         if (st != KBS_OK)
             return st;
+        settle_terms(doc);
         bool same;
         {
             Xapian::Document stored = db->wdb->get_document(docid);

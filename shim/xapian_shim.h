@@ -101,6 +101,14 @@ const char *xs_db_errmsg(const xs_db *db) XS_NOEXCEPT;
  * positions of the documents written since the last commit, which the
  * handle holds until then (shim/positions.h). */
 int xs_db_commit(xs_db *db) XS_NOEXCEPT;
+/* Commits as xs_db_commit() does, except that on a handle opened
+ * XS_OPEN_SCRATCH the positions noted since they were last written stay in
+ * memory while they take less than hold_bytes (0: never), for a later
+ * commit to write. A scratch database is thrown away after a crash anyway,
+ * and its positions written once, in key order, cost far less than merged
+ * into its chunks at every commit. Held positions are lost by
+ * xs_db_close(): the last commit must be xs_db_commit(). */
+int xs_db_commit_holding(xs_db *db, size_t hold_bytes) XS_NOEXCEPT;
 /* Counts in *stale the entries of the chunks of positions whose documents
  * no longer hold the word (deleted or replaced since: positions.h leaves
  * them behind); with apply (a writer only), drops them too, uncommitted,

@@ -249,7 +249,7 @@ int db_commit(kbs_db *db)
         return db_fail_shim(db, st, "adding words to the spelling table");
     if (st != KBS_OK)
         return st;
-    st = xs_db_commit(db->xdb);
+    st = xs_db_commit_holding(db->xdb, db->pos_hold);
     if (st != KBS_OK)
         return db_fail_shim(db, st, "committing the index");
     db->text_bytes_delta = db->store_bytes_delta = 0;

@@ -30,6 +30,8 @@ struct kbs_db {
     docstore *store;
     spell_collector *spell;   /* words of the uncommitted articles; NULL for readers */
     int spell_lazy;           /* a batch commit in a run: the spelling table may wait */
+    size_t pos_hold;          /* a worker's scratch build: its batch commits may hold
+                                 up to this many bytes of positions (xs_db_commit_holding) */
     uint32_t pending;         /* documents changed since the last commit */
     int64_t text_bytes_delta; /* running totals not yet written to metadata */
     int64_t store_bytes_delta;
