@@ -147,6 +147,11 @@ void parse_chunk(const std::string &term, Xapian::docid first, const std::string
 void PosWriter::note(Xapian::docid did, DocPositions &pos)
 {
     note_start_ = arena_.size();
+    auto l = last_.find(did);
+    undo_did_ = did;
+    undo_had_ = l != last_.end();
+    undo_seq_ = undo_had_ ? l->second : 0;
+    last_[did] = seq_;
     for (auto &e : pos) {
         std::vector<uint32_t> &p = e.second.pos;
         if (p.empty())
@@ -178,6 +183,10 @@ void PosWriter::unnote()
             entries_--;
         }
     arena_.resize(note_start_);
+    if (undo_had_)
+        last_[undo_did_] = undo_seq_;
+    else
+        last_.erase(undo_did_);
 }
 
 void PosWriter::flush(Xapian::WritableDatabase &db)
@@ -206,21 +215,16 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             std::vector<Entry> &ents = fresh_ ? *order[n].second : it->second;
             if (!fresh_)
                 ++it;
+            /* Only the entries of each document's last note, by id. */
+            size_t w = 0;
+            for (size_t r = 0; r < ents.size(); r++)
+                if (last_.at(ents[r].did) == ents[r].seq)
+                    ents[w++] = ents[r];
+            ents.resize(w);
             if (ents.empty())
                 continue;
-            /* By id, the last note of an id last, then only that one kept. */
-            std::sort(ents.begin(), ents.end(), [](const Entry &a, const Entry &b) {
-                return a.did != b.did ? a.did < b.did : a.seq < b.seq;
-            });
-            size_t w = 0;
-            for (size_t r = 0; r < ents.size(); r++) {
-                if (w && ents[w - 1].did == ents[r].did)
-                    w--;
-                if (w != r)
-                    ents[w] = ents[r];
-                w++;
-            }
-            ents.resize(w);
+            std::sort(ents.begin(), ents.end(),
+                      [](const Entry &a, const Entry &b) { return a.did < b.did; });
 
             std::string prefix = key_prefix(term);
             auto kn = known_.find(term);
@@ -327,8 +331,10 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
         }
         terms_.clear();
         arena_.clear();
+        last_.clear();
         entries_ = 0;
         note_start_ = 0;
+        undo_did_ = 0;
     } catch (...) {
         /* What was written is in the handle's unsaved state, which the
          * caller must drop (the shim refuses further writes); the list of

@@ -58,7 +58,7 @@ class PosWriter
 {
   public:
     /* Records did's positions (pos is left as it was); a later note of the
-     * same id replaces them. */
+     * same id replaces them all. */
     void note(Xapian::docid did, DocPositions &pos);
     /* Takes back the last note (its document was not written). */
     void unnote();
@@ -69,7 +69,7 @@ class PosWriter
     /* The memory the notes take, roughly. */
     size_t bytes() const
     {
-        return arena_.size() + entries_ * sizeof(Entry) + terms_.size() * 64;
+        return arena_.size() + entries_ * sizeof(Entry) + terms_.size() * 64 + last_.size() * 32;
     }
     /* The database had no chunks when this writer started on it (a new
      * scratch database): a word's keys need not be looked for there, only
@@ -92,6 +92,13 @@ class PosWriter
     std::string arena_;
     size_t entries_ = 0;
     size_t note_start_ = 0; /* arena_'s size before the last note */
+    /* Each noted document's last note: an earlier one's entries are
+     * dropped, also those of words the later one no longer has. */
+    std::unordered_map<Xapian::docid, uint32_t> last_;
+    /* What the last note replaced in last_, for unnote(). */
+    Xapian::docid undo_did_ = 0;
+    bool undo_had_ = false;
+    uint32_t undo_seq_ = 0;
     /* Each term's chunks' first ids, as this handle last wrote or read
      * them: the first flush of a term lists its keys, later ones do not. */
     std::unordered_map<std::string, std::vector<Xapian::docid>> known_;

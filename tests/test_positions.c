@@ -299,6 +299,11 @@ Test(positions, uncommitted_positions_are_dropped_with_the_documents)
     free(path);
 }
 
+/* Part 0 writes its positions at every commit; part 1's batch commits hold
+ * them all for its last commit (xs_db_commit_holding), some articles
+ * written again meanwhile; part 2 holds less than it writes, so that held
+ * positions are written into chunks an earlier commit of the same
+ * database wrote. */
 Test(positions, scratch_databases_merged)
 {
     rnd_state = 3;
@@ -313,11 +318,17 @@ Test(positions, scratch_databases_merged)
         char err[256];
         cr_assert_eq(xs_db_open(parts[k], XS_OPEN_SCRATCH, &db, err, sizeof err), KBS_OK, "%s",
                      err);
+        const size_t hold[3] = {0, (size_t)1 << 30, 3000};
         for (uint32_t id = from[k]; id < from[k + 1]; id++) {
             make_art(&arts[id]);
             write_art(db, id);
-            if (id % 100 == 0)
-                cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+            if (k == 1 && id % 7 == 0) {
+                /* Written again, its first note still held. */
+                make_art(&arts[id - 3]);
+                write_art(db, id - 3);
+            }
+            if (id % 50 == 0)
+                cr_assert_eq(xs_db_commit_holding(db, hold[k]), KBS_OK, "%s", xs_db_errmsg(db));
         }
         cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
         xs_db_close(db);
