@@ -62,7 +62,7 @@ struct termgen {
 
 /* pos 0: a term without positions. */
 static int add_term(struct termgen *g, const char *prefix, const char *stem, size_t len,
-                    uint32_t pos, uint32_t wdf)
+                    uint32_t pos, uint32_t wdf, int stop)
 {
     buf_reset(&g->term);
     buf_append_str(&g->term, prefix);
@@ -71,7 +71,7 @@ static int add_term(struct termgen *g, const char *prefix, const char *stem, siz
         return KBS_ENOMEM;
     /* A stop word's stem keeps its term and wdf (AND, OR and ranking see
      * it as before) but not its positions (stem.h: stem_is_stopstem). */
-    if (pos && !stem_is_stopstem(stem, len))
+    if (pos && !stop)
         return xs_doc_add_posting(g->doc, g->term.data, g->term.len, pos, wdf);
     return xs_doc_add_term(g->doc, g->term.data, g->term.len, wdf);
 }
@@ -81,15 +81,16 @@ static int termgen_cb(void *ctx, const token *tok)
     struct termgen *g = ctx;
     const char *stem;
     size_t slen;
-    if (stemmer_stem(g->db->stem, tok->text, tok->len, &stem, &slen) != 0) {
+    int stop;
+    if (stemmer_stem_term(g->db->stem, tok->text, tok->len, &stem, &slen, &stop) != 0) {
         g->status = KBS_ENOMEM;
         return 1;
     }
     int st = KBS_OK;
     if (g->prefix)
-        st = add_term(g, g->prefix, stem, slen, 0, 1);
+        st = add_term(g, g->prefix, stem, slen, 0, 1, stop);
     if (st == KBS_OK && g->plain)
-        st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf);
+        st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf, stop);
     if (st == KBS_OK && g->spell)
         st = spell_collect(g->db->spell, g->db->xdb, tok->text, tok->len, tok->flags);
     if (st != KBS_OK) {

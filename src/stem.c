@@ -29,8 +29,13 @@ typedef struct slot {
     uint32_t tag;  /* low half of the hash, to skip most memcmp calls */
     uint32_t off;  /* "word\0stem\0" at arena + off */
     uint16_t wlen; /* 0: empty slot (cached words are at least 3 bytes) */
-    uint16_t slen;
+    uint16_t slen; /* the stem's length, STOP_BIT set for a stop stem */
 } slot;
+
+/* In a slot's slen: the stem is a stop stem. Cached with the stem because
+ * indexing asks it of every token, and the binary search of the stop list
+ * (mispredicted branches, a strlen a probe) was 2% of a build's CPU. */
+#define STOP_BIT 0x8000u
 
 struct stemmer {
     struct sb_stemmer *sb;
@@ -98,6 +103,13 @@ static int keep_as_is(const char *w, size_t len)
 int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out,
                  size_t *stem_len_out)
 {
+    int stop;
+    return stemmer_stem_term(s, word, len, stem_out, stem_len_out, &stop);
+}
+
+int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
+                      size_t *stem_len_out, int *stop)
+{
     if (keep_as_is(word, len)) {
         buf_reset(&s->scratch);
         buf_append(&s->scratch, word, len);
@@ -105,6 +117,7 @@ int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out
             return -1;
         *stem_out = buf_cstr(&s->scratch);
         *stem_len_out = len;
+        *stop = stem_is_stopstem(word, len);
         return 0;
     }
     uint64_t h = XXH3_64bits(word, len);
@@ -117,7 +130,8 @@ int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out
             break;
         if (sl->tag == tag && sl->wlen == len && memcmp(s->arena + sl->off, word, len) == 0) {
             *stem_out = s->arena + sl->off + len + 1;
-            *stem_len_out = sl->slen;
+            *stem_len_out = sl->slen & ~STOP_BIT;
+            *stop = (sl->slen & STOP_BIT) != 0;
             return 0;
         }
     }
@@ -127,7 +141,7 @@ int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out
         return -1;
     size_t slen = (size_t)sb_stemmer_length(s->sb);
     size_t need = len + 1 + slen + 1;
-    if (slen > UINT16_MAX || need > CACHE_ARENA_BYTES)
+    if (slen >= STOP_BIT || need > CACHE_ARENA_BYTES)
         return -1; /* cannot happen for words within the token cap */
     if (s->entries >= CACHE_MAX_ENTRIES || s->arena_len + need > CACHE_ARENA_BYTES) {
         cache_clear(s);
@@ -142,7 +156,8 @@ int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out
     sl->tag = tag;
     sl->off = (uint32_t)s->arena_len;
     sl->wlen = (uint16_t)len;
-    sl->slen = (uint16_t)slen;
+    *stop = stem_is_stopstem(p + len + 1, slen);
+    sl->slen = (uint16_t)(slen | (*stop ? STOP_BIT : 0));
     s->arena_len += need;
     s->entries++;
     *stem_out = p + len + 1;

@@ -21,6 +21,11 @@ void stemmer_free(stemmer *s);
 int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out,
                  size_t *stem_len_out);
 
+/* stemmer_stem(), and *stop set to stem_is_stopstem() of the stem (kept
+ * in the cache with it). */
+int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
+                      size_t *stem_len_out, int *stop);
+
 /* Non-zero if the folded word is an English stop word ("the", "of", ...).
  * Stop words are indexed (as terms, without positions: stem_is_stopstem) but
  * dropped from queries outside phrases so that they do not dilute ranking. */

@@ -150,6 +150,27 @@ Test(stem, stop_words)
     }
 }
 
+/* The stop flag that stemmer_stem_term() keeps in its cache says what
+ * stem_is_stopstem() says of the stem, on the first call (a miss) and the
+ * second (a hit), for every stop word and for words that are not. */
+Test(stem, stem_term_stop_flag_agrees)
+{
+    static const char *const others[] = {"ferry", "owned", "theory", "abovementioned", "a",
+                                         "2019",  "i",     "its",    "itself",         "ownership"};
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < stem_stopword_count() + sizeof others / sizeof *others; i++) {
+            const char *w =
+                i < stem_stopword_count() ? stem_stopword_at(i) : others[i - stem_stopword_count()];
+            const char *stem;
+            size_t slen;
+            int stop = -1;
+            cr_assert_eq(stemmer_stem_term(st, w, strlen(w), &stem, &slen, &stop), 0);
+            cr_expect_eq(stop, !!stem_is_stopstem(stem, slen), "pass %d: %s -> %.*s", pass, w,
+                         (int)slen, stem);
+        }
+    }
+}
+
 Test(stem, stop_word_is_ptr_len)
 {
     cr_expect(stem_is_stopword("theory", 3));
