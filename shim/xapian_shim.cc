@@ -476,6 +476,11 @@ int xs_db_commit(xs_db *db) noexcept
     return xs_db_commit_holding(db, 0);
 }
 
+int xs_db_is_scratch(const xs_db *db) noexcept
+{
+    return db && db->scratch;
+}
+
 int xs_db_prune_positions(xs_db *db, int apply, uint64_t *stale) noexcept
 {
     if (!db || !stale)

@@ -109,6 +109,9 @@ int xs_db_commit(xs_db *db) XS_NOEXCEPT;
  * into its chunks at every commit. Held positions are lost by
  * xs_db_close(): the last commit must be xs_db_commit(). */
 int xs_db_commit_holding(xs_db *db, size_t hold_bytes) XS_NOEXCEPT;
+/* 1 if db was opened XS_OPEN_SCRATCH or XS_OPEN_SCRATCH_AGAIN (its blocks
+ * are written in place, with no copy kept for readers), else 0. */
+int xs_db_is_scratch(const xs_db *db) XS_NOEXCEPT;
 /* Counts in *stale the entries of the chunks of positions whose documents
  * no longer hold the word (deleted or replaced since: positions.h leaves
  * them behind); with apply (a writer only), drops them too, uncommitted,
