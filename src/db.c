@@ -19,6 +19,7 @@
 #include <xxhash.h>
 
 #include "dedup.h"
+#include "room.h"
 #include "schema.h"
 #include "utf8.h"
 
@@ -239,6 +240,15 @@ int db_commit(kbs_db *db)
 {
     if (!db->writable)
         return KBS_OK;
+    /* Changed articles are what makes Xapian write from a destructor (see
+     * room.h); a scratch database is only ever written in a worker process,
+     * which reports that end itself. */
+    if (db->pending > 0 && !xs_db_is_scratch(db->xdb)) {
+        struct room_need need = {db->pending_text, db->pending, db->pending_removed};
+        int rst = room_for_commit(db, db->xdb, db->path, &need, "committing the index");
+        if (rst != KBS_OK)
+            return rst;
+    }
     int st = add_meta_delta(db, META_TEXT_BYTES, &db->text_bytes_delta);
     if (st == KBS_OK)
         st = add_meta_delta(db, META_STORE_BYTES, &db->store_bytes_delta);
@@ -253,7 +263,8 @@ int db_commit(kbs_db *db)
     if (st != KBS_OK)
         return db_fail_shim(db, st, "committing the index");
     db->text_bytes_delta = db->store_bytes_delta = 0;
-    db->pending = 0;
+    db->pending = db->pending_removed = 0;
+    db->pending_text = 0;
     return KBS_OK;
 }
 

@@ -33,6 +33,8 @@ struct kbs_db {
     size_t pos_hold;          /* a worker's scratch build: its batch commits may hold
                                  up to this many bytes of positions (xs_db_commit_holding) */
     uint32_t pending;         /* documents changed since the last commit */
+    uint32_t pending_removed; /* of those, the ones removed */
+    uint64_t pending_text;    /* bytes of text of those added or updated (room.h) */
     int64_t text_bytes_delta; /* running totals not yet written to metadata */
     int64_t store_bytes_delta;
     int has_dict; /* the store's dictionary is set (META_ZDICT) */

@@ -463,6 +463,7 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
     db->text_bytes_delta += (int64_t)len - old_text;
     db->store_bytes_delta += (int64_t)store_len - old_store;
     db->pending++;
+    db->pending_text += len;
     if ((st = dedup_note_new(db, docid)) != KBS_OK)
         return st;
     if (docid_out)
@@ -633,6 +634,7 @@ int kbs_delete(kbs_db *db, const char *path)
             db->text_bytes_delta -= t;
             db->store_bytes_delta -= s;
             db->pending++;
+            db->pending_removed++;
         }
     }
     buf_free(&idterm);
@@ -1186,6 +1188,7 @@ static int remove_stale(struct run *r, struct stale_ctx *s)
             db->text_bytes_delta -= tb;
             db->store_bytes_delta -= sb;
             db->pending++;
+            db->pending_removed++;
             r->rep.removed++;
             run_emit(r, KBS_EVENT_REMOVED, path, KBS_OK, NULL);
         } else if (st == KBS_ENOMEM) {
