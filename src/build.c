@@ -25,6 +25,7 @@
  * with the parent (PR_SET_PDEATHSIG) and hold none of its locks. */
 #include "index_run.h"
 #include "dedup.h"
+#include "room.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -550,9 +551,19 @@ static int write_stories(kbs_db *db, const struct par *p, struct dedup_writes *w
             st = db_fail(db, st, "cannot open the temporary index %s: %s", path.data, err);
             break;
         }
+        size_t from = i;
         for (; i < w->n && st == KBS_OK && (w->v[i].docid - p->first_docid) / p->chunk == k; i++) {
             const char *v = w->v[i].story;
             st = xs_db_set_doc_value(x, w->v[i].docid, SLOT_STORY, v, strlen(v));
+        }
+        /* This process is the caller's: a write failing in the commit of
+         * the values must not end it (room.h). */
+        struct room_need need = {0, (uint32_t)(i - from), 0};
+        char what[600];
+        snprintf(what, sizeof what, "recording the stories in %s", path.data);
+        if (st == KBS_OK && (st = room_for_commit(db, x, path.data, &need, what)) != KBS_OK) {
+            xs_db_close(x);
+            break;
         }
         if (st == KBS_OK)
             st = xs_db_commit(x);
@@ -611,6 +622,15 @@ static int finish_copy(kbs_db *db, const char *copy, const struct dedup_write *w
         st = xs_db_set_doc_value(x, w[i].docid, SLOT_STORY, w[i].story, strlen(w[i].story));
         if (st == KBS_ENOTFOUND)
             st = KBS_OK;
+    }
+    /* The copy is packed full: a commit copies every block it touches
+     * (room.c), and a write failing in it must not end the process. */
+    struct room_need need = {0, (uint32_t)n, 0};
+    if (st == KBS_OK && n > 0 &&
+        (st = room_for_commit(db, x, copy, &need, "completing the new copy of the index")) !=
+            KBS_OK) {
+        xs_db_close(x);
+        return st;
     }
     if (st == KBS_OK)
         st = xs_db_commit(x);
