@@ -243,7 +243,7 @@ int db_commit(kbs_db *db)
     /* Changed articles are what makes Xapian write from a destructor (see
      * room.h); a scratch database is only ever written in a worker process,
      * which reports that end itself. */
-    if (db->pending > 0 && !xs_db_is_scratch(db->xdb)) {
+    if (db->pending > 0 && !db->room_unchecked && !xs_db_is_scratch(db->xdb)) {
         struct room_need need = {db->pending_text, db->pending, db->pending_removed};
         int rst = room_for_commit(db, db->xdb, db->path, &need, "committing the index");
         if (rst != KBS_OK)

@@ -78,9 +78,14 @@ static uint64_t estimate(xs_db *x, const struct room_need *need, uint64_t tables
     return n;
 }
 
-static double mib(uint64_t n)
+/* n bytes for a message: a file size limit may be a few KiB. */
+static const char *size_text(uint64_t n, char *out, size_t cap)
 {
-    return (double)n / (1024.0 * 1024.0);
+    if (n < 1024 * 1024)
+        snprintf(out, cap, "%.0f KiB", (double)n / 1024.0);
+    else
+        snprintf(out, cap, "%.1f MiB", (double)n / (1024.0 * 1024.0));
+    return out;
 }
 
 int room_for_commit(kbs_db *db, xs_db *x, const char *dir, const struct room_need *need,
@@ -93,17 +98,18 @@ int room_for_commit(kbs_db *db, xs_db *x, const char *dir, const struct room_nee
     table_sizes(dir, &tables, &largest);
     uint64_t want = estimate(x, need, tables);
     uint64_t free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-    char why[200] = "";
+    char why[200] = "", a[32], b[32], c[32];
     if (free_bytes < want)
-        snprintf(why, sizeof why, "%.1f MiB free, and the commit may write up to %.1f MiB",
-                 mib(free_bytes), mib(want));
+        snprintf(why, sizeof why, "%s free, and the commit may write up to %s",
+                 size_text(free_bytes, a, sizeof a), size_text(want, b, sizeof b));
     struct rlimit rl;
     if (!why[0] && getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
         largest + want > (uint64_t)rl.rlim_cur)
         snprintf(why, sizeof why,
-                 "the index's largest file takes %.1f MiB of the file size limit of %.1f MiB, "
-                 "and the commit may write up to %.1f MiB",
-                 mib(largest), mib((uint64_t)rl.rlim_cur), mib(want));
+                 "the index's largest file takes %s of the file size limit of %s, and the "
+                 "commit may write up to %s",
+                 size_text(largest, a, sizeof a), size_text((uint64_t)rl.rlim_cur, b, sizeof b),
+                 size_text(want, c, sizeof c));
     if (!why[0])
         return KBS_OK;
     return db_fail(db, KBS_EIO,
