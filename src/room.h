@@ -30,8 +30,8 @@ struct room_need {
  * commit of x that writes need, by statvfs() and RLIMIT_FSIZE; else
  * KBS_EIO, with a message on db that starts with what, names the index and
  * says to free some space, in the words of db_fail_shim's for a full disk
- * (the commit has not started: what was committed before is intact). A check that cannot be made (statvfs fails)
- * passes: it is a precaution, and the commit reports a failure of its own. */
+ * (the commit has not started: what was committed before is intact). A check that cannot be made
+ * (statvfs fails) passes: it is a precaution, and the commit reports a failure of its own. */
 int room_for_commit(kbs_db *db, xs_db *x, const char *dir, const struct room_need *need,
                     const char *what);
 
