@@ -1206,12 +1206,9 @@ ParameterizedTest(size_t *i, misuse, bad_open)
  * returns its status and message. */
 static int open_in_child(const char *path, unsigned flags, char *msg, size_t msglen)
 {
-    int fds[2];
-    cr_assert_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
+    int fd;
+    int pid = tu_fork_piped(&fd);
     if (pid == 0) {
-        close(fds[0]);
         kbs_db *db = NULL;
         char *m = NULL;
         int st = kbs_db_open(path, flags, &db, &m);
@@ -1219,21 +1216,14 @@ static int open_in_child(const char *path, unsigned flags, char *msg, size_t msg
             st = -1;
         char out[1024];
         int n = snprintf(out, sizeof out, "%d %s", st, m ? m : "");
-        if (write(fds[1], out, (size_t)n) != n)
+        if (write(fd, out, (size_t)n) != n)
             _exit(2);
         kbs_free(m);
         kbs_db_close(db);
         _exit(0);
     }
-    close(fds[1]);
     char in[1024];
-    ssize_t n = 0, k;
-    while ((k = read(fds[0], in + n, sizeof in - 1 - (size_t)n)) > 0)
-        n += k;
-    in[n] = '\0';
-    close(fds[0]);
-    int wst;
-    waitpid(pid, &wst, 0);
+    int wst = tu_collect(pid, fd, in, sizeof in);
     cr_assert(WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "the child opening %s failed", path);
     int st = -1;
     int off = 0;

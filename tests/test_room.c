@@ -70,12 +70,9 @@ static uint64_t documents(const char *index)
  * 1000 + the signal that killed it. The message goes to msg. */
 static int run_limited(const char *index, const char *dir, uint64_t limit, char *msg, size_t cap)
 {
-    int fds[2];
-    cr_assert_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
+    int fd;
+    int pid = tu_fork_piped(&fd);
     if (pid == 0) {
-        close(fds[0]);
         /* Past the limit a write fails with EFBIG, once the signal that
          * would kill the process is ignored. */
         signal(SIGXFSZ, SIG_IGN);
@@ -89,34 +86,35 @@ static int run_limited(const char *index, const char *dir, uint64_t limit, char 
             _exit(201);
         int st = kbs_index_dir(db, dir, NULL, NULL);
         const char *m = kbs_db_errmsg(db);
-        if (write(fds[1], m, strlen(m)) < 0)
+        if (write(fd, m, strlen(m)) < 0)
             _exit(202);
         kbs_db_close(db);
         _exit(st);
     }
-    close(fds[1]);
-    size_t n = 0;
-    ssize_t k;
-    while (n + 1 < cap && (k = read(fds[0], msg + n, cap - 1 - n)) > 0)
-        n += (size_t)k;
-    msg[n] = '\0';
-    close(fds[0]);
-    int ws = 0;
-    cr_assert_eq(waitpid(pid, &ws, 0), pid);
+    int ws = tu_collect(pid, fd, msg, cap);
     return WIFSIGNALED(ws) ? 1000 + WTERMSIG(ws) : WEXITSTATUS(ws);
+}
+
+/* An index of 40 articles in tmp/index, closed, and 40 more articles
+ * written beside them in tmp/articles for the next run (paths: free()). */
+static void indexed_then_grown(const char *tmp, char **dir, char **index)
+{
+    *dir = tu_path(tmp, "articles");
+    *index = tu_path(tmp, "index");
+    write_articles(*dir, 0, 40);
+    kbs_db *db = tu_open_db(*index, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
+    cr_assert_eq(kbs_index_dir(db, *dir, NULL, NULL), KBS_OK, "%s", kbs_db_errmsg(db));
+    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    write_articles(*dir, 40, 40);
 }
 
 Test(room, a_commit_past_the_file_size_limit_fails_cleanly, .timeout = 60)
 {
     const char *tmp = tu_tmpdir();
-    char *dir = tu_path(tmp, "articles"), *index = tu_path(tmp, "index");
-    write_articles(dir, 0, 40);
-    kbs_db *db = tu_open_db(index, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
-    cr_assert_eq(kbs_index_dir(db, dir, NULL, NULL), KBS_OK, "%s", kbs_db_errmsg(db));
-    cr_assert_eq(kbs_db_close(db), KBS_OK);
+    char *dir, *index;
+    indexed_then_grown(tmp, &dir, &index);
 
     /* Room for a few blocks more, not for the margin of a commit. */
-    write_articles(dir, 40, 40);
     char msg[2048];
     int st = run_limited(index, dir, largest_table(index) + 256 * 1024, msg, sizeof msg);
     cr_assert_eq(st, KBS_EIO, "the run ended with %d (1000 + a signal: killed): %s", st, msg);
@@ -129,7 +127,7 @@ Test(room, a_commit_past_the_file_size_limit_fails_cleanly, .timeout = 60)
     cr_expect_eq(documents(index), 40);
 
     /* With the limit gone, the next run completes. */
-    db = tu_open_db(index, KBS_OPEN_WRITE);
+    kbs_db *db = tu_open_db(index, KBS_OPEN_WRITE);
     kbs_index_report rep;
     cr_assert_eq(kbs_index_dir(db, dir, NULL, &rep), KBS_OK, "%s", kbs_db_errmsg(db));
     cr_expect_eq(rep.added, 40);
@@ -145,13 +143,8 @@ Test(room, a_commit_past_the_file_size_limit_fails_cleanly, .timeout = 60)
 Test(room, a_commit_within_the_file_size_limit_goes_through, .timeout = 60)
 {
     const char *tmp = tu_tmpdir();
-    char *dir = tu_path(tmp, "articles"), *index = tu_path(tmp, "index");
-    write_articles(dir, 0, 40);
-    kbs_db *db = tu_open_db(index, KBS_OPEN_WRITE | KBS_OPEN_CREATE);
-    cr_assert_eq(kbs_index_dir(db, dir, NULL, NULL), KBS_OK, "%s", kbs_db_errmsg(db));
-    cr_assert_eq(kbs_db_close(db), KBS_OK);
-
-    write_articles(dir, 40, 40);
+    char *dir, *index;
+    indexed_then_grown(tmp, &dir, &index);
     char msg[2048];
     int st = run_limited(index, dir, largest_table(index) + 16 * 1024 * 1024, msg, sizeof msg);
     cr_assert_eq(st, KBS_OK, "the run ended with %d: %s", st, msg);

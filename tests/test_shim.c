@@ -1554,13 +1554,10 @@ Test(shim, terminate_in_a_commit_reaches_the_callback)
 {
     char *path = db_path();
     char *postlist = tu_path(path, "postlist.glass");
-    int pp[2];
-    cr_assert_eq(pipe(pp), 0);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
+    int fd;
+    int pid = tu_fork_piped(&fd);
     if (pid == 0) {
-        close(pp[0]);
-        xs_on_terminate(fatal_to_pipe, &pp[1]);
+        xs_on_terminate(fatal_to_pipe, &fd);
         xs_db *db = NULL;
         char err[256], val[200];
         if (xs_db_open(path, XS_OPEN_WRITE_CREATE, &db, err, sizeof err) != KBS_OK)
@@ -1598,13 +1595,8 @@ Test(shim, terminate_in_a_commit_reaches_the_callback)
          * then this test no longer shows the terminate path. */
         _exit(st == KBS_OK ? 4 : 5);
     }
-    close(pp[1]);
-    char got[600] = "";
-    ssize_t n = read(pp[0], got, sizeof got - 1);
-    got[n > 0 ? n : 0] = '\0';
-    close(pp[0]);
-    int ws = 0;
-    cr_assert_eq(waitpid(pid, &ws, 0), pid);
+    char got[600];
+    int ws = tu_collect(pid, fd, got, sizeof got);
     cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 3,
               "the child did not end through the callback (wait status %d; exit codes: 4 "
               "committed, 5 a clean error, 10+ setup): %s",

@@ -175,3 +175,28 @@ kbs_search_options tu_page_options(uint32_t offset, uint32_t limit, int sort, in
     o.no_snippets = 1;
     return o;
 }
+
+int tu_fork_piped(int *fd)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    close(fds[pid == 0 ? 0 : 1]);
+    *fd = fds[pid == 0 ? 1 : 0];
+    return (int)pid;
+}
+
+int tu_collect(int pid, int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    ssize_t k;
+    while (n + 1 < cap && ((k = read(fd, buf + n, cap - 1 - n)) > 0 || (k < 0 && errno == EINTR)))
+        if (k > 0)
+            n += (size_t)k;
+    buf[n] = '\0';
+    close(fd);
+    int ws = 0;
+    cr_assert_eq(waitpid((pid_t)pid, &ws, 0), (pid_t)pid);
+    return ws;
+}

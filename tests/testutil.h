@@ -24,6 +24,15 @@ void tu_rmtree(const char *path);
  * capturing stdout and stderr (free() both); returns its exit code. */
 int tu_run_cli(const char *const *argv, char **out, char **err);
 
+/* Forks a child that reports to the parent through a pipe: returns 0 in
+ * the child, with *fd the pipe's write end, and the child's pid in the
+ * parent, with *fd its read end (each process's other end closed). Fails
+ * the test if the pipe or the fork cannot be made. */
+int tu_fork_piped(int *fd);
+/* In the parent: reads fd to its end into buf (at most cap - 1 bytes,
+ * NUL-terminated), closes it, and returns the wait status of child pid. */
+int tu_collect(int pid, int fd, char *buf, size_t cap);
+
 /* Options for a page of hits without snippets: offset, limit, sort, and
  * exact_count set to exact; the rest kbs_search_options_init()'s. */
 kbs_search_options tu_page_options(uint32_t offset, uint32_t limit, int sort, int exact);
