@@ -48,6 +48,8 @@ struct xs_db {
      * shim translates, so the caller sees each document's own id. Empty for
      * a handle on one database. */
     std::vector<std::pair<Xapian::docid, Xapian::docid>> shards;
+    /* Its databases one by one, in the same order (xs_db_prefix_postlists). */
+    std::vector<Xapian::Database> subs;
     /* A reader's document lengths, once loaded (xs_db_norms_load). */
     std::shared_ptr<const kbs_shim::Norms> norms;
     /* A writer's documents' positions until the next commit (positions.h). */
@@ -423,6 +425,7 @@ int xs_db_open_several(const char *const *paths, size_t n, xs_db **out, char *er
                                      "xs_db_open_several: the databases' ids overlap");
             h->shards.emplace_back(first, last);
             all->add_database(one);
+            h->subs.push_back(one);
         }
         h->db = all.release();
         *out = h.release();
@@ -938,6 +941,83 @@ int xs_db_hit_values(xs_db *db, unsigned slot, const uint32_t *docids, size_t n,
                 std::free(vals[i]);
             return st;
         }
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_prefix_postlists(xs_db *db, const char *prefix, size_t plen, uint32_t min_freq,
+                           uint32_t max_freq, xs_postlist_cb cb, void *ctx) noexcept
+{
+    if (!db || (!prefix && plen) || !cb)
+        return KBS_EINVAL;
+    try {
+        std::string pre(prefix ? prefix : "", plen);
+        std::vector<Xapian::Database> subs = db->subs;
+        if (subs.empty())
+            subs.push_back(*db->db);
+        /* A retry must not hand cb a term twice: it resumes after the last
+         * term delivered. */
+        std::string last;
+        bool delivered = false;
+        read_retrying(db, [&] {
+            /* Each database's terms, merged in order: a term's databases
+             * are those whose cursor stands on it. */
+            struct Cur {
+                Xapian::TermIterator it, end;
+                std::string term;
+            };
+            std::vector<Cur> cur;
+            for (const Xapian::Database &d : subs) {
+                Cur c{d.allterms_begin(pre), d.allterms_end(pre), std::string()};
+                if (delivered) {
+                    c.it.skip_to(last);
+                    if (c.it != c.end && *c.it == last)
+                        ++c.it;
+                }
+                if (c.it != c.end)
+                    c.term = *c.it;
+                cur.push_back(std::move(c));
+            }
+            std::vector<size_t> holders;
+            std::vector<uint32_t> ids;
+            for (;;) {
+                const std::string *low = nullptr;
+                for (const Cur &c : cur)
+                    if (c.it != c.end && (!low || c.term < *low))
+                        low = &c.term;
+                if (!low)
+                    break;
+                std::string term = *low;
+                holders.clear();
+                Xapian::doccount freq = 0;
+                for (size_t i = 0; i < cur.size(); i++)
+                    if (cur[i].it != cur[i].end && cur[i].term == term) {
+                        holders.push_back(i);
+                        freq += cur[i].it.get_termfreq();
+                    }
+                bool stop = false;
+                if (freq >= min_freq && freq <= max_freq) {
+                    ids.clear();
+                    for (size_t i : holders)
+                        for (Xapian::PostingIterator p = subs[i].postlist_begin(term),
+                                                     pend = subs[i].postlist_end(term);
+                             p != pend; ++p)
+                            ids.push_back(*p);
+                    std::sort(ids.begin(), ids.end());
+                    stop = cb(ctx, term.data(), term.size(), ids.data(), ids.size()) != 0;
+                }
+                last = term;
+                delivered = true;
+                if (stop)
+                    break;
+                for (size_t i : holders) {
+                    ++cur[i].it;
+                    if (cur[i].it != cur[i].end)
+                        cur[i].term = *cur[i].it;
+                }
+            }
+        });
         return KBS_OK;
     }
     XS_CATCH_DB(db)

@@ -215,6 +215,18 @@ typedef int (*xs_term_cb)(void *ctx, const char *term, size_t len, uint32_t term
 int xs_db_allterms(xs_db *db, const char *prefix, size_t plen, xs_term_cb cb,
                    void *ctx) XS_NOEXCEPT;
 int xs_db_termfreq(xs_db *db, const char *term, size_t len, uint32_t *freq) XS_NOEXCEPT;
+/* Calls cb for every term starting with prefix whose term frequency lies in
+ * [min_freq, max_freq], in sorted order, with its documents' ids
+ * (ascending; valid only during the call). cb returns non-zero to stop
+ * early (still KBS_OK). The same as xs_db_allterms() with xs_db_postlist()
+ * for each term kept, but on a handle on several databases each term's
+ * list is read only from the databases that hold it: opened on the
+ * combined database, every list reads every database's B-tree (on a
+ * build of all Reuters files, 37 of them, a third of the merge's time). */
+typedef int (*xs_postlist_cb)(void *ctx, const char *term, size_t len, const uint32_t *docids,
+                              size_t n);
+int xs_db_prefix_postlists(xs_db *db, const char *prefix, size_t plen, uint32_t min_freq,
+                           uint32_t max_freq, xs_postlist_cb cb, void *ctx) XS_NOEXCEPT;
 /* The smallest and largest values in slot over all documents, copied with
  * malloc (NUL-terminated; "" when no document has the slot). After deletions
  * the bounds may be wider than the values that remain (Xapian keeps them

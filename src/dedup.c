@@ -477,33 +477,6 @@ struct pair {
     uint32_t a, b; /* b is a candidate of the noted article a */
 };
 
-struct bulk {
-    char *terms; /* the terms worth following, each len + bytes */
-    size_t len, cap;
-    int oom;
-};
-
-static int bulk_term(void *ctx, const char *term, size_t len, uint32_t freq)
-{
-    struct bulk *b = ctx;
-    if (freq < 2 || freq > DEDUP_MAX_POSTING || len >= 16) /* as term_cb */
-        return 0;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + len + 1)
-            cap *= 2;
-        char *t = realloc(b->terms, cap);
-        if (!t)
-            return b->oom = 1;
-        b->terms = t;
-        b->cap = cap;
-    }
-    b->terms[b->len++] = (char)(unsigned char)len;
-    memcpy(b->terms + b->len, term, len);
-    b->len += len;
-    return 0;
-}
-
 static int cmp_pair(const void *x, const void *y)
 {
     const struct pair *a = x, *b = y;
@@ -527,41 +500,41 @@ static int push_pair(struct pass *p, size_t *cap, uint32_t a, uint32_t b)
     return 0;
 }
 
+/* The walk over the min-hash terms: each posting list shared by a noted
+ * article gives its pairs. */
+struct bulk_walk {
+    struct pass *p;
+    size_t cap;
+    int oom;
+};
+
+static int bulk_list(void *ctx, const char *term, size_t len, const uint32_t *ids, size_t n)
+{
+    struct bulk_walk *w = ctx;
+    (void)term;
+    if (len >= 16) /* as term_cb */
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct node *nd = find_node(w->p, ids[i]);
+        if (!nd || !nd->in_w)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (push_pair(w->p, &w->cap, ids[i], ids[j]) != 0)
+                return w->oom = 1;
+    }
+    return 0;
+}
+
 static int bulk_candidates(struct pass *p)
 {
     kbs_db *db = p->db;
-    struct bulk b = {NULL, 0, 0, 0};
-    struct ids post = {NULL, 0, 0, 0};
-    size_t cap = 0;
-    int st = xs_db_allterms(db->xdb, PFX_DEDUP, strlen(PFX_DEDUP), bulk_term, &b);
+    struct bulk_walk w = {p, 0, 0};
+    int st = xs_db_prefix_postlists(db->xdb, PFX_DEDUP, strlen(PFX_DEDUP), 2, DEDUP_MAX_POSTING,
+                                    bulk_list, &w);
     if (st != KBS_OK)
         st = db_fail_shim(db, st, "reading the index's terms");
-    else if (b.oom)
+    else if (w.oom)
         st = db_fail(db, KBS_ENOMEM, "out of memory");
-    for (size_t at = 0; st == KBS_OK && at < b.len;) {
-        size_t len = (unsigned char)b.terms[at];
-        const char *term = b.terms + at + 1;
-        at += 1 + len;
-        post.n = 0;
-        if ((st = xs_db_postlist(db->xdb, term, len, ids_push, &post)) != KBS_OK) {
-            st = db_fail_shim(db, st, "reading a posting list");
-            break;
-        }
-        if (post.oom) {
-            st = db_fail(db, KBS_ENOMEM, "out of memory");
-            break;
-        }
-        for (size_t i = 0; i < post.n && st == KBS_OK; i++) {
-            const struct node *nd = find_node(p, post.v[i]);
-            if (!nd || !nd->in_w)
-                continue;
-            for (size_t j = 0; j < post.n && st == KBS_OK; j++)
-                if (push_pair(p, &cap, post.v[i], post.v[j]) != 0)
-                    st = db_fail(db, KBS_ENOMEM, "out of memory");
-        }
-    }
-    free(b.terms);
-    free(post.v);
     if (st == KBS_OK && p->npairs > 1)
         qsort(p->pairs, p->npairs, sizeof *p->pairs, cmp_pair);
     if (st == KBS_OK)
