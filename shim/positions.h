@@ -82,7 +82,7 @@ class PosWriter
   private:
     struct Entry {
         Xapian::docid did;
-        uint32_t seq;      /* order of the notes: the last of one id wins */
+        uint32_t seq;      /* the note it came from: only an id's last counts (last_) */
         uint32_t off, len; /* its encoded positions in arena_ */
     };
     std::unordered_map<std::string, std::vector<Entry>> terms_;

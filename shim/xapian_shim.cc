@@ -774,7 +774,7 @@ static int replace_noted(xs_db *db, Xapian::docid did, xs_doc *doc, Write write,
          * written: nothing of ours walks a heap the write may have damaged. */
         throw;
     } catch (const Xapian::InvalidOperationError &) {
-        throw;
+        throw; /* a scratch database's failed write: broken too */
     } catch (const Xapian::Error &) {
         /* Refused before anything changed: the handle goes on. */
         db->posw.unnote();

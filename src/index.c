@@ -774,7 +774,6 @@ int run_commit(struct run *r)
         r->kept_store += db->store_bytes_delta;
         db->text_bytes_delta = db->store_bytes_delta = 0;
     }
-    r->pending_bytes = 0;
     return db_commit(db);
 }
 
@@ -886,14 +885,13 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
     if (st != KBS_OK)
         return st;
     r->rep.bytes_indexed += len;
-    r->pending_bytes += len;
     r->last_len = len;
     if (upd)
         r->rep.updated++;
     else
         r->rep.added++;
     run_emit(r, upd ? KBS_EVENT_UPDATED : KBS_EVENT_ADDED, f->path, KBS_OK, NULL);
-    if (db->pending >= r->batch || r->pending_bytes >= r->batch_bytes) {
+    if (db->pending >= r->batch || db->pending_text >= r->batch_bytes) {
         /* More batches follow: the spelling table waits for the run's end. */
         db->spell_lazy = 1;
         st = run_commit(r);

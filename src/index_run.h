@@ -39,10 +39,10 @@ struct run {
     kbs_index_event ev;
     double last_progress;
     int stop;
-    uint32_t batch;         /* documents per commit */
-    uint64_t pending_bytes; /* text indexed since the last commit */
-    uint64_t batch_bytes;   /* commit once pending_bytes reaches it (the memory budget) */
-    uint64_t last_len;      /* bytes of the file just indexed */
+    uint32_t batch;       /* documents per commit */
+    uint64_t batch_bytes; /* commit once the text indexed since the last commit
+                             (db->pending_text) reaches it (the memory budget) */
+    uint64_t last_len;    /* bytes of the file just indexed */
     /* In a worker process of a parallel build, events go to sink instead of
      * the caller's callback (NULL elsewhere), naming the file by cur, its
      * index in the list; and the running totals are kept back in kept_*. */
