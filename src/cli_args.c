@@ -402,14 +402,15 @@ static const char PROGRAM_HELP[] =
 static const cmd_info CMDS[CLI_NCMDS] = {
     [CLI_CMD_SEARCH] = {"search", GIVEN_SEARCH, SEARCH_HELP, SEARCH_HELP_OPTIONS},
     [CLI_CMD_INDEX] = {"index", GIVEN_DB | GIVEN_MAX_FILE_SIZE | GIVEN_WORKERS | GIVEN_MAX_MEMORY,
-                       INDEX_HELP},
-    [CLI_CMD_SHOW] = {"show", GIVEN_DB, SHOW_HELP},
-    [CLI_CMD_STATS] = {"stats", GIVEN_DB | GIVEN_JSON, STATS_HELP},
-    [CLI_CMD_CHECK] = {"check", GIVEN_DB, CHECK_HELP},
-    [CLI_CMD_COMPACT] = {"compact", GIVEN_DB, COMPACT_HELP},
-    [CLI_CMD_SIMILAR] = {"similar", GIVEN_LIST | GIVEN_SORT | GIVEN_ALL_VERSIONS, SIMILAR_HELP},
-    [CLI_CMD_VERSIONS] = {"versions", GIVEN_LIST, VERSIONS_HELP},
-    [CLI_CMD_HELP] = {"help", 0, HELP_HELP},
+                       INDEX_HELP, NULL},
+    [CLI_CMD_SHOW] = {"show", GIVEN_DB, SHOW_HELP, NULL},
+    [CLI_CMD_STATS] = {"stats", GIVEN_DB | GIVEN_JSON, STATS_HELP, NULL},
+    [CLI_CMD_CHECK] = {"check", GIVEN_DB, CHECK_HELP, NULL},
+    [CLI_CMD_COMPACT] = {"compact", GIVEN_DB, COMPACT_HELP, NULL},
+    [CLI_CMD_SIMILAR] = {"similar", GIVEN_LIST | GIVEN_SORT | GIVEN_ALL_VERSIONS, SIMILAR_HELP,
+                         NULL},
+    [CLI_CMD_VERSIONS] = {"versions", GIVEN_LIST, VERSIONS_HELP, NULL},
+    [CLI_CMD_HELP] = {"help", 0, HELP_HELP, NULL},
 };
 
 int cli_cmd_lookup(const char *name)

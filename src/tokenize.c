@@ -60,7 +60,7 @@ enum {
 
 /* The word scanners test "letter or digit" as k - KLET <= 1 and "a digit
  * among them" by bit 3. */
-_Static_assert(KDIG == KLET + 1 && (KDIG & 8) && !(KLET & 8), "KLET, KDIG");
+_Static_assert(KDIG == KLET + 1 && (KDIG & 8) != 0 && (KLET & 8) == 0, "KLET, KDIG");
 
 /* clang-format off */
 static const unsigned char ascii_cls[128] = {
