@@ -682,8 +682,12 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
 
     /* A leading '-' returns arguments in order (as option 1) whatever
      * POSIXLY_CORRECT says, so options work after the query too; ':' makes
-     * getopt quiet, so that every message is ours. */
-    optind = 1;
+     * getopt quiet, so that every message is ours. optind 0, not 1, makes
+     * glibc's getopt start afresh: with 1 it goes on from where the last
+     * scan stopped inside a group of short options ("-xh" returns at the
+     * unknown 'x' with 'h' still to read), in an argv that may be freed by
+     * now, and a GNU optstring ("-...") needs 0 anyway (getopt(3), NOTES). */
+    optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "-:hn:", longopts, NULL)) != -1) {
         char name[64];
