@@ -3,7 +3,7 @@
 #
 #   sh tests/fuzz/run.sh BUILD_DIR TARGET [SECONDS]
 #
-# TARGET is query, article, tokenize, docstore, snippet or cli. The corpus
+# TARGET is query, search, article, tokenize, docstore, snippet or cli. The corpus
 # lives in $KBS_FUZZ_WORK/TARGET (default /tmp/kbsearch-fuzz/TARGET), never
 # in the tree: it is seeded from tests/fuzz/seeds/TARGET and, for the
 # targets that read articles, from corpus/ and tests/fixtures/articles, and
