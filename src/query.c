@@ -48,6 +48,7 @@
 #include "kbsearch.h"
 #include "schema.h"
 #include "tokenize.h"
+#include "utf8.h"
 
 /* ---- the tree ------------------------------------------------------------- */
 
@@ -175,13 +176,22 @@ struct parser {
 static int fail(struct parser *p, int status, size_t pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* A position in the text parsed, as the caller wrote the query (see
+ * query_options.raw). */
+static size_t orig_pos(const struct parser *p, size_t pos)
+{
+    if (pos > p->len)
+        pos = p->len;
+    return p->opts->raw ? utf8_original_offset(p->opts->raw, p->opts->raw_len, pos) : pos;
+}
+
 /* Records the first error only: later ones are consequences of it. */
 static int fail(struct parser *p, int status, size_t pos, const char *fmt, ...)
 {
     if (p->status != KBS_OK)
         return p->status;
     p->status = status;
-    p->err->pos = pos > p->len ? p->len : pos;
+    p->err->pos = orig_pos(p, pos);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(p->err->msg, sizeof p->err->msg, fmt, ap);
@@ -356,7 +366,8 @@ static int lex_field(struct parser *p, struct tok *t, size_t e)
     if (v < p->len && p->q[v] == '"') {
         size_t k = find_quote(p, v + 1);
         if (k >= p->len)
-            return fail(p, KBS_EQUERY, v, "missing closing '\"' for the quote at %zu", v);
+            return fail(p, KBS_EQUERY, v, "missing closing '\"' for the quote at %zu",
+                        orig_pos(p, v));
         t->vkind = V_PHRASE;
         t->s = v + 1;
         t->e = k;
@@ -403,7 +414,7 @@ static void lex(struct parser *p, struct tok *t)
         if (c == '"') {
             size_t k = find_quote(p, i + 1);
             if (k >= p->len) {
-                fail(p, KBS_EQUERY, i, "missing closing '\"' for the quote at %zu", i);
+                fail(p, KBS_EQUERY, i, "missing closing '\"' for the quote at %zu", orig_pos(p, i));
                 return;
             }
             p->i = k + 1;
@@ -988,7 +999,7 @@ static struct node *parse_group(struct parser *p, int depth, size_t open)
     }
     if (peek(p)->kind != T_RPAREN) {
         node_free(inner);
-        fail(p, KBS_EQUERY, open, "missing ')' to close the '(' at %zu", open);
+        fail(p, KBS_EQUERY, open, "missing ')' to close the '(' at %zu", orig_pos(p, open));
         return NULL;
     }
     advance(p);

@@ -32,6 +32,12 @@
 typedef struct query_options {
     int match_any;          /* non-zero: implicit operator is OR (KBS_MATCH_ANY) */
     uint32_t max_expansion; /* prefix expansion bound (> 0) */
+    /* When the text parsed is utf8_repair()'s copy of the caller's
+     * raw[0..raw_len), the positions of errors (query_error.pos and those
+     * in its message) are given in raw, as the caller wrote it: a bad byte
+     * is three bytes in the copy. NULL: they are positions in q. */
+    const char *raw;
+    size_t raw_len;
 } query_options;
 
 /* A quoted phrase whose words must appear in exactly these (folded, unstemmed)
@@ -63,7 +69,7 @@ typedef struct query_plan {
 } query_plan;
 
 typedef struct query_error {
-    size_t pos;    /* byte offset in the query */
+    size_t pos;    /* byte offset in the query (in opts->raw when set) */
     char msg[200]; /* what was expected, e.g. "')' to close the '(' at 4" */
 } query_error;
 

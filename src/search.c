@@ -691,6 +691,10 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
     memset(&qo, 0, sizeof qo);
     qo.match_any = o.match == KBS_MATCH_ANY;
     qo.max_expansion = o.max_expansion;
+    if (owned) { /* errors point into the caller's bytes, not the repaired copy */
+        qo.raw = query;
+        qo.raw_len = query_len;
+    }
     query_plan plan;
     query_error qerr;
     memset(&qerr, 0, sizeof qerr);

@@ -168,6 +168,24 @@ int utf8_repair(const char *s, size_t len, const char **out, size_t *out_len, ch
     return 0;
 }
 
+size_t utf8_original_offset(const char *s, size_t len, size_t off)
+{
+    /* The walk utf8_repair makes: a bad byte is 3 bytes in the copy, every
+     * other sequence itself. */
+    size_t i = 0, o = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);
+        int bad = cp == UTF8_REPLACEMENT && n == 1;
+        size_t r = bad ? 3 : n;
+        if (off < o + r)
+            return bad ? i : i + (off - o);
+        o += r;
+        i += n;
+    }
+    return len;
+}
+
 size_t utf8_clip(const char *s, size_t len, size_t max_bytes)
 {
     if (len <= max_bytes)

@@ -26,6 +26,12 @@ int utf8_valid(const char *s, size_t len);
  * into the repaired text are reproducible from the original. */
 int utf8_repair(const char *s, size_t len, const char **out, size_t *out_len, char **owned);
 
+/* The offset in s[0..len) of the byte that offset `off` of its utf8_repair()
+ * copy comes from: where a caller who wrote s should look. An offset inside
+ * a U+FFFD that replaced a bad byte gives that byte's; an offset past the
+ * copy's end gives len. */
+size_t utf8_original_offset(const char *s, size_t len, size_t off);
+
 /* Length in bytes of the longest prefix of s[0..len) that is at most
  * max_bytes long and does not split a UTF-8 sequence. */
 size_t utf8_clip(const char *s, size_t len, size_t max_bytes);

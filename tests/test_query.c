@@ -892,7 +892,7 @@ Test(query, fuzz_token_sequences)
 Test(query, bad_arguments)
 {
     stemmer *st = new_stemmer();
-    query_options o = {0, 10};
+    query_options o = {0, 10, NULL, 0};
     query_plan p;
     query_error e;
     cr_expect_eq(query_parse(NULL, 3, &o, st, NULL, &p, &e), KBS_EINVAL);
@@ -1146,6 +1146,22 @@ Test(query, end_to_end_errors_and_notes)
     q = "date:2019-02-30";
     cr_expect_eq(kbs_search(db, q, strlen(q), &o, &r), KBS_EQUERY);
     cr_expect_eq(kbs_db_error_offset(db), 5);
+
+    /* Found by tests/fuzz/fuzz_search: the query is repaired before it is
+     * parsed, and a bad byte is three bytes (U+FFFD) in the repaired copy,
+     * so the offset and the message pointed past the caller's text: 6 in
+     * these 5 bytes, "at 4" for the '(' at 2. They are the caller's now. */
+    q = "(1)\x90)";
+    cr_expect_eq(kbs_search(db, q, strlen(q), &o, &r), KBS_EQUERY);
+    cr_expect_eq(kbs_db_error_offset(db), 4);
+    q = "\xff\xfe(japan";
+    cr_expect_eq(kbs_search(db, q, strlen(q), &o, &r), KBS_EQUERY);
+    cr_expect_str_eq(kbs_db_errmsg(db), "missing ')' to close the '(' at 2");
+    cr_expect_eq(kbs_db_error_offset(db), 2);
+    q = "\xc3korea \"japan";
+    cr_expect_eq(kbs_search(db, q, strlen(q), &o, &r), KBS_EQUERY);
+    cr_expect_str_eq(kbs_db_errmsg(db), "missing closing '\"' for the quote at 7");
+    cr_expect_eq(kbs_db_error_offset(db), 7);
 
     o.max_expansion = 1;
     q = "co*"; /* the stems cooper and coach */

@@ -261,3 +261,25 @@ Test(utf8, clip_table)
         cr_expect_eq(n, c->want, "case %d: %zu, want %zu", c->no, n, c->want);
     }
 }
+
+/* Offsets in a repaired copy back to the original (query errors point into
+ * what the caller wrote: tests/test_query.c, end_to_end_errors_and_notes). */
+Test(utf8, original_offset)
+{
+    /* "a" BAD "é" BAD BAD "b": repaired "a" FFFD "é" FFFD FFFD "b". */
+    static const char s[] = "a\x90\xc3\xa9\xff\xc3b";
+    size_t len = sizeof s - 1;
+    static const struct {
+        size_t off, want;
+    } cases[] = {
+        {0, 0},  {1, 1},  {2, 1}, {3, 1},           /* inside the first U+FFFD: its byte */
+        {4, 2},  {5, 3},                            /* the é's bytes map one to one */
+        {6, 4},  {8, 4},  {9, 5}, {11, 5}, {12, 6}, /* the second bad byte; 'b' */
+        {13, 7}, {99, 7},                           /* the end, and past it */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        cr_expect_eq(utf8_original_offset(s, len, cases[i].off), cases[i].want, "offset %zu",
+                     cases[i].off);
+    cr_expect_eq(utf8_original_offset("abc", 3, 2), 2);
+    cr_expect_eq(utf8_original_offset("", 0, 0), 0);
+}
