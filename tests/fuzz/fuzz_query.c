@@ -3,7 +3,8 @@
  * The bytes are repaired as kbs_search() repairs them (query_parse wants
  * valid UTF-8), then parsed with no database (prefixes are not expanded),
  * in match-all or match-any mode. A parse must succeed or fail with an error
- * whose position lies inside the query; every plan must be well formed. */
+ * whose position lies inside the query as given (before the repair); every
+ * plan must be well formed. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,6 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *owned = NULL;
     if (utf8_repair((const char *)data + 1, size - 1, &q, &qlen, &owned) != 0)
         return 0;
+    if (owned) { /* as search.c: errors in the caller's bytes */
+        o.raw = (const char *)data + 1;
+        o.raw_len = size - 1;
+    }
     query_plan plan;
     query_error err;
     memset(&err, 0, sizeof err);
@@ -58,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st == KBS_OK)
         check_plan(&plan);
     else if (st == KBS_EQUERY &&
-             (err.pos > qlen || !memchr(err.msg, '\0', sizeof err.msg) || err.msg[0] == '\0'))
+             (err.pos > size - 1 || !memchr(err.msg, '\0', sizeof err.msg) || err.msg[0] == '\0'))
         abort(); /* an error must say what and where */
     else if (st != KBS_EQUERY && st != KBS_ENOMEM)
         abort();
