@@ -267,7 +267,8 @@ Test(utf8, clip_table)
 Test(utf8, original_offset)
 {
     /* "a" BAD "é" BAD BAD "b": repaired "a" FFFD "é" FFFD FFFD "b". */
-    static const char s[] = "a\x90\xc3\xa9\xff\xc3b";
+    static const char s[] = "a\x90\xc3\xa9\xff\xc3"
+                            "b";
     size_t len = sizeof s - 1;
     static const struct {
         size_t off, want;
