@@ -486,7 +486,6 @@ static int parse_bounded(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
     return 0;
 }
 
-/* 0 to CLI_OFFSET_MAX, digits only, for the same reasons as parse_limit(). */
 /* The index of arg among names, or -1. */
 static int choose(const char *arg, const char *const names[], int n)
 {
@@ -494,22 +493,6 @@ static int choose(const char *arg, const char *const names[], int n)
         if (strcmp(arg, names[i]) == 0)
             return i;
     return -1;
-}
-
-static int parse_offset(const char *s, uint32_t *out)
-{
-    uint32_t v = 0;
-    if (*s == '\0')
-        return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (uint32_t)(*s - '0');
-        if (v > CLI_OFFSET_MAX)
-            return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 /*
@@ -778,7 +761,7 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
             break;
         }
         case OPT_OFFSET:
-            if (parse_offset(optarg, &a.offset) != 0) {
+            if (parse_bounded(optarg, 0, CLI_OFFSET_MAX, &a.offset) != 0) {
                 free(pos);
                 return cli_usage_error(err, -1,
                                        "--offset needs a whole number from 0 to %u, not '%s'",
