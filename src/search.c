@@ -310,19 +310,9 @@ static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl,
         article_parse(text, tlen, &art) == 0) {
         snippet_request req;
         memset(&req, 0, sizeof req);
-        req.text = text;
-        req.len = tlen;
-        req.paras = art.paras;
-        req.npara = art.npara;
-        art_span *paras = NULL;
-        if (art.layout == ART_PLAIN && art.title.len && h->hit.title &&
-            !is_stored_title(text, art.title, h->hit.title) &&
-            (paras = malloc((art.npara + 1) * sizeof *paras)) != NULL) {
-            paras[0] = art.title;
-            memcpy(paras + 1, art.paras, art.npara * sizeof *paras);
-            req.paras = paras;
-            req.npara = art.npara + 1;
-        }
+        int first_line = art.layout == ART_PLAIN && art.title.len && h->hit.title &&
+                         !is_stored_title(text, art.title, h->hit.title);
+        art_span *paras = snippet_set_article(&req, text, tlen, &art, first_line);
         req.stems = (const char *const *)hl->stems;
         req.nstems = hl->n;
         req.phrases = hl->phrases;

@@ -1159,6 +1159,25 @@ int snippet_make(const snippet_request *req, stemmer *st, snippet_result *out)
     return rc;
 }
 
+art_span *snippet_set_article(snippet_request *req, const char *text, size_t len, const article *a,
+                              int first_line)
+{
+    req->text = text;
+    req->len = len;
+    req->paras = a->paras;
+    req->npara = a->npara;
+    art_span *paras = NULL;
+    if (first_line && a->layout == ART_PLAIN && a->title.len &&
+        (paras = malloc((a->npara + 1) * sizeof *paras)) != NULL) {
+        paras[0] = a->title;
+        if (a->npara)
+            memcpy(paras + 1, a->paras, a->npara * sizeof *paras);
+        req->paras = paras;
+        req->npara = a->npara + 1;
+    }
+    return paras;
+}
+
 void snippet_result_free(snippet_result *r)
 {
     if (!r)

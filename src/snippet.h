@@ -54,6 +54,15 @@ typedef struct snippet_result {
  * word matches, the article's lead. Returns 0, or -1 out of memory. Release
  * *out with snippet_result_free(). */
 int snippet_make(const snippet_request *req, stemmer *st, snippet_result *out);
+
+/* Points req at an article's text and body paragraphs; with first_line, a
+ * plain text's first line (what article_parse took for its title) goes
+ * before them as snippet material too: the caller's choice, where the title
+ * stored for the article is another. Returns the paragraphs' array for the
+ * caller to free() once done with req, or NULL: none was needed, or memory
+ * ran short and the body alone is snippet material. */
+art_span *snippet_set_article(snippet_request *req, const char *text, size_t len, const article *a,
+                              int first_line);
 void snippet_result_free(snippet_result *r);
 
 #endif

@@ -121,23 +121,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     article a;
     memset(&a, 0, sizeof a);
     if (article_parse(text, tlen, &a) == 0) {
-        /* As make_snippet() does for a plain text whose first line is not
-         * the stored title: the line is snippet material too. */
-        art_span *paras = NULL;
+        /* As make_snippet() does: the first byte's top bit stands for "the
+         * stored title is not the first line". */
         snippet_request req;
         memset(&req, 0, sizeof req);
-        req.text = text;
-        req.len = tlen;
-        req.paras = a.paras;
-        req.npara = a.npara;
-        if ((data[0] & 0x80) && a.layout == ART_PLAIN && a.title.len &&
-            (paras = malloc((a.npara + 1) * sizeof *paras)) != NULL) {
-            paras[0] = a.title;
-            if (a.npara)
-                memcpy(paras + 1, a.paras, a.npara * sizeof *paras);
-            req.paras = paras;
-            req.npara = a.npara + 1;
-        }
+        art_span *paras = snippet_set_article(&req, text, tlen, &a, data[0] & 0x80);
         req.stems = stems;
         req.nstems = nstems;
         req.phrases = phrases;
