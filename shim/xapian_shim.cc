@@ -69,6 +69,9 @@ struct xs_doc {
     /* Its words' positions, written to the chunks of positions.h (not to
      * Xapian's position table) when the document is. */
     kbs_shim::DocPositions pos;
+    /* Its record, written to the metadata when the document is
+     * (xs_doc_set_data); "" for none. */
+    std::string rec;
 };
 
 struct xs_query {
@@ -257,6 +260,29 @@ Xapian::docid from_xapian(const xs_db *db, Xapian::docid id) noexcept
     if (n < 2 || id == 0)
         return id;
     return (id - 1) / static_cast<Xapian::docid>(n) + 1;
+}
+
+/* The metadata key of document id's record (xs_doc_set_data). */
+std::string record_key(Xapian::docid id)
+{
+    std::string k(XS_RECORD_PREFIX);
+    for (int shift = 24; shift >= 0; shift -= 8)
+        k.push_back(static_cast<char>((id >> shift) & 0xff));
+    return k;
+}
+
+/* Document id's record (its own id), read from the database that holds
+ * it: the metadata of a handle on several databases is its first one's. ""
+ * if it has none. */
+std::string read_record(const xs_db *db, Xapian::docid id)
+{
+    size_t n = db->shards.size();
+    if (n < 2)
+        return db->db->get_metadata(record_key(id));
+    for (size_t i = 0; i < n; i++)
+        if (db->shards[i].first <= id && id <= db->shards[i].second)
+            return db->subs[i].get_metadata(record_key(id));
+    return std::string();
 }
 
 /* The calls whose ids come from a ranking or a value stream walked by id
@@ -710,32 +736,12 @@ int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len) no
     XS_CATCH_NOHANDLE
 }
 
-/* A document's data is Xapian's document data; some format 3 indexes
- * written on 2026-11-28 hold it in a value slot (see XS_DATA_SLOT). */
-static std::string doc_data(const Xapian::Document &doc)
-{
-    std::string v = doc.get_value(XS_DATA_SLOT);
-    return v.empty() ? doc.get_data() : v;
-}
-
-/* The same for a search's hits and phrase candidates, the data read first:
- * a record is never empty, and reading the slot too (a second B-tree
- * descent, in the termlist table) was a fifth of checking a phrase
- * candidate. Writers keep doc_data's order: on a damaged termlist table its
- * first read fails cleanly, where going on lets Xapian write into the
- * damaged table and scribble over the heap (tests/test_misuse.c corrupt). */
-static std::string hit_data(const Xapian::Document &doc)
-{
-    std::string d = doc.get_data();
-    return d.empty() ? doc.get_value(XS_DATA_SLOT) : d;
-}
-
 int xs_doc_set_data(xs_doc *doc, const char *data, size_t len) noexcept
 {
     if (!doc || (!data && len))
         return KBS_EINVAL;
     try {
-        doc->doc.set_data(std::string(data ? data : "", len));
+        doc->rec.assign(data ? data : "", len);
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -788,6 +794,18 @@ static int replace_noted(xs_db *db, Xapian::docid did, xs_doc *doc, Write write,
                  "the document was written as %u, its positions as %u", got, did);
         return set_error(db->err, sizeof db->err, KBS_EINTERNAL, db->broken_msg);
     }
+    /* After the document: a write refused before anything changed (above)
+     * leaves no record behind. A record that fails now has its document
+     * written without it, so nothing of this handle may be committed. An
+     * empty record deletes a replaced document's old one. */
+    try {
+        db->wdb->set_metadata(record_key(did), doc->rec);
+    } catch (const Xapian::Error &) {
+        db->broken = 1;
+        snprintf(db->broken_msg, sizeof db->broken_msg,
+                 "document %u was written, its record could not be", did);
+        throw;
+    }
     if (out)
         *out = got;
     return KBS_OK;
@@ -827,7 +845,17 @@ int xs_db_delete(xs_db *db, const char *idterm, size_t len) noexcept
         int st = need_writer(db);
         if (st != KBS_OK)
             return st;
-        db->wdb->delete_document(std::string(idterm, len));
+        std::string id(idterm, len);
+        std::vector<Xapian::docid> gone;
+        for (Xapian::PostingIterator p = db->wdb->postlist_begin(id),
+                                     end = db->wdb->postlist_end(id);
+             p != end; ++p)
+            gone.push_back(*p);
+        db->wdb->delete_document(id);
+        /* A failure here is a DatabaseError (a full disk): the handle is
+         * broken, and the deletion is never committed without these. */
+        for (Xapian::docid did : gone)
+            db->wdb->set_metadata(record_key(did), std::string());
         return KBS_OK;
     }
     XS_CATCH_WRITE(db)
@@ -871,7 +899,11 @@ int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
         return KBS_EINVAL;
     try {
         std::string d;
-        read_retrying(db, [&] { d = doc_data(db->db->get_document(to_xapian(db, docid))); });
+        read_retrying(db, [&] {
+            /* The document first: a missing one is KBS_ENOTFOUND. */
+            (void)db->db->get_document(to_xapian(db, docid));
+            d = read_record(db, docid);
+        });
         return copy_out(d, data, len, db->err, sizeof db->err);
     }
     XS_CATCH_DB(db)
@@ -898,9 +930,7 @@ int xs_db_hit_data(xs_db *db, uint32_t docid, char **data, size_t *len) noexcept
         return KBS_EINVAL;
     try {
         std::string d;
-        read_retrying(db, [&] {
-            d = hit_data(db->db->get_document(to_xapian(db, docid), Xapian::DOC_ASSUME_VALID));
-        });
+        read_retrying(db, [&] { d = read_record(db, docid); });
         return copy_out(d, data, len, db->err, sizeof db->err);
     }
     XS_CATCH_DB(db)
@@ -1479,16 +1509,18 @@ char *xs_query_describe(const xs_query *q) noexcept
 class CDecider : public Xapian::MatchDecider
 {
   public:
-    CDecider(xs_decider_fn fn, void *ctx) : fn_(fn), ctx_(ctx)
+    CDecider(const xs_db *db, xs_decider_fn fn, void *ctx) : db_(db), fn_(fn), ctx_(ctx)
     {
     }
     bool operator()(const Xapian::Document &doc) const override
     {
-        std::string d = hit_data(doc);
-        return fn_(ctx_, doc.get_docid(), d.data(), d.size()) != 0;
+        Xapian::docid id = from_xapian(db_, doc.get_docid());
+        std::string d = read_record(db_, id);
+        return fn_(ctx_, id, d.data(), d.size()) != 0;
     }
 
   private:
+    const xs_db *db_;
     xs_decider_fn fn_;
     void *ctx_;
 };
@@ -1544,7 +1576,7 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
                 spies.emplace_back(new Xapian::ValueCountMatchSpy(params->spy_slots[i]));
                 enq.add_matchspy(spies.back().get());
             }
-            CDecider decider(params->decider, params->decider_ctx);
+            CDecider decider(db, params->decider, params->decider_ctx);
             Xapian::MSet mset = enq.get_mset(params->offset, params->limit, params->check_at_least,
                                              nullptr, params->decider ? &decider : nullptr);
             size_t n = 0;
@@ -1604,6 +1636,37 @@ int xs_db_alldocs(xs_db *db, xs_docid_cb cb, void *ctx) noexcept
         return KBS_EINVAL;
     try {
         each_posting(db, std::string(), cb, ctx);
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
+int xs_db_records(xs_db *db, xs_docid_cb cb, void *ctx) noexcept
+{
+    if (!db || !cb)
+        return KBS_EINVAL;
+    if (db->shards.size() > 1)
+        return refuse_several(db, "xs_db_records");
+    try {
+        /* Collected first, so that a retry cannot hand cb an id twice. */
+        std::vector<Xapian::docid> ids;
+        read_retrying(db, [&] {
+            ids.clear();
+            const std::string pre(XS_RECORD_PREFIX);
+            for (Xapian::TermIterator k = db->db->metadata_keys_begin(pre),
+                                      end = db->db->metadata_keys_end(pre);
+                 k != end; ++k) {
+                const std::string &key = *k;
+                Xapian::docid id = 0;
+                if (key.size() == pre.size() + 4)
+                    for (size_t i = pre.size(); i < key.size(); i++)
+                        id = (id << 8) | static_cast<unsigned char>(key[i]);
+                ids.push_back(id);
+            }
+        });
+        for (Xapian::docid id : ids)
+            if (cb(ctx, id))
+                break;
         return KBS_OK;
     }
     XS_CATCH_DB(db)
@@ -1723,15 +1786,14 @@ int xs_db_update(xs_db *db, uint32_t docid, xs_doc *doc, unsigned keep_slot, int
             return replace_noted(
                 db, docid, doc, [&] { return put(doc->doc); }, nullptr);
         /* The stored document, opened last (glass's modify shortcut
-         * recognises only that one), with doc's terms and data (its
-         * positions go to the chunks, positions.h): its values are never
-         * read, so the replace leaves them alone. */
+         * recognises only that one), with doc's terms (its record goes to
+         * the metadata, its positions to the chunks, positions.h): its
+         * values are never read, so the replace leaves them alone. */
         Xapian::Document d = db->wdb->get_document(docid);
         d.clear_terms();
         const Xapian::Document &n = doc->doc;
         for (Xapian::TermIterator t = n.termlist_begin(); t != n.termlist_end(); ++t)
             d.add_term(*t, t.get_wdf());
-        d.set_data(n.get_data());
         st = replace_noted(
             db, docid, doc, [&] { return put(d); }, nullptr);
         *kept = st == KBS_OK;

@@ -169,13 +169,18 @@ int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos,
 /* A term without position (wdf += wdf_inc; 0 for a boolean filter term). */
 int xs_doc_add_term(xs_doc *doc, const char *term, size_t len, uint32_t wdf_inc) XS_NOEXCEPT;
 int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len) XS_NOEXCEPT;
-/* The document's data (kbsearch's compressed record) is Xapian's document
- * data. For a few hours it was written to this value slot instead, to spare
- * glass's zlib pass over records zstd has already compressed (6-9% of the
- * indexing CPU), but glass's value streams made the index a third bigger
- * (Reuters 5,000: 43.8 MB against 33.1 MB) for a CPU gain lost in the noise.
- * Records found there are still read. Callers leave the slot alone. */
-#define XS_DATA_SLOT 255u
+/* The document's data (kbsearch's compressed record), written with the
+ * document, in the same commit. It is not Xapian's document data but an
+ * item of the database's user metadata, keyed XS_RECORD_PREFIX and the
+ * document's id (4 bytes, big-endian): glass offers every document-data tag
+ * to zlib's deflate when it is written, and a compaction (kbsearch's merge)
+ * offers it again, and deflate cannot shrink records zstd has compressed:
+ * 8% of a build's CPU on Reuters went to that (bench/README.md, session
+ * 11). The metadata lives in the postlist table, which glass never
+ * compresses; it is merged by compaction (which keeps ids) and served by a
+ * remote database like the document data. Deleting a document deletes its
+ * record. */
+#define XS_RECORD_PREFIX "r"
 int xs_doc_set_data(xs_doc *doc, const char *data, size_t len) XS_NOEXCEPT;
 
 /* Adds doc, replacing any document indexed by the unique term idterm (which
@@ -191,7 +196,7 @@ int xs_db_find(xs_db *db, const char *idterm, size_t len, uint32_t *docid) XS_NO
 /* Value in slot of docid, copied with malloc (NUL-terminated); "" if unset.
  * KBS_ENOTFOUND if there is no such document (docid 0 is KBS_EINVAL). */
 int xs_db_get_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t *len) XS_NOEXCEPT;
-/* The document's data, likewise. */
+/* The document's data (see xs_doc_set_data), likewise. */
 int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) XS_NOEXCEPT;
 
 /* As xs_db_get_value and xs_db_get_data, for a document a search on this
@@ -374,6 +379,11 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
  * stop early (still KBS_OK). */
 typedef int (*xs_docid_cb)(void *ctx, uint32_t docid);
 int xs_db_alldocs(xs_db *db, xs_docid_cb cb, void *ctx) XS_NOEXCEPT;
+/* Calls cb with the id of every document that has a record (see
+ * xs_doc_set_data), in ascending order; 0 for a record key of the wrong
+ * length. cb returns non-zero to stop early. Not on a handle on several
+ * databases (KBS_EINVAL). */
+int xs_db_records(xs_db *db, xs_docid_cb cb, void *ctx) XS_NOEXCEPT;
 /* Calls cb for every term of document docid that starts with prefix (NULL
  * with plen 0: every term), in sorted order, with the term's frequency in
  * the whole database. KBS_ENOTFOUND if there is no such document. */
@@ -396,8 +406,7 @@ int xs_db_update(xs_db *db, uint32_t docid, xs_doc *doc, unsigned keep_slot, int
  * entry listing its slots), not its terms, postings or positions (the
  * document is read and replaced on the same handle, which its "modify
  * shortcut" recognises: GlassWritableDatabase::replace_document). Glass
- * replaces all of a document's values at once: in an index whose records
- * sit in XS_DATA_SLOT, the record is written again too.
+ * replaces all of a document's values at once.
  * KBS_ENOTFOUND if there is no such document. A write: KBS_EREADONLY on a
  * reader. */
 int xs_db_set_doc_value(xs_db *db, uint32_t docid, unsigned slot, const char *val,

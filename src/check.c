@@ -160,6 +160,10 @@ static void check_doc(struct checker *c, uint32_t docid, uint64_t *text_sum, uin
                 xs_db_errmsg(db->xdb));
         goto done;
     }
+    if (rlen == 0) {
+        problem(c, "article %u (%s): has no stored original", docid, path);
+        goto done;
+    }
     int r = docstore_unpack(db->store, rec, rlen, &orig);
     if (r == -1)
         goto oom;
@@ -208,6 +212,33 @@ struct idscan {
     struct checker *c;
     uint64_t n;
 };
+
+/* Every record must belong to an article (ids, ascending): a record that
+ * outlived its article is space that nothing reads. An article without its
+ * record is check_doc's. */
+static void check_records(struct checker *c, const struct docids *ids)
+{
+    struct docids recs = {NULL, 0, 0, 0};
+    int st = xs_db_records(c->db->xdb, docid_cb, &recs);
+    if (st == KBS_ENOMEM || recs.oom)
+        c->nomem = 1;
+    else if (st != KBS_OK)
+        problem(c, "cannot list the stored originals: %s", xs_db_errmsg(c->db->xdb));
+    size_t j = 0;
+    for (size_t i = 0; i < recs.n && !c->nomem && st == KBS_OK; i++) {
+        uint32_t id = recs.v[i];
+        if (id == 0) {
+            problem(c, "a stored original's key is malformed");
+            continue;
+        }
+        while (j < ids->n && ids->v[j] < id)
+            j++;
+        if (j == ids->n || ids->v[j] != id)
+            problem(c, "a stored original is kept for article %u, which the index does not hold",
+                    id);
+    }
+    free(recs.v);
+}
 
 static int idscan_cb(void *ctx, const char *term, size_t len, uint32_t freq)
 {
@@ -360,6 +391,8 @@ int kbs_db_check(kbs_db *db, kbs_check_report *out)
         check_doc(&c, ids.v[i], &text_sum, &store_sum);
         rep.documents++;
     }
+    if (!c.nomem && st == KBS_OK)
+        check_records(&c, &ids);
     free(ids.v);
 
     if (!c.nomem && st == KBS_OK) {

@@ -1,7 +1,7 @@
 /* schema.h - how an article is laid out in the Xapian database.
  *
  * Everything a hit needs lives inside the one Xapian database (terms, values,
- * document data), so a remote shard served by xapian-tcpsrv can answer with
+ * and the records of the originals in its metadata), so a remote shard served by xapian-tcpsrv can answer with
  * full results and snippets, and a commit makes index and store consistent
  * in one step. */
 #ifndef KBS_SCHEMA_H
@@ -16,8 +16,10 @@
  * key), PFX_DEDUP terms hold raw bytes, the change-detection state is
  * in the record's tag (size and mtime; the hash is the record's); 7: word
  * positions are in the metadata, in chunks per term (shim/positions.h), not
- * in Xapian's position table. */
-#define SCHEMA_FORMAT "7"
+ * in Xapian's position table; 8: the records are in the metadata, keyed
+ * by the document's id (XS_RECORD_PREFIX in shim/xapian_shim.h), not in
+ * the document data. */
+#define SCHEMA_FORMAT "8"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"
@@ -75,8 +77,6 @@
  * blanks folded and cut at 4,096 bytes) is not the key as given: a file whose
  * name has a tab, say. db_article_key() reads the one or the other. */
 #define SLOT_KEY 7
-/* Slot 255 is the shim's (XS_DATA_SLOT): records written there by some
- * builds of format 3 are still read; new ones go in the document data. */
 
 #define FIELD_SEP '\x1f'
 enum meta_field { MF_PATH, MF_TITLE, MF_CATEGORY, MF_WRITTEN, MF_UPDATED, MF_BYLINE, MF_COUNT };

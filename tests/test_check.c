@@ -285,6 +285,57 @@ Test(check, record_with_bad_magic)
     free_fixture(&f);
 }
 
+/* Records live in the metadata (shim/xapian_shim.h, XS_RECORD_PREFIX): an
+ * article whose record is gone, and a record whose article is gone, are
+ * each named. */
+Test(check, article_without_its_record)
+{
+    struct fixture f = make_fixture(4);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
+    char *p = article_path(&f, 2);
+    uint32_t id = 0;
+    cr_assert_eq(kbs_lookup(db, p, &id), KBS_OK);
+    /* Written again with an empty record, which deletes the old one. */
+    put_doc(db, id, copy_doc(db, p, &id, "", 0, NULL, 0, 0));
+    assert_problem(db, "has no stored original", p);
+    free(p);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+Test(check, record_without_its_article)
+{
+    struct fixture f = make_fixture(4);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
+    /* Article 0x01010101 does not exist; its key has no NUL. */
+    const char key[] = {XS_RECORD_PREFIX[0], 1, 1, 1, 1, 0};
+    cr_assert_eq(xs_db_set_metadata(db->xdb, key, "x", 1), KBS_OK);
+    cr_assert_eq(kbs_db_commit(db), KBS_OK);
+    assert_problem(db, "stored original is kept for article 16843009", NULL);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
+/* Deleting an article deletes its record: nothing is left for check. */
+Test(check, delete_takes_the_record)
+{
+    struct fixture f = make_fixture(5);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
+    char *p = article_path(&f, 1);
+    uint32_t id = 0;
+    cr_assert_eq(kbs_lookup(db, p, &id), KBS_OK);
+    cr_assert_eq(kbs_delete(db, p), KBS_OK);
+    cr_assert_eq(kbs_db_commit(db), KBS_OK);
+    char *rec = NULL;
+    size_t rlen = 0;
+    cr_assert_eq(xs_db_get_data(db->xdb, id, &rec, &rlen), KBS_ENOTFOUND);
+    /* check_records would name a record left behind. */
+    assert_sound(db, 4);
+    free(p);
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
 Test(check, missing_id_term)
 {
     struct fixture f = make_fixture(6);
