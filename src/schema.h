@@ -1,9 +1,9 @@
 /* schema.h - how an article is laid out in the Xapian database.
  *
- * Everything a hit needs lives inside the one Xapian database (terms, values,
- * and the records of the originals in its metadata), so a remote shard served by xapian-tcpsrv can answer with
- * full results and snippets, and a commit makes index and store consistent
- * in one step. */
+ * Everything a hit needs lives inside the one Xapian database (terms,
+ * values, and the records of the originals in its metadata), so a remote
+ * shard served by xapian-tcpsrv can answer with full results and snippets,
+ * and a commit makes index and store consistent in one step. */
 #ifndef KBS_SCHEMA_H
 #define KBS_SCHEMA_H
 
