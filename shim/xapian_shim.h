@@ -202,7 +202,7 @@ int xs_db_get_data(xs_db *db, uint32_t docid, char **data, size_t *len) XS_NOEXC
 /* As xs_db_get_value and xs_db_get_data, for a document a search on this
  * handle has just returned: its existence is not checked again, which saves
  * a B-tree lookup (a block read) per hit. Should the document not exist
- * after all, its value reads as "" and its data fails with KBS_ENOTFOUND. */
+ * after all, its value and its data read as "" (which no record is). */
 int xs_db_hit_value(xs_db *db, uint32_t docid, unsigned slot, char **val, size_t *len) XS_NOEXCEPT;
 int xs_db_hit_data(xs_db *db, uint32_t docid, char **data, size_t *len) XS_NOEXCEPT;
 /* The values in slot of the documents docids[0..n) (a search's hits; ids
