@@ -272,48 +272,50 @@ Test(check, damaged_stored_record)
     free_fixture(&f);
 }
 
-Test(check, record_with_bad_magic)
+/* Article 1 of 3 written again with data as its record: check names the
+ * problem and the article. An empty record deletes the old one (records
+ * live in the metadata: shim/xapian_shim.h, XS_RECORD_PREFIX). */
+static void assert_bad_record(const char *data, size_t len, const char *needle)
 {
     struct fixture f = make_fixture(3);
     kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
     char *p = article_path(&f, 1);
-    uint32_t id;
-    put_doc(db, id, copy_doc(db, p, &id, "not a record at all", 19, NULL, 0, 0));
-    assert_problem(db, "stored original is damaged", NULL);
+    uint32_t id = 0;
+    xs_doc *doc = copy_doc(db, p, &id, data, len, NULL, 0, 0);
+    put_doc(db, id, doc);
+    assert_problem(db, needle, p);
     free(p);
     kbs_db_close(db);
     free_fixture(&f);
 }
 
-/* Records live in the metadata (shim/xapian_shim.h, XS_RECORD_PREFIX): an
- * article whose record is gone, and a record whose article is gone, are
- * each named. */
+Test(check, record_with_bad_magic)
+{
+    assert_bad_record("not a record at all", 19, "stored original is damaged");
+}
+
 Test(check, article_without_its_record)
 {
-    struct fixture f = make_fixture(4);
+    assert_bad_record("", 0, "has no stored original");
+}
+
+/* A metadata item set to val on a writer: check names the problem. */
+static void assert_metadata_problem(const char *key, const char *val, const char *needle)
+{
+    struct fixture f = make_fixture(2);
     kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
-    char *p = article_path(&f, 2);
-    uint32_t id = 0;
-    cr_assert_eq(kbs_lookup(db, p, &id), KBS_OK);
-    /* Written again with an empty record, which deletes the old one. */
-    put_doc(db, id, copy_doc(db, p, &id, "", 0, NULL, 0, 0));
-    assert_problem(db, "has no stored original", p);
-    free(p);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, key, val, strlen(val)), KBS_OK);
+    assert_problem(db, needle, NULL);
     kbs_db_close(db);
     free_fixture(&f);
 }
 
+/* A record whose article is gone: article 0x01010101 does not exist (and
+ * its key has no NUL, which xs_db_set_metadata could not take). */
 Test(check, record_without_its_article)
 {
-    struct fixture f = make_fixture(4);
-    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
-    /* Article 0x01010101 does not exist; its key has no NUL. */
     const char key[] = {XS_RECORD_PREFIX[0], 1, 1, 1, 1, 0};
-    cr_assert_eq(xs_db_set_metadata(db->xdb, key, "x", 1), KBS_OK);
-    cr_assert_eq(kbs_db_commit(db), KBS_OK);
-    assert_problem(db, "stored original is kept for article 16843009", NULL);
-    kbs_db_close(db);
-    free_fixture(&f);
+    assert_metadata_problem(key, "x", "stored original is kept for article 16843009");
 }
 
 /* Deleting an article deletes its record: nothing is left for check. */
@@ -416,12 +418,7 @@ Test(check, wrong_running_totals)
 
 Test(check, wrong_format)
 {
-    struct fixture f = make_fixture(2);
-    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
-    cr_assert_eq(xs_db_set_metadata(db->xdb, META_FORMAT, "99", 2), KBS_OK);
-    assert_problem(db, "format \"99\"", NULL);
-    kbs_db_close(db);
-    free_fixture(&f);
+    assert_metadata_problem(META_FORMAT, "99", "format \"99\"");
 }
 
 /* Many problems: the message lists the first ones and says how many. */
