@@ -1641,35 +1641,34 @@ int xs_db_alldocs(xs_db *db, xs_docid_cb cb, void *ctx) noexcept
     XS_CATCH_DB(db)
 }
 
-int xs_db_records(xs_db *db, xs_docid_cb cb, void *ctx) noexcept
+int xs_db_has_record(xs_db *db, uint32_t docid, int *has) noexcept
 {
-    if (!db || !cb)
+    if (!db || !docid || !has)
         return KBS_EINVAL;
-    if (db->shards.size() > 1)
-        return refuse_several(db, "xs_db_records");
     try {
-        /* Collected first, so that a retry cannot hand cb an id twice. */
-        std::vector<Xapian::docid> ids;
-        read_retrying(db, [&] {
-            ids.clear();
-            const std::string pre(XS_RECORD_PREFIX);
-            for (Xapian::TermIterator k = db->db->metadata_keys_begin(pre),
-                                      end = db->db->metadata_keys_end(pre);
-                 k != end; ++k) {
-                const std::string &key = *k;
-                Xapian::docid id = 0;
-                if (key.size() == pre.size() + 4)
-                    for (size_t i = pre.size(); i < key.size(); i++)
-                        id = (id << 8) | static_cast<unsigned char>(key[i]);
-                ids.push_back(id);
-            }
-        });
-        for (Xapian::docid id : ids)
-            if (cb(ctx, id))
-                break;
+        /* A look-up, not a walk of the keys: Xapian 1.4.22's TermIterator
+         * leaks its list when the list's first step throws (a damaged
+         * table), where a failed look-up leaks nothing. */
+        std::string d;
+        read_retrying(db, [&] { d = read_record(db, docid); });
+        *has = !d.empty();
         return KBS_OK;
     }
     XS_CATCH_DB(db)
+}
+
+int xs_db_put_record(xs_db *db, uint32_t docid, const char *data, size_t len) noexcept
+{
+    if (!db || !docid || (!data && len))
+        return KBS_EINVAL;
+    try {
+        int st = need_writer(db);
+        if (st != KBS_OK)
+            return st;
+        db->wdb->set_metadata(record_key(docid), std::string(data ? data : "", len));
+        return KBS_OK;
+    }
+    XS_CATCH_WRITE(db)
 }
 
 int xs_db_doc_terms(xs_db *db, uint32_t docid, const char *prefix, size_t plen, xs_term_cb cb,

@@ -379,11 +379,12 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
  * stop early (still KBS_OK). */
 typedef int (*xs_docid_cb)(void *ctx, uint32_t docid);
 int xs_db_alldocs(xs_db *db, xs_docid_cb cb, void *ctx) XS_NOEXCEPT;
-/* Calls cb with the id of every document that has a record (see
- * xs_doc_set_data), in ascending order; 0 for a record key of the wrong
- * length. cb returns non-zero to stop early. Not on a handle on several
- * databases (KBS_EINVAL). */
-int xs_db_records(xs_db *db, xs_docid_cb cb, void *ctx) XS_NOEXCEPT;
+/* Sets *has to 1 if document docid has a record (see xs_doc_set_data),
+ * whether or not the document exists, else 0. */
+int xs_db_has_record(xs_db *db, uint32_t docid, int *has) XS_NOEXCEPT;
+/* Writes docid's record alone, the document untouched (len 0 deletes it):
+ * for tests that make a record outlive its article. A write. */
+int xs_db_put_record(xs_db *db, uint32_t docid, const char *data, size_t len) XS_NOEXCEPT;
 /* Calls cb for every term of document docid that starts with prefix (NULL
  * with plen 0: every term), in sorted order, with the term's frequency in
  * the whole database. KBS_ENOTFOUND if there is no such document. */

@@ -214,30 +214,38 @@ struct idscan {
 };
 
 /* Every record must belong to an article (ids, ascending): a record that
- * outlived its article is space that nothing reads. An article without its
- * record is check_doc's. */
+ * outlived its article is space that nothing reads. Ids are never given
+ * twice and a record is only written with its article, so only the ids up
+ * to the last one given that no article holds (deleted ones) are looked
+ * up. An article without its record is check_doc's. */
 static void check_records(struct checker *c, const struct docids *ids)
 {
-    struct docids recs = {NULL, 0, 0, 0};
-    int st = xs_db_records(c->db->xdb, docid_cb, &recs);
-    if (st == KBS_ENOMEM || recs.oom)
-        c->nomem = 1;
-    else if (st != KBS_OK)
-        problem(c, "cannot list the stored originals: %s", xs_db_errmsg(c->db->xdb));
+    uint32_t last = 0;
+    if (xs_db_last_docid(c->db->xdb, &last) != KBS_OK) {
+        problem(c, "cannot read the last article id: %s", xs_db_errmsg(c->db->xdb));
+        return;
+    }
     size_t j = 0;
-    for (size_t i = 0; i < recs.n && !c->nomem && st == KBS_OK; i++) {
-        uint32_t id = recs.v[i];
-        if (id == 0) {
-            problem(c, "a stored original's key is malformed");
+    for (uint32_t id = 1; id != 0 && id <= last; id++) {
+        if (j < ids->n && ids->v[j] == id) {
+            j++;
             continue;
         }
-        while (j < ids->n && ids->v[j] < id)
-            j++;
-        if (j == ids->n || ids->v[j] != id)
+        int has = 0;
+        int st = xs_db_has_record(c->db->xdb, id, &has);
+        if (st == KBS_ENOMEM) {
+            c->nomem = 1;
+            return;
+        }
+        if (st != KBS_OK) {
+            problem(c, "cannot look for the stored original of article %u: %s", id,
+                    xs_db_errmsg(c->db->xdb));
+            return;
+        }
+        if (has)
             problem(c, "a stored original is kept for article %u, which the index does not hold",
                     id);
     }
-    free(recs.v);
 }
 
 static int idscan_cb(void *ctx, const char *term, size_t len, uint32_t freq)

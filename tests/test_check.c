@@ -299,23 +299,23 @@ Test(check, article_without_its_record)
     assert_bad_record("", 0, "has no stored original");
 }
 
-/* A metadata item set to val on a writer: check names the problem. */
-static void assert_metadata_problem(const char *key, const char *val, const char *needle)
-{
-    struct fixture f = make_fixture(2);
-    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
-    cr_assert_eq(xs_db_set_metadata(db->xdb, key, val, strlen(val)), KBS_OK);
-    assert_problem(db, needle, NULL);
-    kbs_db_close(db);
-    free_fixture(&f);
-}
-
-/* A record whose article is gone: article 0x01010101 does not exist (and
- * its key has no NUL, which xs_db_set_metadata could not take). */
+/* A record whose article is gone: article 2 deleted, its record written
+ * back. */
 Test(check, record_without_its_article)
 {
-    const char key[] = {XS_RECORD_PREFIX[0], 1, 1, 1, 1, 0};
-    assert_metadata_problem(key, "x", "stored original is kept for article 16843009");
+    struct fixture f = make_fixture(4);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
+    char *p = article_path(&f, 1);
+    uint32_t id = 0;
+    cr_assert_eq(kbs_lookup(db, p, &id), KBS_OK);
+    cr_assert_eq(kbs_delete(db, p), KBS_OK);
+    cr_assert_eq(xs_db_put_record(db->xdb, id, "x", 1), KBS_OK);
+    char want[96];
+    snprintf(want, sizeof want, "stored original is kept for article %u,", id);
+    assert_problem(db, want, NULL);
+    free(p);
+    kbs_db_close(db);
+    free_fixture(&f);
 }
 
 /* Deleting an article deletes its record: nothing is left for check. */
@@ -418,7 +418,12 @@ Test(check, wrong_running_totals)
 
 Test(check, wrong_format)
 {
-    assert_metadata_problem(META_FORMAT, "99", "format \"99\"");
+    struct fixture f = make_fixture(2);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, META_FORMAT, "99", 2), KBS_OK);
+    assert_problem(db, "format \"99\"", NULL);
+    kbs_db_close(db);
+    free_fixture(&f);
 }
 
 /* Many problems: the message lists the first ones and says how many. */
