@@ -1299,10 +1299,11 @@ struct corrupt {
 };
 
 /* The files of a glass database as kbsearch writes it (no base files after
- * a clean commit; no position table since format 7: the positions are in
- * the postlist table's metadata, shim/positions.h). */
+ * a clean commit; no position table since format 7 and no document-data
+ * table since format 8: the positions and the records are in the postlist
+ * table's metadata, shim/positions.h and XS_RECORD_PREFIX). */
 static const char *const TABLES[] = {"iamglass", "postlist.glass", "termlist.glass",
-                                     "docdata.glass", "spelling.glass"};
+                                     "spelling.glass"};
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 #define NDAMAGE 6
 static const char *const DAMAGE_NAMES[NDAMAGE] = {"removed",           "emptied",
