@@ -9,6 +9,8 @@
  * $KBS_AB_INDEX (both builds; $KBS_AB_INDEX_A and $KBS_AB_INDEX_B give each its
  * own, e.g. one index changed by a tool) and plain Xapian's $KBS_AB_XAPIAN;
  * by default bench/query's on all Reuters files in /tmp/qspeed-bench. With
+ * $KBS_AB_DUMP set to a file name, every query's times (A, B, plain Xapian)
+ * and text are written there, a line each. With
  * $KBS_AB_XAPIAN_DATA set, plain Xapian also reads each hit's document data
  * (the article's text), as an application showing anything of its hits
  * must: kbsearch reads each hit's display fields (path, title, date).
@@ -285,6 +287,18 @@ int main(int argc, char **argv)
             }
         }
     report(q, n, passes);
+    /* $KBS_AB_DUMP names a file for every query's three times, to find the
+     * queries that make a class's tail. */
+    const char *dump = getenv("KBS_AB_DUMP");
+    if (dump) {
+        FILE *f = fopen(dump, "w");
+        if (!f)
+            die("cannot write %s%s", dump, "");
+        for (size_t i = 0; i < n; i++)
+            fprintf(f, "%s\t%.4f\t%.4f\t%.4f\t%s\n", q[i].cls, q[i].t[0], q[i].t[1], q[i].t[2],
+                    q[i].kbs);
+        fclose(f);
+    }
     xp_db_close(x);
     return 0;
 }

@@ -36,9 +36,10 @@ namespace kbs_shim
 struct QNode {
     enum Kind { TERM, COMBINE, OTHER } kind = OTHER;
     Xapian::Query q;
-    std::string term;                               /* TERM */
-    Xapian::termcount wqf = 1;                      /* TERM */
-    Xapian::Query::op op{};                         /* COMBINE */
+    std::string term;          /* TERM */
+    Xapian::termcount wqf = 1; /* TERM */
+    int form = -1;             /* TERM: the form tag asked for in a phrase, -1 any */
+    Xapian::Query::op op{};    /* COMBINE */
     std::vector<std::shared_ptr<const QNode>> kids; /* COMBINE */
 };
 

@@ -131,7 +131,7 @@ void parse_chunk(const std::string &term, Xapian::docid first, const std::string
         size_t o = off, end = off + len;
         uint32_t x;
         while (o < end)
-            if (!get_varint(data, o, x) || o > end)
+            if (!get_varint(data, o, x) || o++ >= end) /* then its form tag */
                 damaged(term, first, "a position is cut");
         if (len == 0)
             damaged(term, first, "an article with no positions");
@@ -153,16 +153,22 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos)
     undo_seq_ = undo_had_ ? l->second : 0;
     last_[did] = seq_;
     for (auto &e : pos) {
-        std::vector<uint32_t> &p = e.second.pos;
+        std::vector<uint64_t> &p = e.second.pos;
         if (p.empty())
             continue;
         std::sort(p.begin(), p.end());
-        p.erase(std::unique(p.begin(), p.end()), p.end());
+        /* One form a place: the first (a place given twice is a caller's
+         * slip, kept once as before). */
+        p.erase(std::unique(p.begin(), p.end(),
+                            [](uint64_t a, uint64_t b) { return a >> 8 == b >> 8; }),
+                p.end());
         size_t off = arena_.size();
         uint32_t prev = 0;
-        for (uint32_t x : p) {
-            put_varint(arena_, x - prev);
-            prev = x;
+        for (uint64_t x : p) {
+            uint32_t at = static_cast<uint32_t>(x >> 8);
+            put_varint(arena_, at - prev);
+            arena_.push_back(static_cast<char>(x & 255));
+            prev = at;
         }
         if (arena_.size() > std::numeric_limits<uint32_t>::max())
             throw std::length_error("too many positions held");
@@ -439,8 +445,9 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
     }
 }
 
-PosSource::PosSource(std::vector<std::string> terms, Xapian::termcount window, bool ordered)
-    : terms_(std::move(terms)),
+PosSource::PosSource(std::vector<std::string> terms, std::vector<int> forms,
+                     Xapian::termcount window, bool ordered)
+    : terms_(std::move(terms)), forms_(std::move(forms)),
       window_(window ? window : static_cast<Xapian::termcount>(terms_.size())), ordered_(ordered)
 {
 }
@@ -450,8 +457,11 @@ PosSource::~PosSource() = default;
 std::string PosSource::get_description() const
 {
     std::string d(ordered_ ? "kbs::Phrase(" : "kbs::Near(");
-    for (size_t i = 0; i < terms_.size(); i++)
+    for (size_t i = 0; i < terms_.size(); i++) {
         d += (i ? " " : "") + terms_[i];
+        if (i < forms_.size() && forms_[i] >= 0)
+            d += "~" + std::to_string(forms_[i]);
+    }
     return d + ", " + std::to_string(window_) + ")";
 }
 
@@ -465,6 +475,7 @@ void PosSource::init(const Xapian::Database &db)
     for (size_t i = 0; i < terms_.size(); i++) {
         Cursor &c = cur_[i];
         c.term = terms_[i];
+        c.form = i < forms_.size() ? forms_[i] : -1;
         std::string prefix = key_prefix(c.term);
         for (Xapian::TermIterator k = db.metadata_keys_begin(prefix),
                                   kend = db.metadata_keys_end(prefix);
@@ -549,10 +560,13 @@ bool PosSource::Cursor::decode(size_t from, size_t len)
     size_t o = from, end = from + len;
     uint32_t prev = 0, x;
     while (o < end) {
-        if (!get_varint(data, o, x))
+        if (!get_varint(data, o, x) || o >= end)
             damaged(term, keys[chunk - 1].first, "a position is cut");
         prev += x;
-        pos.push_back(prev);
+        /* Places of other forms are left out: match() then never sees them. */
+        if (form < 0 || static_cast<unsigned char>(data[o]) == form)
+            pos.push_back(prev);
+        o++;
     }
     valid = true;
     return true;

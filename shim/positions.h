@@ -11,7 +11,20 @@
  *   key    "p" term "\0" be32(first document id)
  *   value  per document, in id order: varint(id - previous id; 0 for the
  *          first, which is the key's), varint(byte length of what
- *          follows), varint position deltas (the first from 0)
+ *          follows), then per position its delta (the first from 0) as a
+ *          varint and the form tag of the word that stood there (1 byte)
+ *
+ * The form tag (stem_form_tag() in src/stem.h: 8 bits of a hash of the
+ * word as written, folded) lets a quoted phrase match its words' own forms
+ * rather than their stems, here, without reading any article: "last
+ * months" has 13,320 articles with the stems "last month" in a row on
+ * Reuters 106k, and 56 with the words. Without the tags each candidate's
+ * stored text had to be read to tell (src/phrase_check.c), which made the
+ * slowest phrases 20-100 times plain Xapian's time. A tag that matches by
+ * chance (1 in 256 a word) is still ruled out by that check, which now sees
+ * a page's hits and few more. It costs a byte a position: Xapian's own
+ * answer, an unstemmed term with positions for every word, cost 31% more
+ * index and 39% more indexing CPU (bench/README.md, session 7).
  *
  * A chunk is closed at about CHUNK_BYTES. The metadata are in the same
  * database as everything else, so a commit saves them with the documents
@@ -40,7 +53,7 @@ namespace kbs_shim
 /* A word of a document being built: its positions (any order) and the
  * wdf it has yet to be given in the Xapian document. */
 struct DocTerm {
-    std::vector<uint32_t> pos;
+    std::vector<uint64_t> pos; /* position << 8 | form tag */
     uint32_t wdf = 0;
     bool pending = true; /* not yet added to the Xapian document */
 };
@@ -120,11 +133,13 @@ void check_positions(const Xapian::Database &db, PosCheck &out);
 
 /* Matches the documents where terms stand in order within window positions
  * (ordered: OP_PHRASE's meaning, window 0 = the number of terms) or in any
- * order within it (OP_NEAR's). A filter: it weighs nothing. */
+ * order within it (OP_NEAR's), term i only at the places whose form tag is
+ * forms[i] (-1: any). A filter: it weighs nothing. */
 class PosSource : public Xapian::PostingSource
 {
   public:
-    PosSource(std::vector<std::string> terms, Xapian::termcount window, bool ordered);
+    PosSource(std::vector<std::string> terms, std::vector<int> forms, Xapian::termcount window,
+              bool ordered);
     ~PosSource() override;
     void init(const Xapian::Database &db) override;
     Xapian::doccount get_termfreq_min() const override
@@ -152,7 +167,7 @@ class PosSource : public Xapian::PostingSource
     }
     PostingSource *clone() const override
     {
-        return new PosSource(terms_, window_, ordered_);
+        return new PosSource(terms_, forms_, window_, ordered_);
     }
     std::string get_description() const override;
 
@@ -160,13 +175,14 @@ class PosSource : public Xapian::PostingSource
     /* One term's chunks, read forward. */
     struct Cursor {
         std::string term;
+        int form = -1; /* the only form tag whose places are read; -1 any */
         std::vector<std::pair<Xapian::docid, std::string>> keys; /* first id, key */
         size_t chunk = 0;              /* the loaded chunk's index + 1; 0: none */
         std::string data;              /* the loaded chunk */
         size_t off = 0;                /* the next entry's offset in data */
         Xapian::docid at = 0;          /* the id of the entry before off */
         size_t at_off = 0, at_len = 0; /* its positions in data */
-        std::vector<uint32_t> pos;     /* decoded, when valid */
+        std::vector<uint32_t> pos;     /* decoded (of form only), when valid */
         bool valid = false;
         bool seek(const Xapian::Database &db, Xapian::docid did);
         bool decode(size_t from, size_t len);
@@ -175,6 +191,7 @@ class PosSource : public Xapian::PostingSource
     void advance_from(Xapian::docid did);
 
     std::vector<std::string> terms_;
+    std::vector<int> forms_;
     Xapian::termcount window_;
     bool ordered_;
     Xapian::Database db_;

@@ -694,10 +694,10 @@ void xs_doc_free(xs_doc *doc) noexcept
     delete doc;
 }
 
-int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos,
-                       uint32_t wdf_inc) noexcept
+int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos, uint32_t wdf_inc,
+                       unsigned form) noexcept
 {
-    if (!doc || !term || !len)
+    if (!doc || !term || !len || form > 255)
         return KBS_EINVAL;
     try {
         if (len > kbs_shim::POS_TERM_MAX)
@@ -706,7 +706,7 @@ int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos,
          * when it is written (settle_terms): its map of terms is then
          * searched once a word, not once an occurrence. */
         kbs_shim::DocTerm &e = doc->pos[std::string(term, len)];
-        e.pos.push_back(pos);
+        e.pos.push_back(static_cast<uint64_t>(pos) << 8 | form);
         e.wdf += wdf_inc;
         e.pending = true;
         return KBS_OK;
@@ -1225,6 +1225,20 @@ int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos, xs_q
     XS_CATCH_NOHANDLE
 }
 
+int xs_query_set_form(xs_query *q, unsigned form) noexcept
+{
+    if (!q || !q->node || q->node->kind != kbs_shim::QNode::TERM || form > 255)
+        return KBS_EINVAL;
+    try {
+        /* A node may be shared by queries combined from it: a copy. */
+        std::shared_ptr<kbs_shim::QNode> n = std::make_shared<kbs_shim::QNode>(*q->node);
+        n->form = static_cast<int>(form);
+        q->node = n;
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
 int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
                      xs_query **out) noexcept
 {
@@ -1278,6 +1292,7 @@ int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
                 if (subs[i]->node->kind != kbs_shim::QNode::TERM)
                     return KBS_EINVAL;
             std::vector<std::string> names;
+            std::vector<int> forms;
             std::shared_ptr<kbs_shim::QNode> andn = std::make_shared<kbs_shim::QNode>();
             andn->kind = kbs_shim::QNode::COMBINE;
             andn->op = Xapian::Query::OP_AND;
@@ -1285,10 +1300,13 @@ int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
             for (size_t i = 0; i < n; i++) {
                 andn->kids.push_back(subs[i]->node);
                 names.push_back(subs[i]->node->term);
+                /* NEAR matches stems, as its words are not quoted. */
+                forms.push_back(op == XS_OP_PHRASE ? subs[i]->node->form : -1);
             }
             std::shared_ptr<kbs_shim::QNode> srcn = std::make_shared<kbs_shim::QNode>();
             srcn->kind = kbs_shim::QNode::OTHER;
-            kbs_shim::PosSource *src = new kbs_shim::PosSource(names, window, op == XS_OP_PHRASE);
+            kbs_shim::PosSource *src =
+                new kbs_shim::PosSource(names, forms, window, op == XS_OP_PHRASE);
             srcn->q = Xapian::Query(src->release());
             std::shared_ptr<kbs_shim::QNode> node = std::make_shared<kbs_shim::QNode>();
             node->kind = kbs_shim::QNode::COMBINE;

@@ -163,9 +163,12 @@ int xs_doc_new(xs_doc **out) XS_NOEXCEPT;
 void xs_doc_free(xs_doc *doc) XS_NOEXCEPT;
 /* A positional occurrence of term (wdf += wdf_inc). Positions are kept in
  * the database's metadata (shim/positions.h), so term is at most 200 bytes
- * here (KBS_EINVAL). */
-int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos,
-                       uint32_t wdf_inc) XS_NOEXCEPT;
+ * here (KBS_EINVAL). form (0-255, else KBS_EINVAL) is the tag of the word
+ * as written there (stem_form_tag() of its folded form), kept with the
+ * position so that a phrase can ask for the words' own forms
+ * (xs_query_set_form). */
+int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos, uint32_t wdf_inc,
+                       unsigned form) XS_NOEXCEPT;
 /* A term without position (wdf += wdf_inc; 0 for a boolean filter term). */
 int xs_doc_add_term(xs_doc *doc, const char *term, size_t len, uint32_t wdf_inc) XS_NOEXCEPT;
 int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len) XS_NOEXCEPT;
@@ -290,6 +293,11 @@ enum xs_op {
  * query position (0 if none). */
 int xs_query_term(const char *term, size_t len, uint32_t wqf, uint32_t pos,
                   xs_query **out) XS_NOEXCEPT;
+/* Inside XS_OP_PHRASE, the term q matches only at the places whose word
+ * had the form tag form (0-255; xs_doc_add_posting): a quoted phrase's
+ * words as written, where the term is their stem. Elsewhere the tag is not
+ * read. KBS_EINVAL when q is not a term query. */
+int xs_query_set_form(xs_query *q, unsigned form) XS_NOEXCEPT;
 int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
                      xs_query **out) XS_NOEXCEPT;
 int xs_query_scale(const xs_query *q, double factor, xs_query **out) XS_NOEXCEPT;

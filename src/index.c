@@ -60,9 +60,9 @@ struct termgen {
     int status;
 };
 
-/* pos 0: a term without positions. */
+/* pos 0: a term without positions; form: the word's form tag. */
 static int add_term(struct termgen *g, const char *prefix, const char *stem, size_t len,
-                    uint32_t pos, uint32_t wdf, int stop)
+                    uint32_t pos, uint32_t wdf, int stop, unsigned form)
 {
     buf_reset(&g->term);
     buf_append_str(&g->term, prefix);
@@ -72,7 +72,7 @@ static int add_term(struct termgen *g, const char *prefix, const char *stem, siz
     /* A stop word's stem keeps its term and wdf (AND, OR and ranking see
      * it as before) but not its positions (stem.h: stem_is_stopstem). */
     if (pos && !stop)
-        return xs_doc_add_posting(g->doc, g->term.data, g->term.len, pos, wdf);
+        return xs_doc_add_posting(g->doc, g->term.data, g->term.len, pos, wdf, form);
     return xs_doc_add_term(g->doc, g->term.data, g->term.len, wdf);
 }
 
@@ -88,9 +88,10 @@ static int termgen_cb(void *ctx, const token *tok)
     }
     int st = KBS_OK;
     if (g->prefix)
-        st = add_term(g, g->prefix, stem, slen, 0, 1, stop);
+        st = add_term(g, g->prefix, stem, slen, 0, 1, stop, 0);
     if (st == KBS_OK && g->plain)
-        st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf, stop);
+        st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf, stop,
+                      stop ? 0 : stem_form_tag(tok->text, tok->len));
     if (st == KBS_OK && g->spell)
         st = spell_collect(g->db->spell, g->db->xdb, tok->text, tok->len, tok->flags);
     if (st != KBS_OK) {

@@ -1653,7 +1653,10 @@ static int qv_move(struct parser *p, struct qvec *to, struct qvec *from)
  * them may then be any), AND the stop words' terms: the same weight as the
  * whole phrase had. With fewer than two words with positions, it is the AND
  * of its terms. Search then checks the stop words' places in the stored text
- * of the hits (search.c, exact forms of quoted phrases). */
+ * of the hits (search.c, exact forms of quoted phrases). A quoted phrase's
+ * words match only where their own forms stand (their form tags, stem.h),
+ * which rules out in the index most of what that check would have read
+ * ("last months" where the text says "last month"). */
 static xs_query *phrase_of(struct parser *p, const struct node *n, const char *prefix)
 {
     struct qvec pos = {0}, stops = {0};
@@ -1664,7 +1667,13 @@ static xs_query *phrase_of(struct parser *p, const struct node *n, const char *p
             first = pos.n ? first : i;
             last = i;
         }
-        qv_push(p, stop ? &stops : &pos, term(p, prefix, n->stems[i]));
+        xs_query *t = term(p, prefix, n->stems[i]);
+        if (t && !stop && n->quoted) {
+            int st = xs_query_set_form(t, stem_form_tag(n->words[i], strlen(n->words[i])));
+            if (st != KBS_OK)
+                shim_fail(p, st);
+        }
+        qv_push(p, stop ? &stops : &pos, t);
     }
     if (p->status == KBS_OK && pos.n >= 2 && stops.n == 0)
         return combine(p, XS_OP_PHRASE, &pos, 0);

@@ -18,8 +18,9 @@
  * positions are in the metadata, in chunks per term (shim/positions.h), not
  * in Xapian's position table; 8: the records are in the metadata, keyed
  * by the document's id (XS_RECORD_PREFIX in shim/xapian_shim.h), not in
- * the document data. */
-#define SCHEMA_FORMAT "8"
+ * the document data; 9: each position in the chunks carries its word's form
+ * tag (shim/positions.h, stem_form_tag in stem.h). */
+#define SCHEMA_FORMAT "9"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"

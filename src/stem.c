@@ -107,6 +107,11 @@ int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out
     return stemmer_stem_term(s, word, len, stem_out, stem_len_out, &stop);
 }
 
+unsigned stem_form_tag(const char *word, size_t len)
+{
+    return (unsigned)(XXH3_64bits(word, len) >> 56);
+}
+
 int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
                       size_t *stem_len_out, int *stop)
 {

@@ -26,6 +26,12 @@ int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out
 int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
                       size_t *stem_len_out, int *stop);
 
+/* The form tag of a folded word (0-255): 8 bits of a hash of it, kept with
+ * each of its positions (shim/positions.h) so that a quoted phrase can ask
+ * for its words as written rather than their stems. Two words share a tag
+ * by chance 1 time in 256: a tag only rules places out. */
+unsigned stem_form_tag(const char *word, size_t len);
+
 /* Non-zero if the folded word is an English stop word ("the", "of", ...).
  * Stop words are indexed (as terms, without positions: stem_is_stopstem) but
  * dropped from queries outside phrases so that they do not dilute ranking. */

@@ -208,7 +208,7 @@ static xs_doc *copy_doc(kbs_db *db, const char *path, uint32_t *docid, const cha
         cr_assert_eq(xs_doc_add_term(doc, t.data, t.len, 0), KBS_OK);
         buf_free(&t);
     }
-    cr_assert_eq(xs_doc_add_posting(doc, "harbour", 7, 1, 1), KBS_OK);
+    cr_assert_eq(xs_doc_add_posting(doc, "harbour", 7, 1, 1, 0), KBS_OK);
     char *rec = NULL;
     size_t rlen = 0;
     cr_assert_eq(xs_db_get_data(db->xdb, *docid, &rec, &rlen), KBS_OK);

@@ -8,7 +8,9 @@
  * merged by compaction. Every PHRASE and NEAR must then match exactly the
  * articles where the words stand as asked: in order within the window
  * (the last word's position minus the first's below it) for a phrase, in
- * any order within it for NEAR. */
+ * any order within it for NEAR. Each occurrence has one of NFORMS form tags
+ * (as "rate" and "rates" share a stem), and half the phrases ask for a tag
+ * of some of their words: those match only at places of that tag. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #define NDOCS 600
 #define MAXLEN 60
 #define NVOCAB 9
+#define NFORMS 3
 
 static const char *const VOCAB[NVOCAB] = {"ferry", "harbour", "strike", "island", "dawn",
                                           "fish",  "crew",    "port",   "tide"};
@@ -27,8 +30,9 @@ static const char *const VOCAB[NVOCAB] = {"ferry", "harbour", "strike", "island"
 struct art {
     int live;
     size_t n;
-    int word[MAXLEN];     /* index into VOCAB */
-    uint32_t pos[MAXLEN]; /* ascending, with gaps (stop words have none) */
+    int word[MAXLEN];      /* index into VOCAB */
+    uint32_t pos[MAXLEN];  /* ascending, with gaps (stop words have none) */
+    unsigned form[MAXLEN]; /* each place's form tag */
 };
 
 static struct art arts[NDOCS + 1]; /* by id; 0 unused */
@@ -52,6 +56,8 @@ static void make_art(struct art *a)
             w = (int)rnd(1 + (uint32_t)w);
         a->word[i] = w;
         a->pos[i] = p;
+        /* The tags far apart: 0, 127, 254. */
+        a->form[i] = 127 * rnd(NFORMS);
         p += 1 + (rnd(5) == 0); /* now and then a stop word's gap */
     }
 }
@@ -65,7 +71,7 @@ static xs_doc *doc_of(uint32_t id, const struct art *a)
     cr_assert_eq(xs_doc_add_term(doc, key, (size_t)kn, 0), KBS_OK);
     for (size_t i = 0; i < a->n; i++) {
         const char *w = VOCAB[a->word[i]];
-        cr_assert_eq(xs_doc_add_posting(doc, w, strlen(w), a->pos[i], 1), KBS_OK);
+        cr_assert_eq(xs_doc_add_posting(doc, w, strlen(w), a->pos[i], 1, a->form[i]), KBS_OK);
     }
     return doc;
 }
@@ -78,14 +84,15 @@ static void write_art(xs_db *db, uint32_t id)
 }
 
 /* Does a hold the words in order within window (ordered) or in any order
- * within it? Every choice of places is tried. */
-static int holds_from(const struct art *a, const int *q, size_t nq, size_t k, uint32_t lo,
-                      uint32_t hi, uint32_t window, int ordered, uint32_t last)
+ * within it, word k only at places of tag qf[k] (-1: any)? Every choice of
+ * places is tried. */
+static int holds_from(const struct art *a, const int *q, const int *qf, size_t nq, size_t k,
+                      uint32_t lo, uint32_t hi, uint32_t window, int ordered, uint32_t last)
 {
     if (k == nq)
         return hi - lo < window;
     for (size_t i = 0; i < a->n; i++) {
-        if (a->word[i] != q[k])
+        if (a->word[i] != q[k] || (qf[k] >= 0 && a->form[i] != (unsigned)qf[k]))
             continue;
         uint32_t p = a->pos[i];
         if (ordered && k > 0 && p <= last)
@@ -93,15 +100,16 @@ static int holds_from(const struct art *a, const int *q, size_t nq, size_t k, ui
         uint32_t nlo = k == 0 || p < lo ? p : lo, nhi = k == 0 || p > hi ? p : hi;
         if (nhi - nlo >= window)
             continue;
-        if (holds_from(a, q, nq, k + 1, nlo, nhi, window, ordered, p))
+        if (holds_from(a, q, qf, nq, k + 1, nlo, nhi, window, ordered, p))
             return 1;
     }
     return 0;
 }
 
-static int holds(const struct art *a, const int *q, size_t nq, uint32_t window, int ordered)
+static int holds(const struct art *a, const int *q, const int *qf, size_t nq, uint32_t window,
+                 int ordered)
 {
-    return a->live && holds_from(a, q, nq, 0, 0, 0, window ? window : (uint32_t)nq, ordered, 0);
+    return a->live && holds_from(a, q, qf, nq, 0, 0, 0, window ? window : (uint32_t)nq, ordered, 0);
 }
 
 static int by_id(const void *x, const void *y)
@@ -116,7 +124,8 @@ static void compare_all(xs_db *db, const char *when)
 {
     static xs_match m[NDOCS];
     xs_search_params p = {.k1 = 1.2, .b = 0.75, .limit = NDOCS, .sort_slot = -1};
-    size_t matched = 0, failed = 0;
+    size_t matched = 0, failed = 0, tag_ruled_out = 0;
+    static const int any[3] = {-1, -1, -1};
     for (int qi = 0; qi < 200; qi++) {
         int q[3];
         size_t nq = 2 + rnd(2);
@@ -131,11 +140,18 @@ static void compare_all(xs_db *db, const char *when)
         }
         int ordered = (int)rnd(2);
         uint32_t window = ordered ? (rnd(2) ? 0 : (uint32_t)nq + rnd(4)) : 2 + rnd(8);
+        /* Tags only in phrases: NEAR matches stems. */
+        int qf[3] = {-1, -1, -1}, tagged = ordered && rnd(2);
         xs_query *subs[3], *qq = NULL;
-        for (size_t i = 0; i < nq; i++)
+        for (size_t i = 0; i < nq; i++) {
             cr_assert_eq(
                 xs_query_term(VOCAB[q[i]], strlen(VOCAB[q[i]]), 1, (uint32_t)i + 1, &subs[i]),
                 KBS_OK);
+            if (tagged && rnd(3)) {
+                qf[i] = (int)(127 * rnd(NFORMS));
+                cr_assert_eq(xs_query_set_form(subs[i], (unsigned)qf[i]), KBS_OK);
+            }
+        }
         cr_assert_eq(xs_query_combine(ordered ? XS_OP_PHRASE : XS_OP_NEAR, subs, nq, window, &qq),
                      KBS_OK);
         for (size_t i = 0; i < nq; i++)
@@ -146,7 +162,7 @@ static void compare_all(xs_db *db, const char *when)
         qsort(m, r.n, sizeof *m, by_id);
         size_t k = 0;
         for (uint32_t id = 1; id <= NDOCS; id++) {
-            int want = holds(&arts[id], q, nq, window, ordered);
+            int want = holds(&arts[id], q, qf, nq, window, ordered);
             int got = k < r.n && m[k].docid == id;
             k += (size_t)got;
             cr_assert_eq(got, want, "%s: %s of %s %s%s%s%s window %u: article %u %s", when,
@@ -155,12 +171,14 @@ static void compare_all(xs_db *db, const char *when)
                          want ? "is missing" : "should not match");
             matched += (size_t)want;
             failed += (size_t)!want;
+            tag_ruled_out += (size_t)(!want && holds(&arts[id], q, any, nq, window, ordered));
         }
         cr_assert_eq(k, r.n, "%s: a match that is no article", when);
     }
     /* The random queries are worth something only if both outcomes occur. */
     cr_expect_gt(matched, 500, "%s: %zu matches", when, matched);
     cr_expect_gt(failed, 500, "%s: %zu rejections", when, failed);
+    cr_expect_gt(tag_ruled_out, 50, "%s: %zu rejections by a form tag alone", when, tag_ruled_out);
 }
 
 static void check_clean(xs_db *db, uint64_t *entries)

@@ -65,7 +65,7 @@ static xs_doc *make_doc(const sample *s)
     while (*p) {
         const char *e = strchr(p, ' ');
         size_t n = e ? (size_t)(e - p) : strlen(p);
-        cr_assert_eq(xs_doc_add_posting(doc, p, n, pos++, 1), KBS_OK);
+        cr_assert_eq(xs_doc_add_posting(doc, p, n, pos++, 1, 0), KBS_OK);
         p += n;
         if (*p == ' ')
             p++;
@@ -265,7 +265,7 @@ Test(shim, replace_requires_the_id_term_in_the_document)
     xs_db *db = open_ok(path, XS_OPEN_WRITE_CREATE);
     xs_doc *doc = NULL;
     cr_assert_eq(xs_doc_new(&doc), KBS_OK);
-    cr_assert_eq(xs_doc_add_posting(doc, "word", 4, 1, 1), KBS_OK);
+    cr_assert_eq(xs_doc_add_posting(doc, "word", 4, 1, 1, 0), KBS_OK);
     uint32_t id = 0;
     cr_assert_eq(xs_db_replace(db, "Qmissing", 8, doc, &id), KBS_EINVAL);
     cr_assert_neq(xs_db_errmsg(db)[0], '\0');
@@ -707,8 +707,8 @@ Test(shim, term_too_long_for_glass)
     cr_assert_eq(xs_doc_add_term(doc, "Qlong", 5, 0), KBS_OK);
     /* A word with positions is at most 200 bytes: its chunks' keys must fit
      * glass's (shim/positions.h). */
-    cr_expect_eq(xs_doc_add_posting(doc, big, 201, 1, 1), KBS_EINVAL);
-    cr_assert_eq(xs_doc_add_posting(doc, big, 200, 1, 1), KBS_OK);
+    cr_expect_eq(xs_doc_add_posting(doc, big, 201, 1, 1, 0), KBS_EINVAL);
+    cr_assert_eq(xs_doc_add_posting(doc, big, 200, 1, 1, 0), KBS_OK);
     cr_assert_eq(xs_doc_add_term(doc, big, sizeof big, 1), KBS_OK);
     uint32_t id = 0;
     int st = xs_db_replace(db, "Qlong", 5, doc, &id);
@@ -731,9 +731,9 @@ static void add_filler(xs_db *w, int i, int round)
     /* Words that change every round, so every round rewrites most blocks. */
     for (int k = 0; k < 20; k++) {
         snprintf(word, sizeof word, "w%d_%d", (i * 7 + k * 13) % 3000, round);
-        cr_assert_eq(xs_doc_add_posting(doc, word, strlen(word), (uint32_t)k + 1, 1), KBS_OK);
+        cr_assert_eq(xs_doc_add_posting(doc, word, strlen(word), (uint32_t)k + 1, 1, 0), KBS_OK);
     }
-    cr_assert_eq(xs_doc_add_posting(doc, "harbour", 7, 21, 1), KBS_OK);
+    cr_assert_eq(xs_doc_add_posting(doc, "harbour", 7, 21, 1, 0), KBS_OK);
     cr_assert_eq(xs_doc_set_data(doc, id, strlen(id)), KBS_OK);
     uint32_t docid = 0;
     cr_assert_eq(xs_db_replace(w, id, strlen(id), doc, &docid), KBS_OK);
@@ -894,9 +894,9 @@ Test(shim, null_and_empty_arguments)
         /* 12 */ xs_db_set_metadata(db, NULL, "v", 1),
         /* 13 */ xs_db_set_metadata(db, "k", NULL, 1),
         /* 14 */ xs_doc_new(NULL),
-        /* 15 */ xs_doc_add_posting(NULL, "t", 1, 1, 1),
-        /* 16 */ xs_doc_add_posting(doc, NULL, 1, 1, 1),
-        /* 17 */ xs_doc_add_posting(doc, "", 0, 1, 1),
+        /* 15 */ xs_doc_add_posting(NULL, "t", 1, 1, 1, 0),
+        /* 16 */ xs_doc_add_posting(doc, NULL, 1, 1, 1, 0),
+        /* 17 */ xs_doc_add_posting(doc, "", 0, 1, 1, 0),
         /* 18 */ xs_doc_add_term(doc, NULL, 3, 1),
         /* 19 */ xs_doc_set_value(NULL, 0, "v", 1),
         /* 20 */ xs_doc_set_data(doc, NULL, 4),
