@@ -33,6 +33,8 @@ namespace kbs_shim
  * its weighted terms read through the norms. Every node keeps Xapian's own
  * query too: OTHER nodes (value ranges, wildcards, body-only sources, scaled
  * queries, match-all) and positional combinations are used as they are. */
+struct PosTally; /* positions.h */
+
 struct QNode {
     enum Kind { TERM, COMBINE, OTHER } kind = OTHER;
     Xapian::Query q;
@@ -41,6 +43,7 @@ struct QNode {
     int form = -1;             /* TERM: the form tag asked for in a phrase, -1 any */
     Xapian::Query::op op{};    /* COMBINE */
     std::vector<std::shared_ptr<const QNode>> kids; /* COMBINE */
+    std::shared_ptr<PosTally> tally;                /* OTHER: a phrase's positions */
 };
 
 /* The length of every document of one revision, by id (0 for an id not in

@@ -1,6 +1,8 @@
 /* positions.cc - word positions in chunks of user metadata (positions.h). */
 #include "positions.h"
 
+#include "xapian_shim.h" /* XS_POSITIONS_EST_DIV */
+
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -446,9 +448,10 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
 }
 
 PosSource::PosSource(std::vector<std::string> terms, std::vector<int> forms,
-                     Xapian::termcount window, bool ordered)
+                     Xapian::termcount window, bool ordered, std::shared_ptr<PosTally> tally)
     : terms_(std::move(terms)), forms_(std::move(forms)),
-      window_(window ? window : static_cast<Xapian::termcount>(terms_.size())), ordered_(ordered)
+      window_(window ? window : static_cast<Xapian::termcount>(terms_.size())), ordered_(ordered),
+      tally_(std::move(tally))
 {
 }
 
@@ -498,7 +501,7 @@ void PosSource::init(const Xapian::Database &db)
      * NEAR divide theirs: on Reuters' 200 phrase queries, every estimated
      * total is format 6's (bench_ab). */
     max_ = db.get_doccount();
-    est_ = max_ / 4;
+    est_ = max_ / XS_POSITIONS_EST_DIV;
     std::string dterm = terms_.empty() ? std::string() : terms_[driver];
     it_ = db.postlist_begin(dterm);
     end_ = db.postlist_end(dterm);
@@ -626,13 +629,23 @@ bool PosSource::match(Xapian::docid did)
     return false;
 }
 
+bool PosSource::tallied_match(Xapian::docid did)
+{
+    bool m = match(did);
+    if (tally_) {
+        tally_->checked++;
+        tally_->matched += m;
+    }
+    return m;
+}
+
 void PosSource::advance_from(Xapian::docid did)
 {
     if (did)
         it_.skip_to(did);
     for (; it_ != end_; ++it_) {
         Xapian::docid d = *it_;
-        if (match(d)) {
+        if (tallied_match(d)) {
             did_ = d;
             matched_ = true;
             return;
@@ -675,7 +688,7 @@ bool PosSource::check(Xapian::docid did, double)
     did_ = did;
     /* false: an undetermined place, from which next() and skip_to() move on
      * past did. */
-    matched_ = match(did);
+    matched_ = tallied_match(did);
     return matched_;
 }
 

@@ -43,6 +43,7 @@
 #include <xapian.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -131,6 +132,15 @@ struct PosCheck {
 };
 void check_positions(const Xapian::Database &db, PosCheck &out);
 
+/* What a phrase's PosSource (and its clones) saw in one match: the
+ * candidates whose places it read, and those that matched. The matcher
+ * estimates a phrase's matches before it runs (a quarter of its words'
+ * AND, as Xapian's own PHRASE does); with form tags far fewer pass, and
+ * these counts let the caller scale the estimate by what was seen. */
+struct PosTally {
+    uint64_t checked = 0, matched = 0;
+};
+
 /* Matches the documents where terms stand in order within window positions
  * (ordered: OP_PHRASE's meaning, window 0 = the number of terms) or in any
  * order within it (OP_NEAR's), term i only at the places whose form tag is
@@ -139,7 +149,7 @@ class PosSource : public Xapian::PostingSource
 {
   public:
     PosSource(std::vector<std::string> terms, std::vector<int> forms, Xapian::termcount window,
-              bool ordered);
+              bool ordered, std::shared_ptr<PosTally> tally = nullptr);
     ~PosSource() override;
     void init(const Xapian::Database &db) override;
     Xapian::doccount get_termfreq_min() const override
@@ -167,7 +177,7 @@ class PosSource : public Xapian::PostingSource
     }
     PostingSource *clone() const override
     {
-        return new PosSource(terms_, forms_, window_, ordered_);
+        return new PosSource(terms_, forms_, window_, ordered_, tally_);
     }
     std::string get_description() const override;
 
@@ -188,12 +198,14 @@ class PosSource : public Xapian::PostingSource
         bool decode(size_t from, size_t len);
     };
     bool match(Xapian::docid did);
+    bool tallied_match(Xapian::docid did);
     void advance_from(Xapian::docid did);
 
     std::vector<std::string> terms_;
     std::vector<int> forms_;
     Xapian::termcount window_;
     bool ordered_;
+    std::shared_ptr<PosTally> tally_;
     Xapian::Database db_;
     std::vector<Cursor> cur_;
     /* match()'s work space, kept from one candidate to the next. */

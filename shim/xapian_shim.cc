@@ -1305,8 +1305,9 @@ int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
             }
             std::shared_ptr<kbs_shim::QNode> srcn = std::make_shared<kbs_shim::QNode>();
             srcn->kind = kbs_shim::QNode::OTHER;
+            srcn->tally = std::make_shared<kbs_shim::PosTally>();
             kbs_shim::PosSource *src =
-                new kbs_shim::PosSource(names, forms, window, op == XS_OP_PHRASE);
+                new kbs_shim::PosSource(names, forms, window, op == XS_OP_PHRASE, srcn->tally);
             srcn->q = Xapian::Query(src->release());
             std::shared_ptr<kbs_shim::QNode> node = std::make_shared<kbs_shim::QNode>();
             node->kind = kbs_shim::QNode::COMBINE;
@@ -1543,6 +1544,15 @@ class CDecider : public Xapian::MatchDecider
     void *ctx_;
 };
 
+/* The tallies of node's phrases and NEARs (positions.h), onto out. */
+static void gather_tallies(const kbs_shim::QNode &node, std::vector<kbs_shim::PosTally *> &out)
+{
+    if (node.tally)
+        out.push_back(node.tally.get());
+    for (const auto &k : node.kids)
+        gather_tallies(*k, out);
+}
+
 int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, xs_match *matches,
                  xs_search_result *res) noexcept
 {
@@ -1555,10 +1565,14 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
         return refuse_several(db, "xs_db_search");
     try {
         xs_search_result r{};
+        std::vector<kbs_shim::PosTally *> tallies;
+        gather_tallies(*q->node, tallies);
         /* Once the handle reopened on a newer revision (the retry), the
          * norms are not that revision's. */
         bool first = true;
         read_retrying(db, [&] {
+            for (kbs_shim::PosTally *t : tallies)
+                *t = kbs_shim::PosTally();
             bool norms = params->norms && db->norms && first;
             first = false;
             Xapian::Enquire enq(*db->db);
@@ -1620,6 +1634,11 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
             r.lower = mset.get_matches_lower_bound();
             r.upper = mset.get_matches_upper_bound();
             r.n = n;
+            r.pos_checked = r.pos_matched = 0;
+            for (const kbs_shim::PosTally *t : tallies) {
+                r.pos_checked += t->checked;
+                r.pos_matched += t->matched;
+            }
         });
         *res = r;
         return KBS_OK;

@@ -373,7 +373,14 @@ typedef struct xs_search_result {
     uint64_t lower;     /* lower bound */
     uint64_t upper;     /* upper bound */
     size_t n;           /* entries written to matches */
+    /* The candidates of q's phrases and NEARs whose positions were read, and
+     * how many of them matched (summed over them all; 0 without any). The
+     * estimate assumes, before the match, that 1 in XS_POSITIONS_EST_DIV
+     * does: a caller that knows every phrase is required (in an AND at the
+     * query's top) can scale it by what was seen instead. */
+    uint64_t pos_checked, pos_matched;
 } xs_search_result;
+#define XS_POSITIONS_EST_DIV 4
 
 /* Runs q with BM25 (k1, b; k3 = 1, min_normlen = 0.5), equal weights in
  * ascending docid order; writes at most params->limit matches into matches[]
