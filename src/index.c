@@ -69,8 +69,8 @@ static int add_term(struct termgen *g, const char *prefix, const char *stem, siz
     buf_append(&g->term, stem, len);
     if (buf_failed(&g->term))
         return KBS_ENOMEM;
-    /* A stop word's stem keeps its term and wdf (AND, OR and ranking see
-     * it as before) but not its positions (stem.h: stem_is_stopstem). */
+    /* A stop word keeps its term and wdf (AND, OR and ranking see it as
+     * before) but not its positions (stem.h: stem_is_stopword). */
     if (pos && !stop)
         return xs_doc_add_posting(g->doc, g->term.data, g->term.len, pos, wdf, form);
     return xs_doc_add_term(g->doc, g->term.data, g->term.len, wdf);

@@ -1647,8 +1647,8 @@ static int qv_move(struct parser *p, struct qvec *to, struct qvec *from)
     return p->status;
 }
 
-/* A phrase of several stems under prefix. The stems of stop words have no
- * positions in the index (stem.h), so the phrase is the PHRASE of its other
+/* A phrase of several stems under prefix. Stop words have no positions in
+ * the index (stem.h), so the phrase is the PHRASE of its other
  * words in a window spanning them as they stand in it (the words between
  * them may then be any), AND the stop words' terms: the same weight as the
  * whole phrase had. With fewer than two words with positions, it is the AND
@@ -1662,7 +1662,10 @@ static xs_query *phrase_of(struct parser *p, const struct node *n, const char *p
     struct qvec pos = {0}, stops = {0};
     size_t first = 0, last = 0;
     for (size_t i = 0; i < n->nwords && p->status == KBS_OK; i++) {
-        int stop = stem_is_stopstem(n->stems[i], strlen(n->stems[i]));
+        /* A quoted word has its places unless it is a stop word; a stem in
+         * any form has all of them only if it is no stop word's (stem.h). */
+        int stop = n->quoted ? stem_is_stopword(n->words[i], strlen(n->words[i]))
+                             : stem_is_stopstem(n->stems[i], strlen(n->stems[i]));
         if (!stop) {
             first = pos.n ? first : i;
             last = i;

@@ -19,7 +19,9 @@
  * in Xapian's position table; 8: the records are in the metadata, keyed
  * by the document's id (XS_RECORD_PREFIX in shim/xapian_shim.h), not in
  * the document data; 9: each position in the chunks carries its word's form
- * tag (shim/positions.h, stem_form_tag in stem.h). */
+ * tag (shim/positions.h, stem_form_tag in stem.h), and a word that is no
+ * stop word has its positions whatever its stem ("underlying", stem
+ * "under": stem_is_stopstem in stem.h). */
 #define SCHEMA_FORMAT "9"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"

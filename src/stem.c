@@ -29,7 +29,7 @@ typedef struct slot {
     uint32_t tag;  /* low half of the hash, to skip most memcmp calls */
     uint32_t off;  /* "word\0stem\0" at arena + off */
     uint16_t wlen; /* 0: empty slot (cached words are at least 3 bytes) */
-    uint16_t slen; /* the stem's length, STOP_BIT set for a stop stem */
+    uint16_t slen; /* the stem's length, STOP_BIT set for a stop word */
 } slot;
 
 /* In a slot's slen: the stem is a stop stem. Cached with the stem because
@@ -122,7 +122,7 @@ int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **ste
             return -1;
         *stem_out = buf_cstr(&s->scratch);
         *stem_len_out = len;
-        *stop = stem_is_stopstem(word, len);
+        *stop = stem_is_stopword(word, len);
         return 0;
     }
     uint64_t h = XXH3_64bits(word, len);
@@ -161,7 +161,7 @@ int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **ste
     sl->tag = tag;
     sl->off = (uint32_t)s->arena_len;
     sl->wlen = (uint16_t)len;
-    *stop = stem_is_stopstem(p + len + 1, slen);
+    *stop = stem_is_stopword(word, len);
     sl->slen = (uint16_t)(slen | (*stop ? STOP_BIT : 0));
     s->arena_len += need;
     s->entries++;

@@ -21,8 +21,8 @@ void stemmer_free(stemmer *s);
 int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out,
                  size_t *stem_len_out);
 
-/* stemmer_stem(), and *stop set to stem_is_stopstem() of the stem (kept
- * in the cache with it). */
+/* stemmer_stem(), and *stop set to stem_is_stopword() of the word (kept
+ * in the cache with it): whether this occurrence goes without a position. */
 int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
                       size_t *stem_len_out, int *stop);
 
@@ -33,17 +33,24 @@ int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **ste
 unsigned stem_form_tag(const char *word, size_t len);
 
 /* Non-zero if the folded word is an English stop word ("the", "of", ...).
- * Stop words are indexed (as terms, without positions: stem_is_stopstem) but
- * dropped from queries outside phrases so that they do not dilute ranking. */
+ * Stop words are indexed as terms, with their wdf but without positions
+ * (they were half the position table's entries and a third of its size, and
+ * only phrases used them), and dropped from queries outside phrases so that
+ * they do not dilute ranking. A phrase then matches its other words at their
+ * distances (PHRASE with a wider window) and search checks the stop words'
+ * places in the stored text. */
 int stem_is_stopword(const char *word, size_t len);
 
 /* Non-zero if the stem is the stem of a stop word ("the", "of", "abov"...).
- * Such terms are indexed without positions, wherever they come from ("own"
- * of "owned" too): they are half the position table's entries and a third of
- * its size, and only phrases used them. The rule is the term alone, so an
- * index and the queries run on it always agree. A phrase then matches its
- * other words at their distances (PHRASE with a wider window) and search
- * checks the stop words' places in the stored text. */
+ * Until format 9 such a term had no positions at all, wherever it came from
+ * ("own" of "owned" too); since then the rule is the word's
+ * (stem_is_stopword), so "owned" and "underlying" (stem "under") keep their
+ * places, with their form tags, and a quoted phrase that holds one is
+ * matched in place by the index rather than by reading the text of every
+ * article with both stems ("underlying factory" took 60 ms, 115 times plain
+ * Xapian). Such a term then has the places of some of its words only, so
+ * what matches stems in any form (NEAR, an unquoted phrase) still leaves it
+ * out of the positions, by this rule. */
 int stem_is_stopstem(const char *stem, size_t len);
 
 /* For tests: the number of stop stems; the stop list's length, and its i-th

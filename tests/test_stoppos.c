@@ -1,6 +1,7 @@
 /* test_stoppos.c - stop words are indexed without positions (stem.h,
- * stem_is_stopstem; schema format 4): the rule is exactly the stems of the
- * stop list, the terms keep their wdf, and quoted phrases, title: phrases,
+ * stem_is_stopword; schema format 4, by their stems until format 9): the
+ * stems of the stop list are the terms that lack some, the terms keep their
+ * wdf, and quoted phrases, title: phrases,
  * NEAR and snippets with stop words still find exactly what they say, with
  * the counts reported. */
 #include <criterion/criterion.h>
@@ -108,6 +109,9 @@ static const struct art arts[] = {
     {"b10", "Far apart",
      "A bank ltd england branch opened. The bank of england was not told of it."},
     {"b11", "Far apart only", "A bank ltd england branch opened, the staff of it said."},
+    /* "underlying" is no stop word, but its stem is "under"'s, which is. */
+    {"b12", "Factory data", "Underlying factory data was weak."},
+    {"b13", "Rules", "Under factory rules, owners paid."},
 };
 #define NARTS (sizeof arts / sizeof *arts)
 
@@ -201,6 +205,9 @@ static const struct phrase_case phrase_cases[] = {
     {15, "\"bank england\"", ""},
     /* no stop word: as before */
     {16, "\"rates would stay\"", "b8 b9"},
+    /* a word whose stem is a stop word's, and that stop word */
+    {17, "\"underlying factory\"", "b12"},
+    {18, "\"under factory\"", "b13"},
 };
 
 static void check_phrases(int exact)
@@ -272,10 +279,13 @@ static uint32_t count_of(kbs_db *db, xs_query *q)
     return (uint32_t)res.n;
 }
 
-static xs_query *two(int op, const char *a, const char *b, uint32_t window)
+/* a's places only where the word form_a stood, if given. */
+static xs_query *two(int op, const char *a, const char *b, uint32_t window, const char *form_a)
 {
     xs_query *t[2] = {NULL, NULL}, *out = NULL;
     cr_assert_eq(xs_query_term(a, strlen(a), 1, 1, &t[0]), KBS_OK);
+    if (form_a)
+        cr_assert_eq(xs_query_set_form(t[0], stem_form_tag(form_a, strlen(form_a))), KBS_OK);
     cr_assert_eq(xs_query_term(b, strlen(b), 1, 2, &t[1]), KBS_OK);
     cr_assert_eq(xs_query_combine(op, t, 2, window, &out), KBS_OK);
     xs_query_free(t[0]);
@@ -290,14 +300,22 @@ Test(stoppos, index_has_no_stop_positions)
         int op;
         const char *a, *b;
         uint32_t window, want;
+        const char *form_a;
     } cases[] = {
         /* b1 b2 b3 b5 (its title) b8 b9 b10 b11: a window of 3 */
-        {XS_OP_PHRASE, "bank", "england", 3, 8}, {XS_OP_PHRASE, "bank", "of", 2, 0},
-        {XS_OP_PHRASE, "of", "england", 2, 0},   {XS_OP_NEAR, "the", "bank", 5, 0},
-        {XS_OP_AND, "bank", "of", 0, 8},
+        {XS_OP_PHRASE, "bank", "england", 3, 8, NULL},
+        {XS_OP_PHRASE, "bank", "of", 2, 0, NULL},
+        {XS_OP_PHRASE, "of", "england", 2, 0, NULL},
+        {XS_OP_NEAR, "the", "bank", 5, 0, NULL},
+        {XS_OP_AND, "bank", "of", 0, 8, NULL},
+        /* "under" has the places of "underlying" (b12) and not its own (b13) */
+        {XS_OP_PHRASE, "under", "factori", 2, 1, NULL},
+        {XS_OP_PHRASE, "under", "factori", 2, 1, "underlying"},
+        {XS_OP_PHRASE, "under", "factori", 2, 0, "under"},
+        {XS_OP_AND, "under", "factori", 0, 2, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        xs_query *q = two(cases[i].op, cases[i].a, cases[i].b, cases[i].window);
+        xs_query *q = two(cases[i].op, cases[i].a, cases[i].b, cases[i].window, cases[i].form_a);
         cr_expect_eq(count_of(db, q), cases[i].want, "case %zu: %s %s", i + 1, cases[i].a,
                      cases[i].b);
         xs_query_free(q);
