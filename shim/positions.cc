@@ -44,6 +44,29 @@ bool get_varint(const std::string &s, size_t &off, uint32_t &v)
     return false;
 }
 
+/* get_varint over raw bytes, for the readers of a phrase's candidates: most
+ * of a phrase's time goes into walking the entries of chunks, and most
+ * varints there are one byte. */
+inline bool read_varint(const unsigned char *&p, const unsigned char *end, uint32_t &v)
+{
+    if (p < end && *p < 128) {
+        v = *p++;
+        return true;
+    }
+    uint32_t r = 0;
+    for (unsigned shift = 0; shift < 35 && p < end; shift += 7) {
+        unsigned c = *p++;
+        if (shift == 28 && c > 15)
+            return false; /* more than 32 bits */
+        r |= static_cast<uint32_t>(c & 127) << shift;
+        if (!(c & 128)) {
+            v = r;
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string key_prefix(const std::string &term)
 {
     std::string k("p");
@@ -518,58 +541,72 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
     if (chunk && did == at && valid)
         return true;
     valid = false;
-    /* The chunk that would hold did: the last whose first id <= did. */
-    auto it = std::upper_bound(keys.begin(), keys.end(), did,
-                               [](Xapian::docid d, const std::pair<Xapian::docid, std::string> &k) {
-                                   return d < k.first;
-                               });
-    if (it == keys.begin())
-        return false;
-    size_t want = static_cast<size_t>(it - keys.begin()); /* index + 1 */
+    /* The chunk that would hold did: the last whose first id <= did. The
+     * candidates come in ascending order, so mostly the loaded one. */
+    size_t want;
+    if (chunk && keys[chunk - 1].first <= did &&
+        (chunk == keys.size() || did < keys[chunk].first)) {
+        want = chunk;
+    } else {
+        auto it =
+            std::upper_bound(keys.begin(), keys.end(), did,
+                             [](Xapian::docid d, const std::pair<Xapian::docid, std::string> &k) {
+                                 return d < k.first;
+                             });
+        if (it == keys.begin())
+            return false;
+        want = static_cast<size_t>(it - keys.begin()); /* index + 1 */
+    }
     if (want != chunk || did < at) {
         if (want != chunk) {
-            data = db.get_metadata(std::prev(it)->second);
+            data = db.get_metadata(keys[want - 1].second);
             chunk = want;
         }
         off = 0;
-        at = std::prev(it)->first;
+        at = keys[want - 1].first;
         at_off = at_len = 0;
     } else if (did == at && off) {
         return decode(at_off, at_len);
     }
-    while (off < data.size()) {
+    const unsigned char *base = reinterpret_cast<const unsigned char *>(data.data());
+    const unsigned char *p = base + off, *end = base + data.size();
+    while (p < end) {
         uint32_t d, len;
-        size_t start = off;
-        if (!get_varint(data, off, d) || !get_varint(data, off, len) || len > data.size() - off)
+        bool first = p == base;
+        if (!read_varint(p, end, d) || !read_varint(p, end, len) ||
+            len > static_cast<size_t>(end - p))
             damaged(term, keys[chunk - 1].first, "an entry runs past its chunk");
-        if ((start == 0) != (d == 0))
+        if (first != (d == 0))
             damaged(term, keys[chunk - 1].first, "the article ids are out of order");
         at += d;
-        at_off = off;
+        at_off = static_cast<size_t>(p - base);
         at_len = len;
-        off += len;
+        p += len;
         if (at < did)
             continue;
+        off = static_cast<size_t>(p - base);
         if (at > did)
             return false; /* a later seek(at) decodes it */
         return decode(at_off, at_len);
     }
+    off = data.size();
     return false;
 }
 
 bool PosSource::Cursor::decode(size_t from, size_t len)
 {
     pos.clear();
-    size_t o = from, end = from + len;
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(data.data()) + from,
+                        *end = p + len;
     uint32_t prev = 0, x;
-    while (o < end) {
-        if (!get_varint(data, o, x) || o >= end)
+    while (p < end) {
+        if (!read_varint(p, end, x) || p >= end)
             damaged(term, keys[chunk - 1].first, "a position is cut");
         prev += x;
         /* Places of other forms are left out: match() then never sees them. */
-        if (form < 0 || static_cast<unsigned char>(data[o]) == form)
+        if (form < 0 || *p == form)
             pos.push_back(prev);
-        o++;
+        p++;
     }
     valid = true;
     return true;
@@ -577,8 +614,10 @@ bool PosSource::Cursor::decode(size_t from, size_t len)
 
 bool PosSource::match(Xapian::docid did)
 {
+    /* A word whose form stands nowhere in did ends it before the next
+     * word's chunk is read. */
     for (Cursor &c : cur_)
-        if (!c.seek(db_, did))
+        if (!c.seek(db_, did) || c.pos.empty())
             return false;
     size_t n = cur_.size();
     if (ordered_) {
