@@ -413,13 +413,15 @@ typedef struct kbs_hit {
 KBS_API size_t kbs_results_count(const kbs_results *results);
 /* Estimated total number of matching articles; unless all_versions was
  * asked, a story counts once (exact with exact_count, as the hits do).
- * With a quoted phrase the index matches the words' stems, and only the
- * candidates a page needs are read to check the exact forms: the estimate
- * is then the stems' estimate scaled by the share of the candidates read
- * that held the phrase (exact when every candidate was read, never below
- * the hits found). exact_count reads every candidate, which takes as long
- * as the stems have matches ("last months": 13,320 articles read for 56
- * hits on Reuters' 106,494). */
+ * With a quoted phrase the index matches the words' stems where a word of
+ * the same form tag stood (8 bits of a hash of the word as written), and
+ * only the candidates a page needs are read to check the exact forms: the
+ * estimate is then the count of articles whose positions matched, scaled
+ * by the share of the candidates read that held the phrase (exact when
+ * every candidate was read, never below the hits found). exact_count reads
+ * every candidate: those whose positions and tags match ("last months":
+ * 13,320 articles have the stems in a row on Reuters' 106,494; the tags let
+ * through the 56 that hold the words, and only those are read). */
 KBS_API uint64_t kbs_results_total(const kbs_results *results);
 /* Non-zero if no article had all the words and the hits match any word. */
 KBS_API int kbs_results_fallback(const kbs_results *results);
