@@ -930,6 +930,9 @@ Test(shim, null_and_empty_arguments)
         /* 48 */ xs_db_update(db, 0, doc, 6, &kept),
         /* 49 */ xs_db_update(db, 1, NULL, 6, &kept),
         /* 50 */ xs_db_update(db, 1, doc, 6, NULL),
+        /* 51 */ xs_doc_add_posting(doc, "t", 1, 1, 1, 256), /* a form tag is a byte */
+        /* 52 */ xs_query_set_form(NULL, 1),
+        /* 53 */ xs_query_set_form(q, 256),
     };
     for (size_t i = 0; i < sizeof got / sizeof got[0]; i++)
         cr_expect_eq(got[i], KBS_EINVAL, "case %zu: status %d", i + 1, got[i]);
@@ -939,6 +942,11 @@ Test(shim, null_and_empty_arguments)
     xs_query *c = NULL;
     cr_assert_eq(xs_query_combine(XS_OP_OR, nulls, 2, 0, &c), KBS_EINVAL);
     cr_assert_null(c);
+    /* A form tag is asked of a term, not of what terms make. */
+    xs_query *pair[2] = {q, q};
+    cr_assert_eq(xs_query_combine(XS_OP_AND, pair, 2, 0, &c), KBS_OK);
+    cr_expect_eq(xs_query_set_form(c, 1), KBS_EINVAL);
+    xs_query_free(c);
 
     /* The frees and the message accept NULL. */
     xs_db_close(NULL);
