@@ -558,10 +558,8 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
         want = static_cast<size_t>(it - keys.begin()); /* index + 1 */
     }
     if (want != chunk || did < at) {
-        if (want != chunk) {
-            data = db.get_metadata(keys[want - 1].second);
-            chunk = want;
-        }
+        if (want != chunk)
+            load(db, want);
         off = 0;
         at = keys[want - 1].first;
         at_off = at_len = 0;
@@ -591,6 +589,32 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
     }
     off = data.size();
     return false;
+}
+
+/* Makes chunk want (an index + 1) the loaded one. */
+void PosSource::Cursor::load(const Xapian::Database &db, size_t want)
+{
+    const size_t RUN_MAX = 8;
+    if (ahead_first && want >= ahead_first && want - ahead_first < ahead.size()) {
+        /* Taken, with those before it: only the ones after it stay ahead
+         * (a lower id asked for later reads its chunk again). */
+        size_t i = want - ahead_first;
+        data.swap(ahead[i]);
+        ahead.erase(ahead.begin(), ahead.begin() + static_cast<std::ptrdiff_t>(i + 1));
+        ahead_first = want + 1;
+    } else {
+        /* The next chunk after a run read whole: the candidates are dense
+         * in this word's articles, so read more of them at once. */
+        bool in_turn = chunk && want == chunk + 1;
+        run = in_turn ? std::min(run * 2, RUN_MAX) : 1;
+        data = db.get_metadata(keys[want - 1].second);
+        size_t n = std::min(run - 1, keys.size() - want);
+        ahead.resize(n);
+        for (size_t i = 0; i < n; i++)
+            ahead[i] = db.get_metadata(keys[want + i].second);
+        ahead_first = want + 1;
+    }
+    chunk = want;
 }
 
 bool PosSource::Cursor::decode(size_t from, size_t len)

@@ -187,14 +187,24 @@ class PosSource : public Xapian::PostingSource
         std::string term;
         int form = -1; /* the only form tag whose places are read; -1 any */
         std::vector<std::pair<Xapian::docid, std::string>> keys; /* first id, key */
-        size_t chunk = 0;              /* the loaded chunk's index + 1; 0: none */
-        std::string data;              /* the loaded chunk */
+        size_t chunk = 0; /* the loaded chunk's index + 1; 0: none */
+        std::string data; /* the loaded chunk */
+        /* The chunks after it, read with it: a term's chunks lie side by
+         * side in the B-tree, so reading a run of them costs one block,
+         * where reading them one at a time between another word's costs a
+         * block each (the table has one cursor). ahead[i] is chunk
+         * ahead_first + i (an index + 1, as chunk); run: how many the next
+         * read takes, doubled while the chunks are wanted in turn. */
+        std::vector<std::string> ahead;
+        size_t ahead_first = 0;
+        size_t run = 1;
         size_t off = 0;                /* the next entry's offset in data */
         Xapian::docid at = 0;          /* the id of the entry before off */
         size_t at_off = 0, at_len = 0; /* its positions in data */
         std::vector<uint32_t> pos;     /* decoded (of form only), when valid */
         bool valid = false;
         bool seek(const Xapian::Database &db, Xapian::docid did);
+        void load(const Xapian::Database &db, size_t want);
         bool decode(size_t from, size_t len);
     };
     bool match(Xapian::docid did);
