@@ -28,25 +28,10 @@ void put_varint(std::string &o, uint32_t v)
     o.push_back(static_cast<char>(v));
 }
 
-bool get_varint(const std::string &s, size_t &off, uint32_t &v)
-{
-    uint32_t r = 0;
-    for (unsigned shift = 0; shift < 35 && off < s.size(); shift += 7) {
-        unsigned char c = static_cast<unsigned char>(s[off++]);
-        if (shift == 28 && c > 15)
-            return false; /* more than 32 bits */
-        r |= static_cast<uint32_t>(c & 127) << shift;
-        if (!(c & 128)) {
-            v = r;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* get_varint over raw bytes, for the readers of a phrase's candidates: most
- * of a phrase's time goes into walking the entries of chunks, and most
- * varints there are one byte. */
+/* A varint at p (before end), p moved past it; false when it runs past end
+ * or past 32 bits. Over raw bytes, with a path for one byte: most of a
+ * phrase's time goes into walking the entries of chunks, and most varints
+ * there are one byte. */
 inline bool read_varint(const unsigned char *&p, const unsigned char *end, uint32_t &v)
 {
     if (p < end && *p < 128) {
@@ -65,6 +50,15 @@ inline bool read_varint(const unsigned char *&p, const unsigned char *end, uint3
         }
     }
     return false;
+}
+
+bool get_varint(const std::string &s, size_t &off, uint32_t &v)
+{
+    const unsigned char *base = reinterpret_cast<const unsigned char *>(s.data());
+    const unsigned char *p = base + off;
+    bool ok = read_varint(p, base + s.size(), v);
+    off = static_cast<size_t>(p - base);
+    return ok;
 }
 
 std::string key_prefix(const std::string &term)
