@@ -32,7 +32,7 @@ typedef struct slot {
     uint16_t slen; /* the stem's length, STOP_BIT set for a stop word */
 } slot;
 
-/* In a slot's slen: the stem is a stop stem. Cached with the stem because
+/* In a slot's slen: the word is a stop word. Cached with the stem because
  * indexing asks it of every token, and the binary search of the stop list
  * (mispredicted branches, a strlen a probe) was 2% of a build's CPU. */
 #define STOP_BIT 0x8000u
