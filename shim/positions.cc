@@ -72,10 +72,7 @@ std::string key_prefix(const std::string &term)
 std::string chunk_key(const std::string &prefix, Xapian::docid first)
 {
     std::string k(prefix);
-    k.push_back(static_cast<char>(first >> 24));
-    k.push_back(static_cast<char>(first >> 16));
-    k.push_back(static_cast<char>(first >> 8));
-    k.push_back(static_cast<char>(first));
+    append_be32(k, first);
     return k;
 }
 

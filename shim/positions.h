@@ -63,6 +63,15 @@ struct DocTerm {
  * until a flush, which sorts them. */
 typedef std::unordered_map<std::string, DocTerm> DocPositions;
 
+/* Appends id as 4 bytes, big-endian: the metadata keys that name a
+ * document (a chunk's first, a record's own, XS_RECORD_PREFIX) then sort by
+ * id. */
+inline void append_be32(std::string &key, uint32_t id)
+{
+    for (int shift = 24; shift >= 0; shift -= 8)
+        key.push_back(static_cast<char>((id >> shift) & 0xff));
+}
+
 /* The longest term that has positions (a chunk's key must fit Xapian's
  * limit on a key, about 245 bytes); the tokenizer's words are far shorter. */
 const size_t POS_TERM_MAX = 200;

@@ -266,8 +266,7 @@ Xapian::docid from_xapian(const xs_db *db, Xapian::docid id) noexcept
 std::string record_key(Xapian::docid id)
 {
     std::string k(XS_RECORD_PREFIX);
-    for (int shift = 24; shift >= 0; shift -= 8)
-        k.push_back(static_cast<char>((id >> shift) & 0xff));
+    kbs_shim::append_be32(k, id);
     return k;
 }
 
