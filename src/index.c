@@ -82,7 +82,8 @@ static int termgen_cb(void *ctx, const token *tok)
     const char *stem;
     size_t slen;
     int stop;
-    if (stemmer_stem_term(g->db->stem, tok->text, tok->len, &stem, &slen, &stop) != 0) {
+    unsigned form;
+    if (stemmer_stem_term(g->db->stem, tok->text, tok->len, &stem, &slen, &stop, &form) != 0) {
         g->status = KBS_ENOMEM;
         return 1;
     }
@@ -90,8 +91,7 @@ static int termgen_cb(void *ctx, const token *tok)
     if (g->prefix)
         st = add_term(g, g->prefix, stem, slen, 0, 1, stop, 0);
     if (st == KBS_OK && g->plain)
-        st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf, stop,
-                      stop ? 0 : stem_form_tag(tok->text, tok->len));
+        st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf, stop, form);
     if (st == KBS_OK && g->spell)
         st = spell_collect(g->db->spell, g->db->xdb, tok->text, tok->len, tok->flags);
     if (st != KBS_OK) {

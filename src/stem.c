@@ -104,16 +104,22 @@ int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out
                  size_t *stem_len_out)
 {
     int stop;
-    return stemmer_stem_term(s, word, len, stem_out, stem_len_out, &stop);
+    return stemmer_stem_term(s, word, len, stem_out, stem_len_out, &stop, NULL);
+}
+
+/* The form tag from the word's XXH3, which the cache computes anyway. */
+static unsigned form_of_hash(uint64_t h)
+{
+    return (unsigned)(h >> 56);
 }
 
 unsigned stem_form_tag(const char *word, size_t len)
 {
-    return (unsigned)(XXH3_64bits(word, len) >> 56);
+    return form_of_hash(XXH3_64bits(word, len));
 }
 
 int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
-                      size_t *stem_len_out, int *stop)
+                      size_t *stem_len_out, int *stop, unsigned *form)
 {
     if (keep_as_is(word, len)) {
         buf_reset(&s->scratch);
@@ -123,9 +129,13 @@ int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **ste
         *stem_out = buf_cstr(&s->scratch);
         *stem_len_out = len;
         *stop = stem_is_stopword(word, len);
+        if (form)
+            *form = stem_form_tag(word, len);
         return 0;
     }
     uint64_t h = XXH3_64bits(word, len);
+    if (form)
+        *form = form_of_hash(h);
     uint32_t tag = (uint32_t)h;
     size_t mask = CACHE_SLOTS - 1;
     size_t i = (size_t)(h >> 32) & mask;

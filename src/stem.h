@@ -22,9 +22,11 @@ int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out
                  size_t *stem_len_out);
 
 /* stemmer_stem(), and *stop set to stem_is_stopword() of the word (kept
- * in the cache with it): whether this occurrence goes without a position. */
+ * in the cache with it): whether this occurrence goes without a position;
+ * and, unless form is NULL, *form to stem_form_tag() of the word, from the
+ * hash the cache's look-up computes. */
 int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
-                      size_t *stem_len_out, int *stop);
+                      size_t *stem_len_out, int *stop, unsigned *form);
 
 /* The form tag of a folded word (0-255): 8 bits of a hash of it, kept with
  * each of its positions (shim/positions.h) so that a quoted phrase can ask

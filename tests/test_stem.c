@@ -165,9 +165,12 @@ Test(stem, stem_term_stop_flag_agrees)
             const char *stem;
             size_t slen;
             int stop = -1;
-            cr_assert_eq(stemmer_stem_term(st, w, strlen(w), &stem, &slen, &stop), 0);
+            unsigned form = 256;
+            cr_assert_eq(stemmer_stem_term(st, w, strlen(w), &stem, &slen, &stop, &form), 0);
             cr_expect_eq(stop, !!stem_is_stopword(w, strlen(w)), "pass %d: %s -> %.*s", pass, w,
                          (int)slen, stem);
+            /* The tag given with the stem is the word's own. */
+            cr_expect_eq(form, stem_form_tag(w, strlen(w)), "pass %d: %s", pass, w);
         }
     }
 }
