@@ -76,6 +76,57 @@ std::string chunk_key(const std::string &prefix, Xapian::docid first)
     return k;
 }
 
+} // namespace
+
+std::string dir_key(const std::string &term)
+{
+    return POS_DIR_PREFIX + term;
+}
+
+std::string encode_dir(const std::vector<Xapian::docid> &firsts)
+{
+    std::string out;
+    Xapian::docid prev = 0;
+    for (Xapian::docid f : firsts) {
+        put_varint(out, f - prev);
+        prev = f;
+    }
+    return out;
+}
+
+bool decode_dir(const std::string &val, std::vector<Xapian::docid> &firsts)
+{
+    firsts.clear();
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(val.data()),
+                        *end = p + val.size();
+    Xapian::docid prev = 0;
+    while (p < end) {
+        uint32_t d;
+        if (!read_varint(p, end, d) || d == 0 ||
+            d > std::numeric_limits<Xapian::docid>::max() - prev)
+            return false;
+        prev += d;
+        firsts.push_back(prev);
+    }
+    return true;
+}
+
+std::string merge_dirs(size_t n, const std::string tags[])
+{
+    std::vector<Xapian::docid> all, one;
+    for (size_t i = 0; i < n; i++) {
+        if (!decode_dir(tags[i], one))
+            throw Xapian::DatabaseCorruptError("a word's list of position chunks is malformed");
+        all.insert(all.end(), one.begin(), one.end());
+    }
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    return encode_dir(all);
+}
+
+namespace
+{
+
 /* The first id of a chunk from its key (prefix + 4 bytes), 0 if malformed. */
 Xapian::docid key_first(const std::string &key, size_t prefix_len)
 {
@@ -252,15 +303,8 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             auto kn = known_.find(term);
             if (kn == known_.end()) {
                 std::vector<Xapian::docid> firsts;
-                if (!fresh_)
-                    for (Xapian::TermIterator k = db.metadata_keys_begin(prefix),
-                                              kend = db.metadata_keys_end(prefix);
-                         k != kend; ++k) {
-                        Xapian::docid f = key_first(*k, prefix.size());
-                        if (!f)
-                            damaged(term, 0, "a chunk's key is malformed");
-                        firsts.push_back(f);
-                    }
+                if (!fresh_ && !decode_dir(db.get_metadata(dir_key(term)), firsts))
+                    damaged(term, 0, "the list of its chunks is malformed");
                 kn = known_.emplace(term, std::move(firsts)).first;
             }
             std::vector<Xapian::docid> &firsts = kn->second;
@@ -349,6 +393,8 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                     db.set_metadata(key, std::string());
                 i = j;
             }
+            if (nf != firsts)
+                db.set_metadata(dir_key(term), encode_dir(nf));
             firsts.swap(nf);
         }
         terms_.clear();
@@ -377,6 +423,8 @@ uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *a
     /* The chunks to write, gathered first: metadata changed under an
      * iterator over its keys is not read reliably. */
     std::vector<std::pair<std::string, std::string>> out;
+    /* Per word, the first ids of its chunks that change (to 0: gone). */
+    std::vector<std::pair<std::string, std::vector<std::pair<Xapian::docid, Xapian::docid>>>> moved;
     std::vector<Span> spans;
     std::string term, piece;
     uint64_t dropped = 0;
@@ -411,6 +459,12 @@ uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *a
             if (keep[i])
                 append_entry(piece, nfirst, last, spans[i].did, data.data() + spans[i].off,
                              spans[i].len);
+        if (piece.empty() || nfirst != first) {
+            /* The word's list of chunks changes: first goes, nfirst comes. */
+            if (moved.empty() || moved.back().first != term)
+                moved.emplace_back(term, std::vector<std::pair<Xapian::docid, Xapian::docid>>());
+            moved.back().second.emplace_back(first, piece.empty() ? 0 : nfirst);
+        }
         if (!piece.empty()) {
             std::string nkey = chunk_key(key_prefix(term), nfirst);
             if (nkey == key)
@@ -421,6 +475,21 @@ uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *a
     }
     for (const auto &w : out)
         apply->set_metadata(w.first, w.second);
+    std::vector<Xapian::docid> firsts;
+    for (const auto &m : moved) {
+        if (!decode_dir(db.get_metadata(dir_key(m.first)), firsts))
+            damaged(m.first, 0, "the list of its chunks is malformed");
+        for (const auto &fm : m.second) {
+            auto at = std::lower_bound(firsts.begin(), firsts.end(), fm.first);
+            if (at == firsts.end() || *at != fm.first)
+                damaged(m.first, fm.first, "a chunk is missing from the list of its chunks");
+            if (fm.second)
+                *at = fm.second; /* still between its neighbours: its entries' range shrank */
+            else
+                firsts.erase(at);
+        }
+        apply->set_metadata(dir_key(m.first), encode_dir(firsts));
+    }
     return dropped;
 }
 
@@ -429,7 +498,17 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
     std::string term, last_term;
     Xapian::docid last_did = 0;
     std::vector<Span> spans;
+    std::vector<Xapian::docid> firsts, listed;
     bool any = false;
+    /* A word's chunks against its list of them. */
+    auto check_list = [&]() {
+        if (!decode_dir(db.get_metadata(dir_key(last_term)), listed))
+            out.problem =
+                "the list of the position chunks of the word \"" + last_term + "\" is malformed";
+        else if (listed != firsts)
+            out.problem = "the list of the position chunks of the word \"" + last_term +
+                          "\" does not match its chunks";
+    };
     for (Xapian::TermIterator k = db.metadata_keys_begin("p"), kend = db.metadata_keys_end("p");
          k != kend && out.problem.empty(); ++k) {
         const std::string &key = *k;
@@ -439,11 +518,15 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
             break;
         }
         if (!any || term != last_term) {
+            if (any && (check_list(), !out.problem.empty()))
+                break;
             out.terms++;
             last_term = term;
             last_did = 0;
+            firsts.clear();
             any = true;
         }
+        firsts.push_back(first);
         if (first <= last_did) {
             out.problem = "the positions of the word \"" + term + "\" from article " +
                           std::to_string(first) + ": chunks overlap";
@@ -459,7 +542,60 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
         out.entries += spans.size();
         last_did = spans.back().did;
     }
+    if (any && out.problem.empty())
+        check_list();
+    /* A list for every word with chunks, and for no other. */
+    uint64_t lists = 0;
+    for (Xapian::TermIterator k = db.metadata_keys_begin(std::string(1, POS_DIR_PREFIX)),
+                              kend = db.metadata_keys_end(std::string(1, POS_DIR_PREFIX));
+         k != kend && out.problem.empty(); ++k)
+        lists++;
+    if (out.problem.empty() && lists != out.terms)
+        out.problem = std::to_string(lists) + " lists of position chunks for " +
+                      std::to_string(out.terms) + " words with positions";
 }
+
+namespace
+{
+
+/* Whether the positions in [p, end) hold a place of form (-1: any). */
+bool has_form(const unsigned char *p, const unsigned char *end, int form)
+{
+    if (form < 0)
+        return p < end;
+    while (p < end) {
+        while (p < end && (*p & 128))
+            p++;
+        if (end - p < 2)
+            return false; /* cut: decode() says so */
+        if (p[1] == form)
+            return true;
+        p += 2;
+    }
+    return false;
+}
+
+/* Counts a chunk's entries, and those with a place of form. */
+void form_counts(const std::string &term, Xapian::docid first, const std::string &data, int form,
+                 uint32_t &n, uint32_t &with)
+{
+    std::vector<Span> spans;
+    parse_chunk(term, first, data, spans);
+    n = static_cast<uint32_t>(spans.size());
+    with = 0;
+    const unsigned char *base = reinterpret_cast<const unsigned char *>(data.data());
+    for (const Span &sp : spans)
+        with += has_form(base + sp.off, base + sp.off + sp.len, form);
+}
+
+/* PosSource::init's choices (measured with bench_ab on Reuters' 200
+ * phrase queries; leading when the walk costs up to half or twice the AND
+ * measured within the noise of this rule). */
+const Xapian::doccount SAMPLE_LEAST = 16; /* sample the forms from this AND size on */
+const Xapian::doccount LEAD_LEAST = 64;   /* lead by a form from this AND size on */
+const double LEAD_WALK = 0.05;            /* an entry walked, in candidates checked */
+
+} // namespace
 
 PosSource::PosSource(std::vector<std::string> terms, std::vector<int> forms,
                      Xapian::termcount window, bool ordered, std::shared_ptr<PosTally> tally)
@@ -489,33 +625,79 @@ void PosSource::init(const Xapian::Database &db)
     cur_.resize(terms_.size());
     Xapian::doccount least = db.get_doccount();
     size_t driver = 0;
+    std::vector<Xapian::doccount> tfs(terms_.size());
     for (size_t i = 0; i < terms_.size(); i++) {
         Cursor &c = cur_[i];
         c.term = terms_[i];
         c.form = i < forms_.size() ? forms_[i] : -1;
-        std::string prefix = key_prefix(c.term);
-        for (Xapian::TermIterator k = db.metadata_keys_begin(prefix),
-                                  kend = db.metadata_keys_end(prefix);
-             k != kend; ++k) {
-            Xapian::docid f = key_first(*k, prefix.size());
-            if (!f)
-                damaged(terms_[i], 0, "a chunk's key is malformed");
-            c.keys.emplace_back(f, *k);
-        }
-        Xapian::doccount tf = db.get_termfreq(terms_[i]);
-        if (tf < least) {
-            least = tf;
+        c.prefix = key_prefix(c.term);
+        if (!decode_dir(db.get_metadata(dir_key(c.term)), c.keys))
+            damaged(terms_[i], 0, "the list of its chunks is malformed");
+        tfs[i] = db.get_termfreq(terms_[i]);
+        if (tfs[i] < least) {
+            least = tfs[i];
             driver = i;
         }
     }
-    /* Never the AND's driver unless every term is in more than a quarter
-     * of the documents: the terms' posting lists skip faster than chunks
-     * are read, so the matcher should ask check() of the AND's candidates.
-     * The AND's estimate is then divided by 4, as Xapian's own PHRASE and
-     * NEAR divide theirs: on Reuters' 200 phrase queries, every estimated
-     * total is format 6's (bench_ab). */
+    /* A word asked in one form: the share of its stem's articles that hold
+     * that form, from its middle chunk (a few microseconds: not worth it
+     * for a handful of candidates). */
+    std::vector<double> share(terms_.size(), 1.0);
+    for (size_t i = 0; least >= SAMPLE_LEAST && terms_.size() > 1 && i < terms_.size(); i++) {
+        Cursor &c = cur_[i];
+        if (c.form < 0 || c.keys.empty())
+            continue;
+        Xapian::docid mid = c.keys[c.keys.size() / 2];
+        uint32_t n = 0, with = 0;
+        form_counts(c.term, mid, db.get_metadata(chunk_key(c.prefix, mid)), c.form, n, with);
+        share[i] = (with + 1.0) / (n + 1.0);
+    }
+    /* Leading by a form: the word's chunks are walked for the places of its
+     * form (every entry of its stem, at about a twentieth of a candidate's
+     * cost each), and only the articles that hold the form are candidates.
+     * Chosen when that costs less than checking the stems' AND, which is
+     * taken as large as its rarest stem: "decline slows" has 5,079 articles
+     * with both stems and 884 with the form "slows", out of the 12,534 with
+     * "slow" (1.83 -> 0.73 ms of CPU, plain Xapian 0.33). */
+    drive_ = -1;
+    double best = 0, best_est = 0;
+    for (size_t i = 0; least >= LEAD_LEAST && i < terms_.size(); i++) {
+        double est = tfs[i] * share[i];
+        double cost = LEAD_WALK * tfs[i] + est;
+        if (cost < least && (drive_ < 0 || cost < best)) {
+            best = cost;
+            best_est = est;
+            drive_ = static_cast<int>(i);
+        }
+    }
     max_ = db.get_doccount();
-    est_ = max_ / XS_POSITIONS_EST_DIV;
+    if (drive_ >= 0) {
+        /* Below every stem's frequency: Xapian's AND then asks this source
+         * for its candidates first. */
+        est_ = std::max<Xapian::doccount>(
+            1, std::min(static_cast<Xapian::doccount>(best_est), least - 1));
+        if (tally_)
+            tally_->led++;
+    } else {
+        /* Never the AND's driver unless every term is in more than a
+         * quarter of the documents: the terms' posting lists skip faster
+         * than chunks are read, so the matcher should ask check() of the
+         * AND's candidates. The AND's estimate is then divided by 4, as
+         * Xapian's own PHRASE and NEAR divide theirs: on Reuters' 200
+         * phrase queries, every estimated total is format 6's (bench_ab). */
+        est_ = max_ / XS_POSITIONS_EST_DIV;
+    }
+    /* A candidate's words are looked at likeliest to fail first (the
+     * leading word's entry is already at hand): its other chunks are then
+     * seldom read. */
+    order_.resize(terms_.size());
+    for (size_t i = 0; i < order_.size(); i++)
+        order_[i] = i;
+    std::stable_sort(order_.begin(), order_.end(), [&](size_t x, size_t y) {
+        if (static_cast<int>(x) == drive_ || static_cast<int>(y) == drive_)
+            return static_cast<int>(x) == drive_;
+        return share[x] < share[y];
+    });
     std::string dterm = terms_.empty() ? std::string() : terms_[driver];
     it_ = db.postlist_begin(dterm);
     end_ = db.postlist_end(dterm);
@@ -535,15 +717,10 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
     /* The chunk that would hold did: the last whose first id <= did. The
      * candidates come in ascending order, so mostly the loaded one. */
     size_t want;
-    if (chunk && keys[chunk - 1].first <= did &&
-        (chunk == keys.size() || did < keys[chunk].first)) {
+    if (chunk && keys[chunk - 1] <= did && (chunk == keys.size() || did < keys[chunk])) {
         want = chunk;
     } else {
-        auto it =
-            std::upper_bound(keys.begin(), keys.end(), did,
-                             [](Xapian::docid d, const std::pair<Xapian::docid, std::string> &k) {
-                                 return d < k.first;
-                             });
+        auto it = std::upper_bound(keys.begin(), keys.end(), did);
         if (it == keys.begin())
             return false;
         want = static_cast<size_t>(it - keys.begin()); /* index + 1 */
@@ -552,7 +729,7 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
         if (want != chunk)
             load(db, want);
         off = 0;
-        at = keys[want - 1].first;
+        at = keys[want - 1];
         at_off = at_len = 0;
     } else if (did == at && off) {
         return decode(at_off, at_len);
@@ -564,9 +741,9 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
         bool first = p == base;
         if (!read_varint(p, end, d) || !read_varint(p, end, len) ||
             len > static_cast<size_t>(end - p))
-            damaged(term, keys[chunk - 1].first, "an entry runs past its chunk");
+            damaged(term, keys[chunk - 1], "an entry runs past its chunk");
         if (first != (d == 0))
-            damaged(term, keys[chunk - 1].first, "the article ids are out of order");
+            damaged(term, keys[chunk - 1], "the article ids are out of order");
         at += d;
         at_off = static_cast<size_t>(p - base);
         at_len = len;
@@ -598,13 +775,16 @@ void PosSource::Cursor::load(const Xapian::Database &db, size_t want)
          * in this word's articles, so read more of them at once. */
         bool in_turn = chunk && want == chunk + 1;
         run = in_turn ? std::min(run * 2, RUN_MAX) : 1;
-        data = db.get_metadata(keys[want - 1].second);
+        data = db.get_metadata(chunk_key(prefix, keys[want - 1]));
         size_t n = std::min(run - 1, keys.size() - want);
         ahead.resize(n);
         for (size_t i = 0; i < n; i++)
-            ahead[i] = db.get_metadata(keys[want + i].second);
+            if ((ahead[i] = db.get_metadata(chunk_key(prefix, keys[want + i]))).empty())
+                damaged(term, keys[want + i], "a listed chunk is missing");
         ahead_first = want + 1;
     }
+    if (data.empty())
+        damaged(term, keys[want - 1], "a listed chunk is missing");
     chunk = want;
 }
 
@@ -616,7 +796,7 @@ bool PosSource::Cursor::decode(size_t from, size_t len)
     uint32_t prev = 0, x;
     while (p < end) {
         if (!read_varint(p, end, x) || p >= end)
-            damaged(term, keys[chunk - 1].first, "a position is cut");
+            damaged(term, keys[chunk - 1], "a position is cut");
         prev += x;
         /* Places of other forms are left out: match() then never sees them. */
         if (form < 0 || *p == form)
@@ -631,8 +811,8 @@ bool PosSource::match(Xapian::docid did)
 {
     /* A word whose form stands nowhere in did ends it before the next
      * word's chunk is read. */
-    for (Cursor &c : cur_)
-        if (!c.seek(db_, did) || c.pos.empty())
+    for (size_t i : order_)
+        if (!cur_[i].seek(db_, did) || cur_[i].pos.empty())
             return false;
     size_t n = cur_.size();
     if (ordered_) {
@@ -693,8 +873,73 @@ bool PosSource::tallied_match(Xapian::docid did)
     return m;
 }
 
+/* The first id from `from` on whose entry has a place of form (decoded in
+ * pos), or 0 when there is none. The leading word's walk: its entries are
+ * passed over by their form tags, undecoded. */
+Xapian::docid PosSource::Cursor::next_form(const Xapian::Database &db, Xapian::docid from)
+{
+    Xapian::docid d = from ? from : 1;
+    for (;;) {
+        if (seek(db, d)) {
+            if (!pos.empty())
+                return d;
+        } else if (!chunk || at < d) {
+            /* d lies after the loaded chunk's last entry, or before the
+             * first chunk. */
+            size_t next = chunk && keys[chunk - 1] <= d ? chunk : 0;
+            if (next >= keys.size())
+                return 0;
+            d = keys[next];
+            continue;
+        } else {
+            /* Stopped past d, at the entry after it. */
+            const unsigned char *b = reinterpret_cast<const unsigned char *>(data.data());
+            if (has_form(b + at_off, b + at_off + at_len, form) && decode(at_off, at_len) &&
+                !pos.empty())
+                return at;
+        }
+        const unsigned char *base = reinterpret_cast<const unsigned char *>(data.data());
+        const unsigned char *p = base + off, *end = base + data.size();
+        while (p < end) {
+            uint32_t delta, len;
+            if (!read_varint(p, end, delta) || !read_varint(p, end, len) ||
+                len > static_cast<size_t>(end - p) || !delta)
+                damaged(term, keys[chunk - 1], "an entry runs past its chunk");
+            at += delta;
+            at_off = static_cast<size_t>(p - base);
+            at_len = len;
+            p += len;
+            if (has_form(base + at_off, p, form)) {
+                off = static_cast<size_t>(p - base);
+                decode(at_off, at_len);
+                if (!pos.empty())
+                    return at;
+            }
+        }
+        off = data.size();
+        valid = false;
+        if (chunk >= keys.size())
+            return 0;
+        d = keys[chunk];
+    }
+}
+
 void PosSource::advance_from(Xapian::docid did)
 {
+    if (drive_ >= 0) {
+        Cursor &c = cur_[static_cast<size_t>(drive_)];
+        for (Xapian::docid d = did; (d = c.next_form(db_, d)) != 0; d++) {
+            if (tallied_match(d)) {
+                did_ = d;
+                matched_ = true;
+                return;
+            }
+            if (d == std::numeric_limits<Xapian::docid>::max())
+                break;
+        }
+        at_end_ = true;
+        return;
+    }
     if (did)
         it_.skip_to(did);
     for (; it_ != end_; ++it_) {

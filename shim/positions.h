@@ -35,6 +35,9 @@
  * rewritten: Xapian never gives its id to another document, and a phrase
  * reads positions only of documents that hold all its terms.
  *
+ * Each word's chunks are listed in one more item (dir_key below), so that a
+ * search finds them without walking their keys.
+ *
  * A phrase or NEAR is the AND of its terms filtered by PosSource, which
  * reads these chunks in document order. */
 #ifndef KBS_SHIM_POSITIONS_H
@@ -71,6 +74,20 @@ inline void append_be32(std::string &key, uint32_t id)
     for (int shift = 24; shift >= 0; shift -= 8)
         key.push_back(static_cast<char>((id >> shift) & 0xff));
 }
+
+/* A word's list of its chunks: the metadata item dir_key(term) holds
+ * their first ids, ascending, as varint deltas (encode_dir). A search
+ * reads it with one look-up where listing the chunks' keys read every
+ * B-tree block of them (a common word's 600 chunks: 150 us of a phrase's
+ * 500). Written with the chunks; merge_dirs joins the lists of one word
+ * from several databases when they are compacted into one. */
+const char POS_DIR_PREFIX = 'q';
+std::string dir_key(const std::string &term);
+std::string encode_dir(const std::vector<Xapian::docid> &firsts);
+/* False if val is malformed (ids not ascending, or past 32 bits). */
+bool decode_dir(const std::string &val, std::vector<Xapian::docid> &firsts);
+/* Throws Xapian::DatabaseCorruptError if a list is malformed. */
+std::string merge_dirs(size_t n, const std::string tags[]);
 
 /* The longest term that has positions (a chunk's key must fit Xapian's
  * limit on a key, about 245 bytes); the tokenizer's words are far shorter. */
@@ -123,7 +140,7 @@ class PosWriter
     bool undo_had_ = false;
     uint32_t undo_seq_ = 0;
     /* Each term's chunks' first ids, as this handle last wrote or read
-     * them: the first flush of a term lists its keys, later ones do not. */
+     * them: the first flush of a term reads its list (dir_key), later ones do not. */
     std::unordered_map<std::string, std::vector<Xapian::docid>> known_;
     uint32_t seq_ = 0;
     bool fresh_ = false;
@@ -148,12 +165,16 @@ void check_positions(const Xapian::Database &db, PosCheck &out);
  * these counts let the caller scale the estimate by what was seen. */
 struct PosTally {
     uint64_t checked = 0, matched = 0;
+    uint64_t led = 0; /* inits that chose to lead the match (PosSource::init) */
 };
 
 /* Matches the documents where terms stand in order within window positions
  * (ordered: OP_PHRASE's meaning, window 0 = the number of terms) or in any
  * order within it (OP_NEAR's), term i only at the places whose form tag is
- * forms[i] (-1: any). A filter: it weighs nothing. */
+ * forms[i] (-1: any). A filter: it weighs nothing. Mostly it checks the
+ * candidates of its terms' AND; when a word's form is rare among its
+ * stem's articles, it leads the AND instead, walking that word's chunks
+ * for the form (init()). */
 class PosSource : public Xapian::PostingSource
 {
   public:
@@ -194,10 +215,11 @@ class PosSource : public Xapian::PostingSource
     /* One term's chunks, read forward. */
     struct Cursor {
         std::string term;
-        int form = -1; /* the only form tag whose places are read; -1 any */
-        std::vector<std::pair<Xapian::docid, std::string>> keys; /* first id, key */
-        size_t chunk = 0; /* the loaded chunk's index + 1; 0: none */
-        std::string data; /* the loaded chunk */
+        int form = -1;                   /* the only form tag whose places are read; -1 any */
+        std::string prefix;              /* its chunks' keys' */
+        std::vector<Xapian::docid> keys; /* its chunks' first ids */
+        size_t chunk = 0;                /* the loaded chunk's index + 1; 0: none */
+        std::string data;                /* the loaded chunk */
         /* The chunks after it, read with it: a term's chunks lie side by
          * side in the B-tree, so reading a run of them costs one block,
          * where reading them one at a time between another word's costs a
@@ -213,6 +235,7 @@ class PosSource : public Xapian::PostingSource
         std::vector<uint32_t> pos;     /* decoded (of form only), when valid */
         bool valid = false;
         bool seek(const Xapian::Database &db, Xapian::docid did);
+        Xapian::docid next_form(const Xapian::Database &db, Xapian::docid from);
         void load(const Xapian::Database &db, size_t want);
         bool decode(size_t from, size_t len);
     };
@@ -231,6 +254,11 @@ class PosSource : public Xapian::PostingSource
     std::vector<size_t> idx_;
     std::vector<std::pair<uint32_t, size_t>> all_;
     Xapian::PostingIterator it_, end_;
+    /* The word whose chunks lead (-1: its stem's posting list does); see
+     * init(). */
+    int drive_ = -1;
+    /* The order in which a candidate's words are looked up. */
+    std::vector<size_t> order_;
     Xapian::docid did_ = 0;
     bool at_end_ = false, started_ = false;
     bool matched_ = false; /* did_ is a match (else a failed check()'s place) */

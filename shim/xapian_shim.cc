@@ -1633,10 +1633,11 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
             r.lower = mset.get_matches_lower_bound();
             r.upper = mset.get_matches_upper_bound();
             r.n = n;
-            r.pos_checked = r.pos_matched = 0;
+            r.pos_checked = r.pos_matched = r.pos_led = 0;
             for (const kbs_shim::PosTally *t : tallies) {
                 r.pos_checked += t->checked;
                 r.pos_matched += t->matched;
+                r.pos_led += t->led;
             }
         });
         *res = r;
@@ -1953,6 +1954,30 @@ int xs_db_check(const char *path, uint64_t *errors, char **report, char *err,
     XS_CATCH(err, errlen)
 }
 
+namespace
+{
+
+/* Compaction as Xapian's, but a word's lists of position chunks from
+ * several databases are joined (positions.h) where Xapian would keep the
+ * first database's. */
+class KbsCompactor : public Xapian::Compactor
+{
+  public:
+    std::string resolve_duplicate_metadata(const std::string &key, size_t num_tags,
+                                           const std::string tags[]) override
+    {
+        /* Glass 1.4 passes the key as its table holds it, after the two
+         * bytes that mark user metadata. */
+        static const std::string glass_mark("\0\xc0", 2);
+        size_t at = key.compare(0, 2, glass_mark) == 0 ? 2 : 0;
+        if (key.size() > at && key[at] == kbs_shim::POS_DIR_PREFIX)
+            return kbs_shim::merge_dirs(num_tags, tags);
+        return Xapian::Compactor::resolve_duplicate_metadata(key, num_tags, tags);
+    }
+};
+
+} // namespace
+
 int xs_db_compact(xs_db *db, const char *dest) noexcept
 {
     if (!db || !dest || !*dest)
@@ -1961,7 +1986,9 @@ int xs_db_compact(xs_db *db, const char *dest) noexcept
         /* FULL packs blocks as tightly as it can while leaving the result
          * fit for later updates (FULLER would not); the ids stay, since
          * users hold them (kbs_show). */
-        db->db->compact(std::string(dest), Xapian::DBCOMPACT_NO_RENUMBER | Xapian::Compactor::FULL);
+        KbsCompactor compactor;
+        db->db->compact(std::string(dest), Xapian::DBCOMPACT_NO_RENUMBER | Xapian::Compactor::FULL,
+                        0, compactor);
         return KBS_OK;
     }
     XS_CATCH_DB(db)
@@ -1985,7 +2012,9 @@ int xs_compact_merge(const char *const *sources, size_t n, const char *dest, cha
         /* Xapian says an overlap of the sources' ids is an InvalidOperationError,
          * which is a caller's mistake here. */
         try {
-            all.compact(std::string(dest), Xapian::DBCOMPACT_NO_RENUMBER | Xapian::Compactor::FULL);
+            KbsCompactor compactor;
+            all.compact(std::string(dest), Xapian::DBCOMPACT_NO_RENUMBER | Xapian::Compactor::FULL,
+                        0, compactor);
         } catch (const Xapian::InvalidOperationError &e) {
             return set_error(err, errlen, KBS_EINVAL, "xs_compact_merge", e.get_msg().c_str());
         }

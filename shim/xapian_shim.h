@@ -379,6 +379,10 @@ typedef struct xs_search_result {
      * does: a caller that knows every phrase is required (in an AND at the
      * query's top) can scale it by what was seen instead. */
     uint64_t pos_checked, pos_matched;
+    /* How many of them led the match: a word asked in a form its stem's
+     * articles seldom hold, whose chunks were walked for that form instead
+     * of the words' AND being checked. */
+    uint64_t pos_led;
 } xs_search_result;
 #define XS_POSITIONS_EST_DIV 4
 
