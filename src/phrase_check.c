@@ -23,6 +23,38 @@ void phrase_check_free(phrase_check *pc)
         return;
     buf_free(&pc->text);
     free(pc->spans);
+    for (size_t i = 0; i < pc->nkept; i++)
+        buf_free(&pc->kept[i].text);
+    free(pc->kept);
+}
+
+/* Keeps pc->text, the original of docid just accepted. Without memory for
+ * it, the snippet reads it again. */
+static void keep_text(phrase_check *pc, uint32_t docid)
+{
+    if (pc->nkept == pc->kept_cap) {
+        size_t cap = pc->kept_cap ? 2 * pc->kept_cap : 16;
+        struct phrase_kept *k = realloc(pc->kept, cap * sizeof *k);
+        if (!k)
+            return;
+        pc->kept = k;
+        pc->kept_cap = cap;
+    }
+    pc->kept[pc->nkept].docid = docid;
+    pc->kept[pc->nkept++].text = pc->text;
+    pc->text = (buf)BUF_INIT;
+}
+
+int phrase_check_take(phrase_check *pc, uint32_t docid, buf *out)
+{
+    for (size_t i = 0; pc && i < pc->nkept; i++)
+        if (pc->kept[i].docid == docid && !buf_failed(&pc->kept[i].text)) {
+            *out = pc->kept[i].text;
+            pc->kept[i].text = (buf)BUF_INIT;
+            pc->kept[i].docid = 0;
+            return 1;
+        }
+    return 0;
 }
 
 /* Follows every partial match at once, so a phrase of any length (up to
@@ -440,6 +472,7 @@ static int check_candidates(kbs_db *db, phrase_check *pc, const xs_match *cand, 
             if (acc_story)
                 acc_story[*nacc] = story;
             acc[(*nacc)++] = *c;
+            keep_text(pc, c->docid);
         }
         free(rec);
     }

@@ -22,6 +22,13 @@ typedef struct phrase_check {
     /* Set by the caller (else NULL): the stories of the revision db reads,
      * with which phrase_search() collapses a page itself (stories.h). */
     const struct story_map *stories;
+    /* The stored originals of the hits phrase_search() accepted, as it read
+     * them: their snippets need them next (phrase_check_take). */
+    struct phrase_kept {
+        uint32_t docid;
+        buf text;
+    } * kept;
+    size_t nkept, kept_cap;
 } phrase_check;
 
 /* Ready to check plan's phrases (plan->phrases) in db's stored articles. */
@@ -38,5 +45,9 @@ void phrase_check_free(phrase_check *pc);
  * (or memory ran out while checking one): such a candidate is left out. */
 int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_match *matches,
                   xs_search_result *res);
+
+/* Moves the stored original of docid, as phrase_search() read it for a hit,
+ * into *out (which the caller frees) and returns 1; 0 when it has none. */
+int phrase_check_take(phrase_check *pc, uint32_t docid, buf *out);
 
 #endif

@@ -279,17 +279,21 @@ static int is_stored_title(const char *t, art_span sp, const char *stored)
     return stored[k] == '\0';
 }
 
-static int make_snippet(kbs_db *db, uint32_t docid, const struct highlights *hl, size_t max_chars,
-                        size_t fragments, struct hit_data *h)
+static int make_snippet(kbs_db *db, phrase_check *pc, uint32_t docid, const struct highlights *hl,
+                        size_t max_chars, size_t fragments, struct hit_data *h)
 {
-    char *rec = NULL;
-    size_t rlen = 0;
-    int st = xs_db_hit_data(db->xdb, docid, &rec, &rlen);
-    if (st != KBS_OK)
-        return db_fail_shim(db, st, "reading a stored article");
     buf orig = BUF_INIT;
-    int r = docstore_unpack(db->store, rec, rlen, &orig);
-    free(rec);
+    int r = 0, st;
+    /* A phrase's hit was read whole to check it. */
+    if (!phrase_check_take(pc, docid, &orig)) {
+        char *rec = NULL;
+        size_t rlen = 0;
+        st = xs_db_hit_data(db->xdb, docid, &rec, &rlen);
+        if (st != KBS_OK)
+            return db_fail_shim(db, st, "reading a stored article");
+        r = docstore_unpack(db->store, rec, rlen, &orig);
+        free(rec);
+    }
     if (r != 0) {
         buf_free(&orig);
         if (r == -1)
@@ -369,8 +373,8 @@ static int read_metas(kbs_db *db, const xs_match *m, size_t n, struct hit_data *
     return KBS_OK;
 }
 
-static int fill_hit(kbs_db *db, const xs_match *m, uint32_t rank, const struct highlights *hl,
-                    const kbs_search_options *o, struct hit_data *h)
+static int fill_hit(kbs_db *db, phrase_check *pc, const xs_match *m, uint32_t rank,
+                    const struct highlights *hl, const kbs_search_options *o, struct hit_data *h)
 {
     static const kbs_span no_spans[1] = {{0, 0}};
     h->hit.id = m->docid;
@@ -394,7 +398,8 @@ static int fill_hit(kbs_db *db, const xs_match *m, uint32_t rank, const struct h
     h->hit.updated = f[MF_UPDATED];
     if (o->no_snippets)
         return KBS_OK;
-    return make_snippet(db, m->docid, hl, o->snippet_len ? o->snippet_len : DEFAULT_SNIPPET_CHARS,
+    return make_snippet(db, pc, m->docid, hl,
+                        o->snippet_len ? o->snippet_len : DEFAULT_SNIPPET_CHARS,
                         o->fragments ? o->fragments : DEFAULT_FRAGMENTS, h);
 }
 
@@ -740,7 +745,8 @@ int kbs_search(kbs_db *db, const char *query, size_t query_len, const kbs_search
         st = read_metas(db, matches, res.n, r->hits);
     }
     for (size_t i = 0; st == KBS_OK && i < res.n; i++) {
-        st = fill_hit(db, &matches[i], (uint32_t)(o.offset + i + 1), &hl, &o, &r->hits[i]);
+        st = fill_hit(db, r->fallback ? NULL : &pc, &matches[i], (uint32_t)(o.offset + i + 1), &hl,
+                      &o, &r->hits[i]);
         if (st == KBS_OK && o.explain)
             st = explain_hit(db, ran, &o, &r->hits[i]);
     }
@@ -814,7 +820,7 @@ int search_run_query(kbs_db *db, const xs_query *q, const char *const *stems, si
         st = read_metas(db, matches, res.n, r->hits);
     }
     for (size_t i = 0; st == KBS_OK && i < res.n; i++)
-        st = fill_hit(db, &matches[i], (uint32_t)(o.offset + i + 1), &hl, &o, &r->hits[i]);
+        st = fill_hit(db, NULL, &matches[i], (uint32_t)(o.offset + i + 1), &hl, &o, &r->hits[i]);
     if (st == KBS_OK) {
         r->notes = strdup("");
         r->described = strdup(described ? described : "");
