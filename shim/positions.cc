@@ -594,6 +594,7 @@ void form_counts(const std::string &term, Xapian::docid first, const std::string
 const Xapian::doccount SAMPLE_LEAST = 16; /* sample the forms from this AND size on */
 const Xapian::doccount LEAD_LEAST = 64;   /* lead by a form from this AND size on */
 const double LEAD_WALK = 0.05;            /* an entry walked, in candidates checked */
+const size_t PRELOAD_CHUNKS = 16;         /* a word's chunks read at once, at most */
 
 } // namespace
 
@@ -639,17 +640,33 @@ void PosSource::init(const Xapian::Database &db)
             driver = i;
         }
     }
+    /* The words with few chunks read whole now, but the one with the most:
+     * glass has one cursor a table, so a chunk read between two of
+     * another word's costs a walk down the B-tree for each ("potash
+     * sales": 68 block reads for 30 chunks of "sale" fetched between
+     * potash's), where a word's chunks read in turn share their blocks. */
+    size_t most = 0;
+    for (size_t i = 1; i < cur_.size(); i++)
+        if (cur_[i].keys.size() > cur_[most].keys.size())
+            most = i;
+    for (size_t i = 0; i < cur_.size(); i++)
+        if (i != most && !cur_[i].keys.empty() && cur_[i].keys.size() <= PRELOAD_CHUNKS)
+            cur_[i].preload(db);
     /* A word asked in one form: the share of its stem's articles that hold
-     * that form, from its middle chunk (a few microseconds: not worth it
-     * for a handful of candidates). */
+     * that form, from its middle chunk (a few microseconds to read: not
+     * worth it for a handful of candidates). */
     std::vector<double> share(terms_.size(), 1.0);
     for (size_t i = 0; least >= SAMPLE_LEAST && terms_.size() > 1 && i < terms_.size(); i++) {
         Cursor &c = cur_[i];
         if (c.form < 0 || c.keys.empty())
             continue;
-        Xapian::docid mid = c.keys[c.keys.size() / 2];
+        size_t mid = c.keys.size() / 2;
         uint32_t n = 0, with = 0;
-        form_counts(c.term, mid, db.get_metadata(chunk_key(c.prefix, mid)), c.form, n, with);
+        form_counts(c.term, c.keys[mid],
+                    !c.chunk ? db.get_metadata(chunk_key(c.prefix, c.keys[mid]))
+                    : mid    ? c.ahead[mid - 1]
+                             : c.data,
+                    c.form, n, with);
         share[i] = (with + 1.0) / (n + 1.0);
     }
     /* Leading by a form: the word's chunks are walked for the places of its
@@ -757,6 +774,24 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
     }
     off = data.size();
     return false;
+}
+
+/* Reads every chunk: the first loaded, the others ahead. */
+void PosSource::Cursor::preload(const Xapian::Database &db)
+{
+    data = db.get_metadata(chunk_key(prefix, keys[0]));
+    if (data.empty())
+        damaged(term, keys[0], "a listed chunk is missing");
+    ahead.resize(keys.size() - 1);
+    for (size_t i = 1; i < keys.size(); i++)
+        if ((ahead[i - 1] = db.get_metadata(chunk_key(prefix, keys[i]))).empty())
+            damaged(term, keys[i], "a listed chunk is missing");
+    ahead_first = 2;
+    chunk = 1;
+    off = 0;
+    at = keys[0];
+    at_off = at_len = 0;
+    valid = false;
 }
 
 /* Makes chunk want (an index + 1) the loaded one. */
@@ -878,7 +913,11 @@ bool PosSource::tallied_match(Xapian::docid did)
  * passed over by their form tags, undecoded. */
 Xapian::docid PosSource::Cursor::next_form(const Xapian::Database &db, Xapian::docid from)
 {
-    Xapian::docid d = from ? from : 1;
+    if (keys.empty())
+        return 0;
+    /* From the first chunk's first entry at the earliest: seek() says
+     * nothing of a place before it. */
+    Xapian::docid d = std::max(from, keys[0]);
     for (;;) {
         if (seek(db, d)) {
             if (!pos.empty())

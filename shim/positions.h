@@ -236,6 +236,7 @@ class PosSource : public Xapian::PostingSource
         bool valid = false;
         bool seek(const Xapian::Database &db, Xapian::docid did);
         Xapian::docid next_form(const Xapian::Database &db, Xapian::docid from);
+        void preload(const Xapian::Database &db);
         void load(const Xapian::Database &db, size_t want);
         bool decode(size_t from, size_t len);
     };
