@@ -111,6 +111,66 @@ bool decode_dir(const std::string &val, std::vector<Xapian::docid> &firsts)
     return true;
 }
 
+std::string forms_key(const std::string &stem)
+{
+    return POS_FORMS_PREFIX + stem;
+}
+
+std::string encode_forms(const std::vector<uint64_t> &hashes)
+{
+    std::string out;
+    out.reserve(hashes.size() * 8);
+    for (uint64_t h : hashes)
+        for (int shift = 56; shift >= 0; shift -= 8)
+            out.push_back(static_cast<char>((h >> shift) & 0xff));
+    return out;
+}
+
+bool decode_forms(const std::string &val, std::vector<uint64_t> &hashes)
+{
+    hashes.clear();
+    if (val.size() % 8)
+        return false;
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(val.data());
+    for (size_t i = 0; i < val.size(); i += 8) {
+        uint64_t h = 0;
+        for (size_t k = 0; k < 8; k++)
+            h = h << 8 | p[i + k];
+        if (!hashes.empty() && h <= hashes.back())
+            return false;
+        hashes.push_back(h);
+    }
+    return true;
+}
+
+std::string merge_forms(size_t n, const std::string tags[])
+{
+    std::vector<uint64_t> all, one;
+    for (size_t i = 0; i < n; i++) {
+        if (!decode_forms(tags[i], one))
+            throw Xapian::DatabaseCorruptError("a stem's record of its forms is malformed");
+        all.insert(all.end(), one.begin(), one.end());
+    }
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    return encode_forms(all);
+}
+
+bool form_alone(const Xapian::Database &db, const std::string &stem, uint64_t hash)
+{
+    std::vector<uint64_t> hashes;
+    if (!decode_forms(db.get_metadata(forms_key(stem)), hashes))
+        throw Xapian::DatabaseCorruptError("the record of the forms of the word \"" + stem +
+                                           "\" is malformed");
+    /* The hashes of one tag lie together, ascending. */
+    uint64_t lo = hash & (uint64_t(0xff) << 56);
+    for (auto it = std::lower_bound(hashes.begin(), hashes.end(), lo);
+         it != hashes.end() && (*it >> 56) == (hash >> 56); ++it)
+        if (*it != hash)
+            return false;
+    return true;
+}
+
 std::string merge_dirs(size_t n, const std::string tags[])
 {
     std::vector<Xapian::docid> all, one;
@@ -262,9 +322,49 @@ void PosWriter::unnote()
         last_.erase(undo_did_);
 }
 
+void PosWriter::note_forms(const DocForms &forms)
+{
+    forms_.insert(forms_.end(), forms.begin(), forms.end());
+}
+
 void PosWriter::flush(Xapian::WritableDatabase &db)
 {
     try {
+        /* The stems' new forms, with the positions that may hold them. */
+        std::sort(forms_.begin(), forms_.end());
+        forms_.erase(std::unique(forms_.begin(), forms_.end()), forms_.end());
+        std::vector<uint64_t> merged_forms;
+        for (size_t i = 0; i < forms_.size();) {
+            const std::string &stem = forms_[i].first;
+            auto kf = known_forms_.find(stem);
+            if (kf == known_forms_.end()) {
+                std::vector<uint64_t> had;
+                if (!fresh_ && !decode_forms(db.get_metadata(forms_key(stem)), had))
+                    damaged(stem, 0, "the record of its forms is malformed");
+                kf = known_forms_.emplace(stem, std::move(had)).first;
+            }
+            std::vector<uint64_t> &had = kf->second;
+            merged_forms.clear();
+            size_t a = 0;
+            bool added = false;
+            for (; i < forms_.size() && forms_[i].first == stem; i++) {
+                uint64_t h = forms_[i].second;
+                while (a < had.size() && had[a] < h)
+                    merged_forms.push_back(had[a++]);
+                if (a < had.size() && had[a] == h)
+                    continue;
+                merged_forms.push_back(h);
+                added = true;
+            }
+            merged_forms.insert(merged_forms.end(), had.begin() + static_cast<std::ptrdiff_t>(a),
+                                had.end());
+            if (added) {
+                db.set_metadata(forms_key(stem), encode_forms(merged_forms));
+                had.swap(merged_forms);
+            }
+        }
+        DocForms().swap(forms_);
+
         std::vector<Span> old;
         std::vector<Ref> merged;
         std::string piece;
@@ -408,6 +508,7 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
          * caller must drop (the shim refuses further writes); the list of
          * keys may then be wrong. */
         known_.clear();
+        known_forms_.clear();
         fresh_ = false;
         throw;
     }
@@ -553,6 +654,15 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
     if (out.problem.empty() && lists != out.terms)
         out.problem = std::to_string(lists) + " lists of position chunks for " +
                       std::to_string(out.terms) + " words with positions";
+    std::vector<uint64_t> hashes;
+    for (Xapian::TermIterator k = db.metadata_keys_begin(std::string(1, POS_FORMS_PREFIX)),
+                              kend = db.metadata_keys_end(std::string(1, POS_FORMS_PREFIX));
+         k != kend && out.problem.empty(); ++k) {
+        out.form_stems++;
+        if (!decode_forms(db.get_metadata(*k), hashes) || hashes.empty())
+            out.problem =
+                "the record of the forms of the word \"" + (*k).substr(1) + "\" is malformed";
+    }
 }
 
 namespace

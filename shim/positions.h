@@ -75,6 +75,30 @@ inline void append_be32(std::string &key, uint32_t id)
         key.push_back(static_cast<char>((id >> shift) & 0xff));
 }
 
+/* A document's forms of stems to record: (stem, the whole hash of the
+ * word, src/stem.h stem_form_hash). */
+typedef std::vector<std::pair<std::string, uint64_t>> DocForms;
+
+/* Each stem's forms: the metadata item forms_key(stem) holds the hashes of
+ * the words seen with that stem, 8 bytes each, big-endian, ascending. A
+ * form tag is the top 8 bits of its word's hash, so when no other recorded
+ * form of a stem shares a word's tag, the places of that tag are that
+ * word's: a quoted phrase of such words needs no reading of the stored
+ * text to be sure (src/phrase_check.c). Forms are only ever added (an
+ * article deleted leaves its words recorded: a search then reads a text it
+ * need not). */
+const char POS_FORMS_PREFIX = 'f';
+std::string forms_key(const std::string &stem);
+std::string encode_forms(const std::vector<uint64_t> &hashes);
+/* False if val is malformed (not 8-byte hashes, ascending). */
+bool decode_forms(const std::string &val, std::vector<uint64_t> &hashes);
+/* Throws Xapian::DatabaseCorruptError if a list is malformed. */
+std::string merge_forms(size_t n, const std::string tags[]);
+/* Whether no recorded form of stem but hash's word has its tag (a stem
+ * without a record: none). Throws Xapian::DatabaseCorruptError if the
+ * record is malformed. */
+bool form_alone(const Xapian::Database &db, const std::string &stem, uint64_t hash);
+
 /* A word's list of its chunks: the metadata item dir_key(term) holds
  * their first ids, ascending, as varint deltas (encode_dir). A search
  * reads it with one look-up where listing the chunks' keys read every
@@ -102,6 +126,8 @@ class PosWriter
     void note(Xapian::docid did, DocPositions &pos);
     /* Takes back the last note (its document was not written). */
     void unnote();
+    /* Adds forms to record with the next flush (forms is left as it was). */
+    void note_forms(const DocForms &forms);
     /* Writes what was noted into db's chunks, merging with the chunks
      * there (uncommitted: the caller commits). Throws what Xapian throws;
      * the notes are kept until it succeeds. */
@@ -109,7 +135,8 @@ class PosWriter
     /* The memory the notes take, roughly. */
     size_t bytes() const
     {
-        return arena_.size() + entries_ * sizeof(Entry) + terms_.size() * 64 + last_.size() * 32;
+        return arena_.size() + entries_ * sizeof(Entry) + terms_.size() * 64 + last_.size() * 32 +
+               forms_.size() * 48;
     }
     /* The database had no chunks when this writer started on it (a new
      * scratch database): a word's keys need not be looked for there, only
@@ -142,6 +169,10 @@ class PosWriter
     /* Each term's chunks' first ids, as this handle last wrote or read
      * them: the first flush of a term reads its list (dir_key), later ones do not. */
     std::unordered_map<std::string, std::vector<Xapian::docid>> known_;
+    /* Forms noted since the last flush, and each stem's recorded forms as
+     * this handle last wrote or read them (ascending). */
+    DocForms forms_;
+    std::unordered_map<std::string, std::vector<uint64_t>> known_forms_;
     uint32_t seq_ = 0;
     bool fresh_ = false;
 };
@@ -154,7 +185,8 @@ uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *a
 /* What check found in the chunks. */
 struct PosCheck {
     uint64_t terms = 0, chunks = 0, entries = 0;
-    std::string problem; /* the first one, empty when none */
+    uint64_t form_stems = 0; /* stems with their forms recorded */
+    std::string problem;     /* the first one, empty when none */
 };
 void check_positions(const Xapian::Database &db, PosCheck &out);
 

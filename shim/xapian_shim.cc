@@ -72,6 +72,8 @@ struct xs_doc {
     /* Its record, written to the metadata when the document is
      * (xs_doc_set_data); "" for none. */
     std::string rec;
+    /* Forms of stems to record (xs_doc_add_form). */
+    kbs_shim::DocForms forms;
 };
 
 struct xs_query {
@@ -533,6 +535,21 @@ int xs_db_prune_positions(xs_db *db, int apply, uint64_t *stale) noexcept
     XS_CATCH_WRITE(db)
 }
 
+int xs_db_form_alone(xs_db *db, const char *stem, size_t len, uint64_t hash, int *alone) noexcept
+{
+    if (!db || !stem || !len || !alone)
+        return KBS_EINVAL;
+    if (!db->shards.empty())
+        return refuse_several(db, "xs_db_form_alone");
+    try {
+        bool a = false;
+        read_retrying(db, [&] { a = kbs_shim::form_alone(*db->db, std::string(stem, len), hash); });
+        *alone = a;
+        return KBS_OK;
+    }
+    XS_CATCH_DB(db)
+}
+
 int xs_db_check_positions(xs_db *db, uint64_t *words, uint64_t *chunks, uint64_t *entries,
                           char *problem, size_t cap) noexcept
 {
@@ -713,6 +730,19 @@ int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos, 
     XS_CATCH_NOHANDLE
 }
 
+int xs_doc_add_form(xs_doc *doc, const char *term, size_t len, uint64_t hash) noexcept
+{
+    if (!doc || !term || !len)
+        return KBS_EINVAL;
+    try {
+        if (len > kbs_shim::POS_TERM_MAX)
+            return KBS_OK; /* no positions either: nothing to tell apart */
+        doc->forms.emplace_back(std::string(term, len), hash);
+        return KBS_OK;
+    }
+    XS_CATCH_NOHANDLE
+}
+
 int xs_doc_add_term(xs_doc *doc, const char *term, size_t len, uint32_t wdf_inc) noexcept
 {
     if (!doc || !term || !len)
@@ -768,9 +798,13 @@ template <typename Write>
 static int replace_noted(xs_db *db, Xapian::docid did, xs_doc *doc, Write write, uint32_t *out)
 {
     db->posw.note(did, doc->pos);
+    /* Kept even if the write fails: a form recorded for nothing only costs
+     * a search the reading of a stored text. */
+    db->posw.note_forms(doc->forms);
     /* Freed now: a map freed after a write that damaged the heap crashed in
      * our frames (test_misuse). */
     kbs_shim::DocPositions().swap(doc->pos);
+    kbs_shim::DocForms().swap(doc->forms);
     Xapian::docid got;
     try {
         got = write();
@@ -1972,6 +2006,8 @@ class KbsCompactor : public Xapian::Compactor
         size_t at = key.compare(0, 2, glass_mark) == 0 ? 2 : 0;
         if (key.size() > at && key[at] == kbs_shim::POS_DIR_PREFIX)
             return kbs_shim::merge_dirs(num_tags, tags);
+        if (key.size() > at && key[at] == kbs_shim::POS_FORMS_PREFIX)
+            return kbs_shim::merge_forms(num_tags, tags);
         return Xapian::Compactor::resolve_duplicate_metadata(key, num_tags, tags);
     }
 };

@@ -122,6 +122,12 @@ int xs_db_prune_positions(xs_db *db, int apply, uint64_t *stale) XS_NOEXCEPT;
  * problem[0..cap) ("" when none; KBS_OK either way). */
 int xs_db_check_positions(xs_db *db, uint64_t *words, uint64_t *chunks, uint64_t *entries,
                           char *problem, size_t cap) XS_NOEXCEPT;
+/* Sets *alone to 1 when the index records no other form of stem
+ * (xs_doc_add_form) with the form tag of hash (its top 8 bits), so that a
+ * place of that tag is a place of that word; 0 when another form shares
+ * it. */
+int xs_db_form_alone(xs_db *db, const char *stem, size_t len, uint64_t hash,
+                     int *alone) XS_NOEXCEPT;
 /* Re-opens a reader at the latest committed revision (a no-op on a writer,
  * which always sees its own changes). */
 int xs_db_reopen(xs_db *db) XS_NOEXCEPT;
@@ -167,6 +173,11 @@ void xs_doc_free(xs_doc *doc) XS_NOEXCEPT;
  * as written there (stem_form_tag() of its folded form), kept with the
  * position so that a phrase can ask for the words' own forms
  * (xs_query_set_form). */
+/* Records a form of the stem term (the whole hash of its folded word,
+ * stem_form_hash()) with the document: the database keeps each stem's
+ * forms (positions.h), written with the document's positions. Once a
+ * run and stem is enough; more is harmless. */
+int xs_doc_add_form(xs_doc *doc, const char *term, size_t len, uint64_t hash) XS_NOEXCEPT;
 int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos, uint32_t wdf_inc,
                        unsigned form) XS_NOEXCEPT;
 /* A term without position (wdf += wdf_inc; 0 for a boolean filter term). */

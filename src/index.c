@@ -82,16 +82,20 @@ static int termgen_cb(void *ctx, const token *tok)
     const char *stem;
     size_t slen;
     int stop;
-    unsigned form;
+    stem_form form;
     if (stemmer_stem_term(g->db->stem, tok->text, tok->len, &stem, &slen, &stop, &form) != 0) {
         g->status = KBS_ENOMEM;
         return 1;
     }
     int st = KBS_OK;
-    if (g->prefix)
+    /* The stem's forms are recorded, each once a run, so that search knows
+     * when a form tag tells its word for sure (shim/positions.h). */
+    if (form.first)
+        st = xs_doc_add_form(g->doc, stem, slen, form.hash);
+    if (st == KBS_OK && g->prefix)
         st = add_term(g, g->prefix, stem, slen, 0, 1, stop, 0);
     if (st == KBS_OK && g->plain)
-        st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf, stop, form);
+        st = add_term(g, "", stem, slen, tok->pos, g->plain_wdf, stop, form.tag);
     if (st == KBS_OK && g->spell)
         st = spell_collect(g->db->spell, g->db->xdb, tok->text, tok->len, tok->flags);
     if (st != KBS_OK) {

@@ -6,15 +6,43 @@
 
 #include "article.h"
 #include "docstore.h"
+#include "stem.h"
 #include "stories.h"
 #include "tokenize.h"
 #include "utf8.h"
+
+/* Whether the index alone tells where ph's words stand as written: a
+ * quoted phrase of two or more words is matched on their places of their
+ * form tags (query.c phrase_of), which is exact when none is a stop word
+ * (they have no places), it is not confined to the title or the body (the
+ * index keeps them apart by a gap only), and no other recorded form of a
+ * word's stem shares its tag. */
+static int decided_by_index(kbs_db *db, const query_phrase *ph)
+{
+    if (ph->nwords < 2 || ph->field != 0)
+        return 0;
+    for (size_t i = 0; i < ph->nwords; i++) {
+        const char *w = ph->words[i];
+        size_t len = strlen(w);
+        const char *stem;
+        size_t slen;
+        int alone = 0;
+        if (stem_is_stopword(w, len) || stemmer_stem(db->stem, w, len, &stem, &slen) != 0 ||
+            xs_db_form_alone(db->xdb, stem, slen, stem_form_hash(w, len), &alone) != KBS_OK ||
+            !alone)
+            return 0;
+    }
+    return 1;
+}
 
 void phrase_check_init(phrase_check *pc, kbs_db *db, const query_plan *plan)
 {
     memset(pc, 0, sizeof *pc);
     pc->db = db;
     pc->plan = plan;
+    pc->decided = plan->nphrases > 0;
+    for (size_t i = 0; pc->decided && i < plan->nphrases; i++)
+        pc->decided = decided_by_index(db, &plan->phrases[i]);
 }
 
 void phrase_check_free(phrase_check *pc)
@@ -463,6 +491,12 @@ static int check_candidates(kbs_db *db, phrase_check *pc, const xs_match *cand, 
             acc[k].collapsed++;
             continue;
         }
+        if (pc->decided) {
+            if (acc_story)
+                acc_story[*nacc] = story;
+            acc[(*nacc)++] = *c;
+            continue;
+        }
         char *rec = NULL;
         size_t rlen = 0;
         int st = xs_db_hit_data(db->xdb, c->docid, &rec, &rlen);
@@ -484,8 +518,8 @@ static int check_candidates(kbs_db *db, phrase_check *pc, const xs_match *cand, 
 static int check_all(kbs_db *db, const xs_query *q, xs_search_params *p, phrase_check *pc,
                      xs_match *matches, xs_search_result *res)
 {
-    p->decider = exact_phrases;
-    p->decider_ctx = pc;
+    p->decider = pc->decided ? NULL : exact_phrases;
+    p->decider_ctx = pc->decided ? NULL : pc;
     return xs_db_search(db->xdb, q, p, matches, res);
 }
 

@@ -1,11 +1,14 @@
 /* phrase_check.h - quoted phrases in their exact forms.
  *
  * The index holds stems only (an unstemmed copy of every word would halve
- * indexing speed), so Xapian matches a quoted phrase by its stems
- * ("quarterly profits" for "quarterly profit") and each candidate is then
- * checked against its stored text for the words as written in the query.
- * This module runs a query that has such phrases and keeps only the
- * candidates that hold them. */
+ * indexing speed), with a form tag at each position (stem.h): a quoted
+ * phrase matches its stems in a row at the places of its words' tags.
+ * Where a tag may stand for another form of the stem too ("claim" and
+ * "claims" share theirs), or the phrase holds a stop word (no positions) or
+ * is confined to the title or the body, the candidates are then checked
+ * against their stored text for the words as written. This module runs a
+ * query that has such phrases and keeps only the candidates that hold them;
+ * a query whose phrases the index decides alone reads no text. */
 #ifndef KBS_PHRASE_CHECK_H
 #define KBS_PHRASE_CHECK_H
 
@@ -29,6 +32,10 @@ typedef struct phrase_check {
         buf text;
     } * kept;
     size_t nkept, kept_cap;
+    /* Every phrase is decided by the index alone: its words all have
+     * positions, and each word's form tag is its stem's only form with that
+     * tag (xs_db_form_alone). Then no stored text is read. */
+    int decided;
 } phrase_check;
 
 /* Ready to check plan's phrases (plan->phrases) in db's stored articles. */

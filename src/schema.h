@@ -22,7 +22,7 @@
  * tag (shim/positions.h, stem_form_tag in stem.h), and a word that is no
  * stop word has its positions whatever its stem ("underlying", stem
  * "under": stem_is_stopstem in stem.h). */
-#define SCHEMA_FORMAT "10"
+#define SCHEMA_FORMAT "11"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"

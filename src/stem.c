@@ -29,13 +29,16 @@ typedef struct slot {
     uint32_t tag;  /* low half of the hash, to skip most memcmp calls */
     uint32_t off;  /* "word\0stem\0" at arena + off */
     uint16_t wlen; /* 0: empty slot (cached words are at least 3 bytes) */
-    uint16_t slen; /* the stem's length, STOP_BIT set for a stop word */
+    uint16_t slen; /* the stem's length, STOP_BIT set for a stop word,
+                      NOTED_BIT once given with its form (stem_form.first) */
 } slot;
 
 /* In a slot's slen: the word is a stop word. Cached with the stem because
  * indexing asks it of every token, and the binary search of the stop list
  * (mispredicted branches, a strlen a probe) was 2% of a build's CPU. */
 #define STOP_BIT 0x8000u
+#define NOTED_BIT 0x4000u
+#define SLEN_MASK 0x3fffu
 
 struct stemmer {
     struct sb_stemmer *sb;
@@ -45,6 +48,10 @@ struct stemmer {
     size_t entries;
     buf scratch; /* words returned unchanged are copied here, so *stem_out
                     always points into the stemmer, as stem.h promises */
+    /* The words of one or two bytes given with their form, by their bytes:
+     * returned unchanged and not cached, yet other words may stem to them
+     * ("abs" -> "ab"). */
+    unsigned char short_noted[(256 + 65536) / 8];
 };
 
 int stemmer_new(const char *lang, stemmer **out)
@@ -118,8 +125,27 @@ unsigned stem_form_tag(const char *word, size_t len)
     return form_of_hash(XXH3_64bits(word, len));
 }
 
+uint64_t stem_form_hash(const char *word, size_t len)
+{
+    return XXH3_64bits(word, len);
+}
+
+/* stem_form.first of a word returned unchanged: only short words can be
+ * another word's stem too. */
+static int first_unchanged(stemmer *s, const unsigned char *w, size_t len)
+{
+    if (len == 0 || len > 2)
+        return 0;
+    size_t bit = len == 1 ? w[0] : 256 + ((size_t)w[0] << 8 | w[1]);
+    unsigned char m = (unsigned char)(1u << (bit & 7));
+    if (s->short_noted[bit >> 3] & m)
+        return 0;
+    s->short_noted[bit >> 3] |= m;
+    return 1;
+}
+
 int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
-                      size_t *stem_len_out, int *stop, unsigned *form)
+                      size_t *stem_len_out, int *stop, stem_form *form)
 {
     if (keep_as_is(word, len)) {
         buf_reset(&s->scratch);
@@ -129,24 +155,33 @@ int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **ste
         *stem_out = buf_cstr(&s->scratch);
         *stem_len_out = len;
         *stop = stem_is_stopword(word, len);
-        if (form)
-            *form = stem_form_tag(word, len);
+        if (form) {
+            form->hash = stem_form_hash(word, len);
+            form->tag = form_of_hash(form->hash);
+            form->first = first_unchanged(s, (const unsigned char *)word, len);
+        }
         return 0;
     }
     uint64_t h = XXH3_64bits(word, len);
-    if (form)
-        *form = form_of_hash(h);
+    if (form) {
+        form->hash = h;
+        form->tag = form_of_hash(h);
+    }
     uint32_t tag = (uint32_t)h;
     size_t mask = CACHE_SLOTS - 1;
     size_t i = (size_t)(h >> 32) & mask;
     for (;; i = (i + 1) & mask) {
-        const slot *sl = &s->slots[i];
+        slot *sl = &s->slots[i];
         if (sl->wlen == 0)
             break;
         if (sl->tag == tag && sl->wlen == len && memcmp(s->arena + sl->off, word, len) == 0) {
             *stem_out = s->arena + sl->off + len + 1;
-            *stem_len_out = sl->slen & ~STOP_BIT;
+            *stem_len_out = sl->slen & SLEN_MASK;
             *stop = (sl->slen & STOP_BIT) != 0;
+            if (form) {
+                form->first = !(sl->slen & NOTED_BIT);
+                sl->slen |= NOTED_BIT;
+            }
             return 0;
         }
     }
@@ -156,7 +191,7 @@ int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **ste
         return -1;
     size_t slen = (size_t)sb_stemmer_length(s->sb);
     size_t need = len + 1 + slen + 1;
-    if (slen >= STOP_BIT || need > CACHE_ARENA_BYTES)
+    if (slen > SLEN_MASK || need > CACHE_ARENA_BYTES)
         return -1; /* cannot happen for words within the token cap */
     if (s->entries >= CACHE_MAX_ENTRIES || s->arena_len + need > CACHE_ARENA_BYTES) {
         cache_clear(s);
@@ -172,7 +207,9 @@ int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **ste
     sl->off = (uint32_t)s->arena_len;
     sl->wlen = (uint16_t)len;
     *stop = stem_is_stopword(word, len);
-    sl->slen = (uint16_t)(slen | (*stop ? STOP_BIT : 0));
+    sl->slen = (uint16_t)(slen | (*stop ? STOP_BIT : 0) | (form ? NOTED_BIT : 0));
+    if (form)
+        form->first = 1;
     s->arena_len += need;
     s->entries++;
     *stem_out = p + len + 1;

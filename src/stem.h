@@ -6,6 +6,7 @@
 #define KBS_STEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct stemmer stemmer;
 
@@ -21,18 +22,34 @@ void stemmer_free(stemmer *s);
 int stemmer_stem(stemmer *s, const char *word, size_t len, const char **stem_out,
                  size_t *stem_len_out);
 
+/* A word's form, as indexing needs it. */
+typedef struct stem_form {
+    unsigned tag;  /* stem_form_tag() of the word */
+    uint64_t hash; /* stem_form_hash(): the tag is its top 8 bits */
+    /* Non-zero the first time this stemmer gives this word with its form
+     * (again after its cache was emptied): the index records each stem's
+     * forms (shim/positions.h), and this says when. 0 always for words
+     * whose stem can be no other word's (numbers, single CJK characters). */
+    int first;
+} stem_form;
+
 /* stemmer_stem(), and *stop set to stem_is_stopword() of the word (kept
  * in the cache with it): whether this occurrence goes without a position;
- * and, unless form is NULL, *form to stem_form_tag() of the word, from the
- * hash the cache's look-up computes. */
+ * and, unless form is NULL, *form to the word's form, from the hash the
+ * cache's look-up computes. */
 int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
-                      size_t *stem_len_out, int *stop, unsigned *form);
+                      size_t *stem_len_out, int *stop, stem_form *form);
 
 /* The form tag of a folded word (0-255): 8 bits of a hash of it, kept with
  * each of its positions (shim/positions.h) so that a quoted phrase can ask
  * for its words as written rather than their stems. Two words share a tag
- * by chance 1 time in 256: a tag only rules places out. */
+ * by chance 1 time in 256; the index records each stem's forms, so that
+ * search knows when a tag stands for one word only (shim/positions.h). */
 unsigned stem_form_tag(const char *word, size_t len);
+/* The whole hash of a folded word (XXH3): two forms of a stem with the same
+ * tag tell apart by it, which lets search trust the tags of a stem whose
+ * recorded forms all differ in theirs. */
+uint64_t stem_form_hash(const char *word, size_t len);
 
 /* Non-zero if the folded word is an English stop word ("the", "of", ...).
  * Stop words are indexed as terms, with their wdf but without positions

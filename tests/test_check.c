@@ -412,6 +412,40 @@ Test(check, wrong_format)
     free_fixture(&f);
 }
 
+/* Each word's list of its chunks of positions (shim/positions.h) must
+ * name exactly its chunks, and only words with chunks have one. */
+Test(check, list_of_position_chunks)
+{
+    struct fixture f = make_fixture(5);
+    kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
+    /* One chunk, its first id made 1 past the real one. */
+    char *v = NULL;
+    size_t len = 0;
+    cr_assert_eq(xs_db_get_metadata(db->xdb, "qmeadow", &v, &len), KBS_OK);
+    cr_assert_eq(len, 1, "the word's chunks: one, its first id below 128");
+    char wrong[2] = {(char)(v[0] + 1), 0};
+    free(v);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, "qmeadow", wrong, 1), KBS_OK);
+    cr_assert_eq(xs_db_commit(db->xdb), KBS_OK);
+    assert_problem(db, "position chunks of the word \"meadow\" does not match", NULL);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, "qmeadow", "\0", 1), KBS_OK);
+    cr_assert_eq(xs_db_commit(db->xdb), KBS_OK);
+    assert_problem(db, "position chunks of the word \"meadow\" is malformed", NULL);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, "qmeadow", NULL, 0), KBS_OK); /* gone */
+    cr_assert_eq(xs_db_commit(db->xdb), KBS_OK);
+    assert_problem(db, "position chunks of the word \"meadow\" does not match", NULL);
+    kbs_db_close(db);
+    free_fixture(&f);
+
+    f = make_fixture(5);
+    db = tu_open_db(f.db, KBS_OPEN_WRITE);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, "qnowhere", "\x01", 1), KBS_OK);
+    cr_assert_eq(xs_db_commit(db->xdb), KBS_OK);
+    assert_problem(db, "lists of position chunks for", "words with positions");
+    kbs_db_close(db);
+    free_fixture(&f);
+}
+
 /* Many problems: the message lists the first ones and says how many. */
 Test(check, many_problems_are_counted_and_the_list_is_cut)
 {

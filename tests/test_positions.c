@@ -384,3 +384,97 @@ Test(positions, scratch_databases_merged)
         free(parts[k]);
     free(out);
 }
+
+/* A document with the id term Qid and the given forms of stems. */
+static void write_forms(xs_db *db, uint32_t id, const char *const *stems, const uint64_t *hashes,
+                        size_t n)
+{
+    xs_doc *doc = NULL;
+    cr_assert_eq(xs_doc_new(&doc), KBS_OK);
+    char key[16];
+    int kn = snprintf(key, sizeof key, "Q%u", id);
+    cr_assert_eq(xs_doc_add_term(doc, key, (size_t)kn, 0), KBS_OK);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(xs_doc_add_posting(doc, stems[i], strlen(stems[i]), 1 + (uint32_t)i, 1,
+                                        (unsigned)(hashes[i] >> 56)),
+                     KBS_OK);
+        cr_assert_eq(xs_doc_add_form(doc, stems[i], strlen(stems[i]), hashes[i]), KBS_OK);
+    }
+    cr_assert_eq(xs_db_replace_docid(db, id, doc), KBS_OK, "%s", xs_db_errmsg(db));
+    xs_doc_free(doc);
+}
+
+static int alone(xs_db *db, const char *stem, uint64_t hash)
+{
+    int a = -1;
+    cr_assert_eq(xs_db_form_alone(db, stem, strlen(stem), hash, &a), KBS_OK, "%s",
+                 xs_db_errmsg(db));
+    return a;
+}
+
+/* Each stem's recorded forms (positions.h): joined when scratch databases
+ * are merged, added to by a later writer, and checked. Hashes of one tag
+ * share their top 8 bits. */
+Test(positions, forms_recorded_merged_and_checked)
+{
+    const char *dir = tu_tmpdir();
+    char *parts[2] = {tu_path(dir, "part0"), tu_path(dir, "part1")}, *out = tu_path(dir, "out");
+    static const char *const stems[] = {"claim", "ferri"};
+    const uint64_t a = 0xab00000000000001u, c = 0xab00000000000002u, d = 0x1200000000000000u,
+                   b = 0x3400000000000005u, b2 = 0x3400000000000009u;
+    char err[256];
+    for (int k = 0; k < 2; k++) {
+        xs_db *db = NULL;
+        cr_assert_eq(xs_db_open(parts[k], XS_OPEN_SCRATCH, &db, err, sizeof err), KBS_OK, "%s",
+                     err);
+        const uint64_t h0[2] = {a, b}, h1[2] = {c, d};
+        const char *const s1[2] = {"claim", "claim"};
+        if (k == 0)
+            write_forms(db, 1, stems, h0, 2);
+        else
+            write_forms(db, 5, s1, h1, 2);
+        /* The same form again, in a later commit: recorded once. */
+        cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+        if (k == 0)
+            write_forms(db, 3, stems, h0, 1);
+        cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+        xs_db_close(db);
+    }
+    const char *srcs[] = {parts[0], parts[1]};
+    cr_assert_eq(xs_compact_merge(srcs, 2, out, err, sizeof err), KBS_OK, "%s", err);
+    xs_db *db = NULL;
+    cr_assert_eq(xs_db_open(out, XS_OPEN_WRITE, &db, err, sizeof err), KBS_OK, "%s", err);
+    cr_expect_eq(alone(db, "claim", a), 0, "c, from the other part, shares a's tag");
+    cr_expect_eq(alone(db, "claim", c), 0);
+    cr_expect_eq(alone(db, "claim", d), 1);
+    cr_expect_eq(alone(db, "ferri", b), 1);
+    cr_expect_eq(alone(db, "nowhere", b), 1, "a stem without a record has no other form");
+    uint64_t words = 0, chunks = 0, entries = 0;
+    char problem[300];
+    cr_assert_eq(xs_db_check_positions(db, &words, &chunks, &entries, problem, sizeof problem),
+                 KBS_OK);
+    cr_expect_str_eq(problem, "");
+
+    /* A writer's new form joins the record. */
+    const char *const s2[1] = {"ferri"};
+    const uint64_t h2[1] = {b2};
+    write_forms(db, 6, s2, h2, 1);
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    cr_expect_eq(alone(db, "ferri", b), 0);
+    cr_assert_eq(xs_db_check_positions(db, &words, &chunks, &entries, problem, sizeof problem),
+                 KBS_OK);
+    cr_expect_str_eq(problem, "");
+
+    /* A damaged record is named, and refused. */
+    cr_assert_eq(xs_db_set_metadata(db, "fferri", "abc", 3), KBS_OK);
+    cr_assert_eq(xs_db_commit(db), KBS_OK, "%s", xs_db_errmsg(db));
+    cr_assert_eq(xs_db_check_positions(db, &words, &chunks, &entries, problem, sizeof problem),
+                 KBS_OK);
+    cr_expect(strstr(problem, "forms of the word \"ferri\" is malformed") != NULL, "%s", problem);
+    int x = -1;
+    cr_expect_eq(xs_db_form_alone(db, "ferri", 5, b, &x), KBS_ECORRUPT);
+    xs_db_close(db);
+    for (int k = 0; k < 2; k++)
+        free(parts[k]);
+    free(out);
+}
