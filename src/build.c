@@ -299,8 +299,11 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
             break;
         }
         /* The parent's handle stays as it was: this process only ever
-         * writes to its own scratch database. */
+         * writes to its own scratch database, which records the forms of
+         * its own articles' words (stem.h), whatever this process or its
+         * parent noted before. */
         db->xdb = x;
+        stemmer_forget_forms(db->stem);
         r->kept_text = r->kept_store = 0;
         size_t from = p->starts[k], to = p->starts[k + 1];
         struct prior none;

@@ -130,6 +130,13 @@ uint64_t stem_form_hash(const char *word, size_t len)
     return XXH3_64bits(word, len);
 }
 
+void stemmer_forget_forms(stemmer *s)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        s->slots[i].slen &= (uint16_t)~NOTED_BIT;
+    memset(s->short_noted, 0, sizeof s->short_noted);
+}
+
 /* stem_form.first of a word returned unchanged: only short words can be
  * another word's stem too. */
 static int first_unchanged(stemmer *s, const unsigned char *w, size_t len)

@@ -40,6 +40,11 @@ typedef struct stem_form {
 int stemmer_stem_term(stemmer *s, const char *word, size_t len, const char **stem_out,
                       size_t *stem_len_out, int *stop, stem_form *form);
 
+/* Forgets which words were given with their form (stem_form.first), so
+ * that each is first again: for a handle that starts writing another
+ * database, which must record the forms of its own articles. */
+void stemmer_forget_forms(stemmer *s);
+
 /* The form tag of a folded word (0-255): 8 bits of a hash of it, kept with
  * each of its positions (shim/positions.h) so that a quoted phrase can ask
  * for its words as written rather than their stems. Two words share a tag

@@ -158,7 +158,10 @@ Test(stem, stem_term_stop_flag_agrees)
 {
     static const char *const others[] = {"ferry", "owned", "theory", "abovementioned", "a",
                                          "2019",  "i",     "its",    "itself",         "ownership"};
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
+        /* A third pass after the forms are forgotten: first again. */
+        if (pass == 2)
+            stemmer_forget_forms(st);
         for (size_t i = 0; i < stem_stopword_count() + sizeof others / sizeof *others; i++) {
             const char *w =
                 i < stem_stopword_count() ? stem_stopword_at(i) : others[i - stem_stopword_count()];
@@ -181,7 +184,7 @@ Test(stem, stem_term_stop_flag_agrees)
                     strcmp(w, j < stem_stopword_count() ? stem_stopword_at(j)
                                                         : others[j - stem_stopword_count()]) == 0;
             int may_share = strcmp(w, "2019") != 0;
-            cr_expect_eq(form.first, pass == 0 && !before && may_share, "pass %d: %s", pass, w);
+            cr_expect_eq(form.first, pass != 1 && !before && may_share, "pass %d: %s", pass, w);
         }
     }
 }
