@@ -143,17 +143,34 @@ bool decode_forms(const std::string &val, std::vector<uint64_t> &hashes)
     return true;
 }
 
-std::string merge_forms(size_t n, const std::string tags[])
+namespace
 {
-    std::vector<uint64_t> all, one;
+
+/* The union of n ascending lists (a word's from several databases being
+ * compacted into one), each decoded by decode (false: malformed, which
+ * throws what). */
+template <typename T>
+std::string merge_lists(size_t n, const std::string tags[],
+                        bool (*decode)(const std::string &, std::vector<T> &),
+                        std::string (*encode)(const std::vector<T> &), const char *what)
+{
+    std::vector<T> all, one;
     for (size_t i = 0; i < n; i++) {
-        if (!decode_forms(tags[i], one))
-            throw Xapian::DatabaseCorruptError("a stem's record of its forms is malformed");
+        if (!decode(tags[i], one))
+            throw Xapian::DatabaseCorruptError(what);
         all.insert(all.end(), one.begin(), one.end());
     }
     std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());
-    return encode_forms(all);
+    return encode(all);
+}
+
+} // namespace
+
+std::string merge_forms(size_t n, const std::string tags[])
+{
+    return merge_lists<uint64_t>(n, tags, decode_forms, encode_forms,
+                                 "a stem's record of its forms is malformed");
 }
 
 bool form_alone(const Xapian::Database &db, const std::string &stem, uint64_t hash)
@@ -173,15 +190,8 @@ bool form_alone(const Xapian::Database &db, const std::string &stem, uint64_t ha
 
 std::string merge_dirs(size_t n, const std::string tags[])
 {
-    std::vector<Xapian::docid> all, one;
-    for (size_t i = 0; i < n; i++) {
-        if (!decode_dir(tags[i], one))
-            throw Xapian::DatabaseCorruptError("a word's list of position chunks is malformed");
-        all.insert(all.end(), one.begin(), one.end());
-    }
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    return encode_dir(all);
+    return merge_lists<Xapian::docid>(n, tags, decode_dir, encode_dir,
+                                      "a word's list of position chunks is malformed");
 }
 
 namespace
@@ -822,7 +832,7 @@ void PosSource::init(const Xapian::Database &db)
         order_[i] = i;
     std::stable_sort(order_.begin(), order_.end(), [&](size_t x, size_t y) {
         if (static_cast<int>(x) == drive_ || static_cast<int>(y) == drive_)
-            return static_cast<int>(x) == drive_;
+            return static_cast<int>(x) == drive_ && static_cast<int>(y) != drive_;
         return share[x] < share[y];
     });
     std::string dterm = terms_.empty() ? std::string() : terms_[driver];
@@ -1052,8 +1062,10 @@ Xapian::docid PosSource::Cursor::next_form(const Xapian::Database &db, Xapian::d
         while (p < end) {
             uint32_t delta, len;
             if (!read_varint(p, end, delta) || !read_varint(p, end, len) ||
-                len > static_cast<size_t>(end - p) || !delta)
+                len > static_cast<size_t>(end - p))
                 damaged(term, keys[chunk - 1], "an entry runs past its chunk");
+            if (!delta)
+                damaged(term, keys[chunk - 1], "the article ids are out of order");
             at += delta;
             at_off = static_cast<size_t>(p - base);
             at_len = len;
