@@ -1991,9 +1991,9 @@ int xs_db_check(const char *path, uint64_t *errors, char **report, char *err,
 namespace
 {
 
-/* Compaction as Xapian's, but a word's lists of position chunks from
- * several databases are joined (positions.h) where Xapian would keep the
- * first database's. */
+/* Compaction as Xapian's, but a word's list of position chunks and a
+ * stem's record of forms from several databases are joined (positions.h)
+ * where Xapian would keep the first database's. */
 class KbsCompactor : public Xapian::Compactor
 {
   public:

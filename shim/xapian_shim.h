@@ -176,7 +176,8 @@ void xs_doc_free(xs_doc *doc) XS_NOEXCEPT;
 /* Records a form of the stem term (the whole hash of its folded word,
  * stem_form_hash()) with the document: the database keeps each stem's
  * forms (positions.h), written with the document's positions. Once a
- * run and stem is enough; more is harmless. */
+ * database and word is enough (src/stem.h, stem_form.first); more is
+ * harmless. */
 int xs_doc_add_form(xs_doc *doc, const char *term, size_t len, uint64_t hash) XS_NOEXCEPT;
 int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos, uint32_t wdf_inc,
                        unsigned form) XS_NOEXCEPT;
