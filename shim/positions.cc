@@ -668,7 +668,6 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
     for (Xapian::TermIterator k = db.metadata_keys_begin(std::string(1, POS_FORMS_PREFIX)),
                               kend = db.metadata_keys_end(std::string(1, POS_FORMS_PREFIX));
          k != kend && out.problem.empty(); ++k) {
-        out.form_stems++;
         if (!decode_forms(db.get_metadata(*k), hashes) || hashes.empty())
             out.problem =
                 "the record of the forms of the word \"" + (*k).substr(1) + "\" is malformed";
@@ -897,17 +896,30 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
 }
 
 /* Reads every chunk: the first loaded, the others ahead. */
+/* Chunk i (an index), which the word's list names: missing is damage. */
+std::string PosSource::Cursor::read_chunk(const Xapian::Database &db, size_t i) const
+{
+    std::string c = db.get_metadata(chunk_key(prefix, keys[i]));
+    if (c.empty())
+        damaged(term, keys[i], "a listed chunk is missing");
+    return c;
+}
+
+/* Loads chunk want (an index + 1) and reads the n - 1 after it ahead. */
+void PosSource::Cursor::read_run(const Xapian::Database &db, size_t want, size_t n)
+{
+    data = read_chunk(db, want - 1);
+    ahead.resize(std::min(n - 1, keys.size() - want));
+    for (size_t i = 0; i < ahead.size(); i++)
+        ahead[i] = read_chunk(db, want + i);
+    ahead_first = want + 1;
+    chunk = want;
+}
+
+/* Reads every chunk: the first loaded, the others ahead. */
 void PosSource::Cursor::preload(const Xapian::Database &db)
 {
-    data = db.get_metadata(chunk_key(prefix, keys[0]));
-    if (data.empty())
-        damaged(term, keys[0], "a listed chunk is missing");
-    ahead.resize(keys.size() - 1);
-    for (size_t i = 1; i < keys.size(); i++)
-        if ((ahead[i - 1] = db.get_metadata(chunk_key(prefix, keys[i]))).empty())
-            damaged(term, keys[i], "a listed chunk is missing");
-    ahead_first = 2;
-    chunk = 1;
+    read_run(db, 1, keys.size());
     off = 0;
     at = keys[0];
     at_off = at_len = 0;
@@ -925,22 +937,14 @@ void PosSource::Cursor::load(const Xapian::Database &db, size_t want)
         data.swap(ahead[i]);
         ahead.erase(ahead.begin(), ahead.begin() + static_cast<std::ptrdiff_t>(i + 1));
         ahead_first = want + 1;
+        chunk = want;
     } else {
         /* The next chunk after a run read whole: the candidates are dense
          * in this word's articles, so read more of them at once. */
         bool in_turn = chunk && want == chunk + 1;
         run = in_turn ? std::min(run * 2, RUN_MAX) : 1;
-        data = db.get_metadata(chunk_key(prefix, keys[want - 1]));
-        size_t n = std::min(run - 1, keys.size() - want);
-        ahead.resize(n);
-        for (size_t i = 0; i < n; i++)
-            if ((ahead[i] = db.get_metadata(chunk_key(prefix, keys[want + i]))).empty())
-                damaged(term, keys[want + i], "a listed chunk is missing");
-        ahead_first = want + 1;
+        read_run(db, want, run);
     }
-    if (data.empty())
-        damaged(term, keys[want - 1], "a listed chunk is missing");
-    chunk = want;
 }
 
 bool PosSource::Cursor::decode(size_t from, size_t len)

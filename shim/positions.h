@@ -20,9 +20,10 @@
  * months" has 13,320 articles with the stems "last month" in a row on
  * Reuters 106k, and 56 with the words. Without the tags each candidate's
  * stored text had to be read to tell (src/phrase_check.c), which made the
- * slowest phrases 20-100 times plain Xapian's time. A tag that matches by
- * chance (1 in 256 a word) is still ruled out by that check, which now sees
- * a page's hits and few more. It costs a byte a position: Xapian's own
+ * slowest phrases 20-100 times plain Xapian's time. Two forms of a stem
+ * share a tag by chance (1 in 256): where the record of the stem's forms
+ * (forms_key below) says so, that check still reads a page's hits;
+ * elsewhere the tags decide alone. It costs a byte a position: Xapian's own
  * answer, an unstemmed term with positions for every word, cost 31% more
  * index and 39% more indexing CPU (bench/README.md, session 7).
  *
@@ -185,8 +186,7 @@ uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *a
 /* What check found in the chunks. */
 struct PosCheck {
     uint64_t terms = 0, chunks = 0, entries = 0;
-    uint64_t form_stems = 0; /* stems with their forms recorded */
-    std::string problem;     /* the first one, empty when none */
+    std::string problem; /* the first one, empty when none */
 };
 void check_positions(const Xapian::Database &db, PosCheck &out);
 
@@ -270,6 +270,8 @@ class PosSource : public Xapian::PostingSource
         Xapian::docid next_form(const Xapian::Database &db, Xapian::docid from);
         void preload(const Xapian::Database &db);
         void load(const Xapian::Database &db, size_t want);
+        void read_run(const Xapian::Database &db, size_t want, size_t n);
+        std::string read_chunk(const Xapian::Database &db, size_t i) const;
         bool decode(size_t from, size_t len);
     };
     bool match(Xapian::docid did);
