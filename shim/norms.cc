@@ -22,14 +22,16 @@ struct TermWeight {
     Xapian::doccount termfreq = 0;
 };
 
-TermWeight term_weight(const Xapian::Database &db, const std::string &term, Xapian::termcount wqf,
-                       double k1, double b)
+/* BM25Weight::init() and get_maxpart() for a term (or a synonym) of
+ * termfreq documents whose wdf is at most wdf_ub, computed as they are. */
+TermWeight bm25(const Xapian::Database &db, Xapian::doccount termfreq, Xapian::termcount wdf_ub,
+                Xapian::termcount wqf, double k1, double b)
 {
     TermWeight w;
     w.k1 = k1;
     w.b = b;
     Xapian::doccount ndocs = db.get_doccount();
-    w.termfreq = db.get_termfreq(term);
+    w.termfreq = termfreq;
     /* BM25Weight::init(factor 1.0), no relevance set. */
     double tw = (ndocs - w.termfreq + 0.5) / (w.termfreq + 0.5);
     if (tw < 2)
@@ -45,7 +47,6 @@ TermWeight term_weight(const Xapian::Database &db, const std::string &term, Xapi
             w.len_factor = 1 / w.len_factor;
     }
     /* BM25Weight::get_maxpart() */
-    Xapian::termcount wdf_ub = db.get_wdf_upper_bound(term);
     double denom = k1;
     if (k1 != 0.0 && b != 0.0) {
         double normlen_lb =
@@ -56,6 +57,31 @@ TermWeight term_weight(const Xapian::Database &db, const std::string &term, Xapi
     denom += wdf_max;
     w.maxweight = w.termweight * (wdf_max / denom);
     return w;
+}
+
+TermWeight term_weight(const Xapian::Database &db, const std::string &term, Xapian::termcount wqf,
+                       double k1, double b)
+{
+    return bm25(db, db.get_termfreq(term), db.get_wdf_upper_bound(term), wqf, k1, b);
+}
+
+/* BM25Weight::get_sumpart() for a document of length len. */
+inline double sumpart(const TermWeight &w, Xapian::termcount wdf, Xapian::termcount len)
+{
+    double normlen = std::max(len * w.len_factor, MIN_NORMLEN);
+    double wdf_double = wdf;
+    double denom = w.k1 * (normlen * w.b + (1 - w.b)) + wdf_double;
+    return w.termweight * (wdf_double / denom);
+}
+
+/* The length of document did: from the norms, or, for an id past them (a
+ * reader that reopened on a newer revision mid-search; the caller runs such
+ * a search again without the norms, so this only has to be a valid length),
+ * from the database. */
+inline Xapian::termcount doc_length(const Norms &norms, const Xapian::Database &db,
+                                    Xapian::docid did)
+{
+    return did < norms.len.size() ? norms.len[did] : db.get_doclength(did);
 }
 
 /* A term's postings, weighed by BM25 with the lengths from the norms. */
@@ -113,16 +139,7 @@ class NormSource : public Xapian::PostingSource
     /* BM25Weight::get_sumpart(), term for term. */
     double get_weight() const override
     {
-        Xapian::docid did = *it_;
-        /* A reader that reopened on a newer revision mid-search may meet ids
-         * past the array; the caller runs such a search again without the
-         * norms, so this only has to be a valid length. */
-        Xapian::termcount len =
-            did < norms_->len.size() ? norms_->len[did] : db_.get_doclength(did);
-        double normlen = std::max(len * w_.len_factor, MIN_NORMLEN);
-        double wdf_double = it_.get_wdf();
-        double denom = w_.k1 * (normlen * w_.b + (1 - w_.b)) + wdf_double;
-        return w_.termweight * (wdf_double / denom);
+        return sumpart(w_, it_.get_wdf(), doc_length(*norms_, db_, *it_));
     }
     std::string get_description() const override
     {
@@ -135,6 +152,236 @@ class NormSource : public Xapian::PostingSource
     TermWeight w_;
     Xapian::Database db_;
     Xapian::PostingIterator it_, end_;
+    bool started_ = false;
+};
+
+/* The terms a wildcard expands to and the synonym's term frequencies, as
+ * Xapian 1.4's QueryWildcard::postlist() and OrContext::postlist() work them
+ * out: the prefix's terms in order; past max_expansion, the most frequent
+ * (nth_element on the term frequency, as select_most_frequent does); then a
+ * tree of ORs built as a Huffman tree (a heap, smallest estimate first),
+ * each OR's estimate P(l) + P(r) - P(l)P(r) rounded to a count, which is
+ * what the synonym's weight is given as its term frequency
+ * (OrPostList::get_termfreq_est_using_stats: the same sums, for one
+ * database). The same std:: heap algorithms on the same estimates in the
+ * same order build the same tree. */
+struct Expansion {
+    std::vector<std::string> terms;
+    Xapian::doccount est = 0, min = 0, max = 0;
+};
+
+struct OrEst {
+    Xapian::doccount est, min, max;
+};
+
+/* ComparePostListTermFreqAscending (queryinternal.cc). */
+struct LessFrequent {
+    bool operator()(const OrEst &a, const OrEst &b) const
+    {
+        return a.est > b.est;
+    }
+};
+
+OrEst either(const OrEst &l, const OrEst &r, Xapian::doccount dbsize)
+{
+    /* OrPostList::get_termfreq_est(), _min() and _max(). */
+    double lest = static_cast<double>(l.est);
+    double rest = static_cast<double>(r.est);
+    double est = lest + rest - (lest * rest / dbsize);
+    return OrEst{static_cast<Xapian::doccount>(est + 0.5), std::max(l.min, r.min),
+                 std::min(l.max + r.max, dbsize)};
+}
+
+Expansion expand(const Xapian::Database &db, const std::string &prefix,
+                 Xapian::termcount max_expansion)
+{
+    struct Leaf {
+        std::string term;
+        Xapian::doccount tf;
+    };
+    std::vector<Leaf> leaves;
+    for (Xapian::TermIterator t = db.allterms_begin(prefix), end = db.allterms_end(prefix);
+         t != end; ++t)
+        leaves.push_back(Leaf{*t, t.get_termfreq()});
+    Expansion e;
+    if (leaves.empty())
+        return e;
+    if (max_expansion && leaves.size() > max_expansion) {
+        std::nth_element(leaves.begin(), leaves.begin() + (max_expansion - 1), leaves.end(),
+                         [](const Leaf &a, const Leaf &b) { return a.tf > b.tf; });
+        leaves.resize(max_expansion);
+    }
+    std::vector<OrEst> pls;
+    pls.reserve(leaves.size());
+    for (const Leaf &l : leaves) {
+        e.terms.push_back(l.term);
+        pls.push_back(OrEst{l.tf, l.tf, l.tf});
+    }
+    Xapian::doccount dbsize = db.get_doccount();
+    LessFrequent cmp;
+    std::make_heap(pls.begin(), pls.end(), cmp);
+    while (pls.size() > 1) {
+        OrEst r = pls.front();
+        std::pop_heap(pls.begin(), pls.end(), cmp);
+        pls.pop_back();
+        OrEst both = either(pls.front(), r, dbsize);
+        if (pls.size() == 1) {
+            pls[0] = both;
+            break;
+        }
+        std::pop_heap(pls.begin(), pls.end(), cmp);
+        pls.back() = both;
+        std::push_heap(pls.begin(), pls.end(), cmp);
+    }
+    e.est = pls[0].est;
+    e.min = pls[0].min;
+    e.max = pls[0].max;
+    return e;
+}
+
+/* A wildcard's expansion as one term (SynonymPostList): the union of its
+ * terms' postings, each document's wdf the sum of theirs, clamped to its
+ * length where BM25 reads lengths, weighed by BM25 with the norms. The
+ * postings are merged through a heap on their current ids; the iterators
+ * on the current document are held apart (at_), so the wdf is their sum and
+ * the next step moves just them. */
+class WildcardSource : public Xapian::PostingSource
+{
+  public:
+    WildcardSource(std::shared_ptr<const Norms> norms, std::shared_ptr<const Expansion> e,
+                   const TermWeight &w)
+        : norms_(std::move(norms)), e_(std::move(e)), w_(w)
+    {
+    }
+    Xapian::PostingSource *clone() const override
+    {
+        return new WildcardSource(norms_, e_, w_);
+    }
+    void init(const Xapian::Database &db) override
+    {
+        db_ = db;
+        its_.clear();
+        heap_.clear();
+        at_.clear();
+        its_.reserve(e_->terms.size());
+        for (const std::string &t : e_->terms) {
+            its_.push_back(db.postlist_begin(t));
+            if (its_.back() != Xapian::PostingIterator())
+                heap_.push_back(Head{*its_.back(), its_.size() - 1});
+        }
+        std::make_heap(heap_.begin(), heap_.end(), Later());
+        started_ = false;
+        set_maxweight(w_.maxweight);
+    }
+    Xapian::doccount get_termfreq_min() const override
+    {
+        return e_->min;
+    }
+    Xapian::doccount get_termfreq_est() const override
+    {
+        return e_->est;
+    }
+    Xapian::doccount get_termfreq_max() const override
+    {
+        return e_->max;
+    }
+    void next(double) override
+    {
+        if (started_) {
+            for (size_t i : at_) {
+                ++its_[i];
+                push(i);
+            }
+            at_.clear();
+        }
+        started_ = true;
+        take_current();
+    }
+    void skip_to(Xapian::docid did, double) override
+    {
+        if (started_ && !at_.empty() && did <= cur_)
+            return;
+        if (started_) {
+            for (size_t i : at_) {
+                its_[i].skip_to(did);
+                push(i);
+            }
+            at_.clear();
+        }
+        started_ = true;
+        while (!heap_.empty() && heap_.front().did < did) {
+            size_t i = heap_.front().i;
+            std::pop_heap(heap_.begin(), heap_.end(), Later());
+            heap_.pop_back();
+            its_[i].skip_to(did);
+            push(i);
+        }
+        take_current();
+    }
+    bool at_end() const override
+    {
+        return started_ && at_.empty();
+    }
+    Xapian::docid get_docid() const override
+    {
+        return cur_;
+    }
+    /* SynonymPostList::get_weight() with BM25Weight::get_sumpart(). */
+    double get_weight() const override
+    {
+        Xapian::termcount wdf = 0;
+        for (size_t i : at_)
+            wdf += its_[i].get_wdf();
+        Xapian::termcount len = doc_length(*norms_, db_, cur_);
+        if (w_.k1 != 0 && w_.b != 0 && wdf > len)
+            wdf = len;
+        return sumpart(w_, wdf, len);
+    }
+    std::string get_description() const override
+    {
+        return "Norms wildcard of " + std::to_string(e_->terms.size()) + " terms";
+    }
+
+  private:
+    struct Head {
+        Xapian::docid did;
+        size_t i;
+    };
+    /* A min-heap on the id. */
+    struct Later {
+        bool operator()(const Head &a, const Head &b) const
+        {
+            return a.did > b.did;
+        }
+    };
+    void push(size_t i)
+    {
+        if (its_[i] == Xapian::PostingIterator())
+            return;
+        heap_.push_back(Head{*its_[i], i});
+        std::push_heap(heap_.begin(), heap_.end(), Later());
+    }
+    /* Moves every iterator on the least id into at_. */
+    void take_current()
+    {
+        if (heap_.empty())
+            return;
+        cur_ = heap_.front().did;
+        while (!heap_.empty() && heap_.front().did == cur_) {
+            at_.push_back(heap_.front().i);
+            std::pop_heap(heap_.begin(), heap_.end(), Later());
+            heap_.pop_back();
+        }
+    }
+
+    std::shared_ptr<const Norms> norms_;
+    std::shared_ptr<const Expansion> e_;
+    TermWeight w_;
+    Xapian::Database db_;
+    std::vector<Xapian::PostingIterator> its_;
+    std::vector<Head> heap_;
+    std::vector<size_t> at_;
+    Xapian::docid cur_ = 0;
     bool started_ = false;
 };
 
@@ -151,6 +398,20 @@ Xapian::Query rebuild(const QNode &n, bool weighted, const Xapian::Database &db,
         src->release(); /* counted from here: the query's copy keeps it */
         Xapian::Query q(src.get());
         src.release(); /* the query owns it now; a throw above left it to src */
+        return q;
+    }
+    if (n.kind == QNode::WILDCARD) {
+        std::shared_ptr<Expansion> e =
+            std::make_shared<Expansion>(expand(db, n.term, n.max_expansion));
+        if (e->terms.empty()) /* Xapian's matches nothing either */
+            return n.q;
+        /* Weight::init_() for a synonym: wqf 1, and the longest document's
+         * length bounds the wdf. */
+        TermWeight w = bm25(db, e->est, db.get_doclength_upper_bound(), 1, k1, b);
+        std::unique_ptr<WildcardSource> src(new WildcardSource(norms, e, w));
+        src->release();
+        Xapian::Query q(src.get());
+        src.release();
         return q;
     }
     if (n.kind != QNode::COMBINE)

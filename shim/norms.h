@@ -11,7 +11,11 @@
  * them norms), and its query's weighted terms become posting sources that
  * read the term's postings through Xapian and compute BM25Weight's very
  * formula, in its order of operations, from the array: the same scores, to
- * the last bit, and the same pruning bounds, so the same pages. Terms under
+ * the last bit, and the same pruning bounds, so the same pages. A weighted
+ * wildcard (OP_SYNONYM over its expansion) becomes one source that merges
+ * its terms' postings and weighs their summed wdf as Xapian's synonym does,
+ * with the term frequency Xapian estimates for it (the same tree of ORs,
+ * built in the same order). Terms under
  * PHRASE and NEAR stay Xapian's (their positions), and so does what no
  * weight reads (a filter's or AND_NOT's right side). A remote database has
  * no lengths to load (a source could not travel to its server anyway) and
@@ -36,12 +40,13 @@ namespace kbs_shim
 struct PosTally; /* positions.h */
 
 struct QNode {
-    enum Kind { TERM, COMBINE, OTHER } kind = OTHER;
+    enum Kind { TERM, COMBINE, WILDCARD, OTHER } kind = OTHER;
     Xapian::Query q;
-    std::string term;          /* TERM */
-    Xapian::termcount wqf = 1; /* TERM */
-    int form = -1;             /* TERM: the form tag asked for in a phrase, -1 any */
-    Xapian::Query::op op{};    /* COMBINE */
+    std::string term;                    /* TERM; WILDCARD: the prefix */
+    Xapian::termcount wqf = 1;           /* TERM */
+    Xapian::termcount max_expansion = 0; /* WILDCARD: the most frequent so many, 0 all */
+    int form = -1;                       /* TERM: the form tag asked for in a phrase, -1 any */
+    Xapian::Query::op op{};              /* COMBINE */
     std::vector<std::shared_ptr<const QNode>> kids; /* COMBINE */
     std::shared_ptr<PosTally> tally;                /* OTHER: a phrase's positions */
 };

@@ -1405,8 +1405,13 @@ int xs_query_wildcard(const char *prefix, size_t len, uint32_t max_terms, xs_que
         /* OP_SYNONYM (Xapian's default) scores the expansion as one term, so
          * a document is not ranked up for holding many words of the prefix;
          * and Xapian 1.4.22 leaks weight objects with OP_OR + MOST_FREQUENT. */
-        *out = other_query(Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(prefix, len),
-                                         max_terms, max_type, Xapian::Query::OP_SYNONYM));
+        std::shared_ptr<kbs_shim::QNode> n = std::make_shared<kbs_shim::QNode>();
+        n->kind = kbs_shim::QNode::WILDCARD;
+        n->term.assign(prefix, len);
+        n->max_expansion = max_terms;
+        n->q = Xapian::Query(Xapian::Query::OP_WILDCARD, n->term, max_terms, max_type,
+                             Xapian::Query::OP_SYNONYM);
+        *out = new xs_query{n};
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
