@@ -277,6 +277,7 @@ class PosSource : public Xapian::PostingSource
     bool match(Xapian::docid did);
     bool tallied_match(Xapian::docid did);
     void advance_from(Xapian::docid did);
+    Xapian::docid in_others(Xapian::docid d);
 
     std::vector<std::string> terms_;
     std::vector<int> forms_;
@@ -289,6 +290,9 @@ class PosSource : public Xapian::PostingSource
     std::vector<size_t> idx_;
     std::vector<std::pair<uint32_t, size_t>> all_;
     Xapian::PostingIterator it_, end_;
+    /* Leading: the other words' postings, which the walk's candidates must
+     * be in (their stems' AND), read before their places. */
+    std::vector<Xapian::PostingIterator> others_;
     /* The word whose chunks lead (-1: its stem's posting list does); see
      * init(). */
     int drive_ = -1;
