@@ -736,6 +736,8 @@ static void page_options(const cli_args *a, kbs_search_options *so)
     so->all_versions = a->all_versions;
     if (a->fragments)
         so->fragments = a->fragments;
+    if (a->expand)
+        so->max_expansion = a->expand;
     if (a->snippet_len)
         so->snippet_len = a->snippet_len;
     so->facets = a->facets;

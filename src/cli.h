@@ -44,6 +44,8 @@ enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 #define CLI_OFFSET_MAX 1000000000u
 /* More passages than this no longer read as a snippet. */
 #define CLI_FRAGMENTS_MAX 16u
+/* --expand: the most words a prefix (secur*) may stand for. */
+#define CLI_EXPAND_MAX 10000u
 /* Shorter than a line says nothing; longer than a page is the article. */
 #define CLI_SNIPPET_LEN_MIN 20u
 #define CLI_SNIPPET_LEN_MAX 10000u
@@ -78,6 +80,7 @@ typedef struct cli_args {
     int markers;             /* --markers: plain text, matches in [ ] */
     int html;                /* --html */
     uint32_t fragments;      /* --fragments, or 0 for the library's default */
+    uint32_t expand;         /* --expand, or 0 for the library's default */
     uint32_t snippet_len;    /* --snippet-len, or 0 for the library's default */
     int facets;              /* --facets */
     const char **words;      /* the arguments after the command name (pointers into argv) */

@@ -28,7 +28,8 @@ enum {
     OPT_HTML,
     OPT_FRAGMENTS,
     OPT_SNIPPET_LEN,
-    OPT_FACETS
+    OPT_FACETS,
+    OPT_EXPAND
 };
 
 /* Which options a command accepts, so that a misplaced one is reported
@@ -53,10 +54,12 @@ enum {
 #define GIVEN_FRAGMENTS 131072u
 #define GIVEN_SNIPPET_LEN 262144u
 #define GIVEN_FACETS 524288u
+#define GIVEN_EXPAND 1048576u
 #define GIVEN_SEARCH                                                                               \
     (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_ANY | GIVEN_SORT | GIVEN_OFFSET |   \
      GIVEN_COUNT | GIVEN_EXPLAIN | GIVEN_BM25 | GIVEN_TITLE_WEIGHT | GIVEN_ALL_VERSIONS |          \
-     GIVEN_MARKERS | GIVEN_HTML | GIVEN_FRAGMENTS | GIVEN_SNIPPET_LEN | GIVEN_FACETS)
+     GIVEN_MARKERS | GIVEN_HTML | GIVEN_FRAGMENTS | GIVEN_SNIPPET_LEN | GIVEN_FACETS |             \
+     GIVEN_EXPAND)
 /* similar and versions list articles as search does, in the same output modes. */
 #define GIVEN_LIST                                                                                 \
     (GIVEN_DB | GIVEN_JSON | GIVEN_LIMIT | GIVEN_COLOR | GIVEN_OFFSET | GIVEN_MARKERS |            \
@@ -121,6 +124,9 @@ static const char SEARCH_HELP_OPTIONS[] =
     "                            repeats of a word stop counting, B (0 to 1) how\n"
     "                            much long articles are held back; --explain\n"
     "                            shows the values in use\n"
+    "      --expand N            a prefix (secur*) searches at most the N most\n"
+    "                            frequent words it stands for (1 to 10000;\n"
+    "                            default 100); a note says when it stood for more\n"
     "      --title-weight W      no effect since index format 4 (a title word\n"
     "                            counts 3 times, set at indexing); accepted\n"
     "      --json                print one JSON object per line and per hit:\n"
@@ -600,6 +606,8 @@ static const char *option_value_name(int opt)
         return "a number such as 2.5";
     case OPT_FRAGMENTS:
         return "the number of passages, 1 to 16";
+    case OPT_EXPAND:
+        return "the most words a prefix stands for, 1 to 10000";
     case OPT_SNIPPET_LEN:
         return "a number of characters such as 300";
     default:
@@ -613,7 +621,8 @@ static const char *given_name(unsigned bit)
         "--db",      "--json",         "--limit",        "--color",       "--max-file-size",
         "--any",     "--sort",         "--offset",       "--count",       "--explain",
         "--bm25",    "--title-weight", "--all-versions", "--workers",     "--max-memory",
-        "--markers", "--html",         "--fragments",    "--snippet-len", "--facets"};
+        "--markers", "--html",         "--fragments",    "--snippet-len", "--facets",
+        "--expand"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (bit == 1u << i)
             return names[i];
@@ -646,6 +655,7 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
         {"fragments", required_argument, NULL, OPT_FRAGMENTS},
         {"snippet-len", required_argument, NULL, OPT_SNIPPET_LEN},
         {"facets", no_argument, NULL, OPT_FACETS},
+        {"expand", required_argument, NULL, OPT_EXPAND},
         {NULL, 0, NULL, 0},
     };
     cli_args a = {0};
@@ -832,6 +842,15 @@ int cli_args_parse(int argc, char **argv, cli_args *out, FILE *err)
         case OPT_FACETS:
             a.facets = 1;
             given |= GIVEN_FACETS;
+            break;
+        case OPT_EXPAND:
+            if (parse_bounded(optarg, 1, CLI_EXPAND_MAX, &a.expand) != 0) {
+                free(pos);
+                return cli_usage_error(err, -1,
+                                       "--expand needs a whole number from 1 to %u, not '%s'",
+                                       CLI_EXPAND_MAX, optarg);
+            }
+            given |= GIVEN_EXPAND;
             break;
         case 'h':
             a.help = 1;

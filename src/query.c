@@ -1860,9 +1860,10 @@ static xs_query *build_prefix(struct parser *p, const struct node *n)
     }
     if (cut) {
         buf line = BUF_INIT;
+        int one = p->max_expansion == 1;
         buf_printf(&line,
-                   "%s* matches more than %u words; only the %u most frequent were searched\n", w,
-                   p->max_expansion, p->max_expansion);
+                   "%s* matches more than %u word%s; only the %u most frequent %s searched\n", w,
+                   p->max_expansion, one ? "" : "s", p->max_expansion, one ? "was" : "were");
         if (buf_failed(&line))
             nomem(p);
         else if (!strstr(buf_cstr(&p->plan->notes), line.data))

@@ -1020,6 +1020,23 @@ Test(cli, usage_errors)
         {{"--fragments", NULL},
          "kbsearch: option '--fragments' needs a value: the number of passages, 1 to 16",
          "Try 'kbsearch --help'."},
+        /* 62 */
+        {{"--expand", "0", "news*", NULL},
+         "kbsearch: --expand needs a whole number from 1 to 10000, not '0'",
+         "Try 'kbsearch --help'."},
+        /* 63 */
+        {{"--expand", "10001", "news*", NULL},
+         "kbsearch: --expand needs a whole number from 1 to 10000, not '10001'",
+         "Try 'kbsearch --help'."},
+        /* 64 */
+        {{"similar", "1", "--expand", "5", NULL},
+         "kbsearch: --expand does not apply to 'similar'",
+         "Try 'kbsearch similar --help'."},
+        /* 65 */
+        {{"--expand", NULL},
+         "kbsearch: option '--expand' needs a value: the most words a prefix stands for, 1 to "
+         "10000",
+         "Try 'kbsearch --help'."},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const usage_case *c = &cases[i];
@@ -1769,6 +1786,27 @@ Test(cli, notes_go_to_stderr)
     rc = run((const char *[]){"--db", db, "--any", "--json", q, NULL}, &out, &err);
     cr_assert_eq(strncmp(err, "kbsearch: note: ", 16), 0, "%s", err);
     cr_assert(out[0] == '\0' || out[0] == '{', "%s", out);
+}
+
+/* --expand: a prefix cut to its most frequent words, with a note that says
+ * so; by default "co*" stands for all of its words in the corpus. */
+Test(cli, expand_cuts_a_prefix)
+{
+    char *db = new_db(), *out, *err;
+    index_corpus(db);
+    int rc = run((const char *[]){"--db", db, "--count", "co*", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_empty(err);
+    long all = strtol(out, NULL, 10);
+    rc = run((const char *[]){"--db", db, "--count", "--expand", "1", "co*", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(err, "kbsearch: note: co* matches more than 1 word; only the 1 most "
+                          "frequent was searched\n");
+    long one = strtol(out, NULL, 10);
+    cr_assert(one > 0 && one < all, "%ld of %ld", one, all);
+    rc = run((const char *[]){"--db", db, "--expand", "10000", "--count", "co*", NULL}, &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(strtol(out, NULL, 10), all);
 }
 
 Test(cli, did_you_mean)

@@ -1176,7 +1176,7 @@ Test(query, end_to_end_errors_and_notes)
     q = "co*"; /* the stems cooper and coach */
     cr_assert_eq(kbs_search(db, q, strlen(q), &o, &r), KBS_OK, "%s", kbs_db_errmsg(db));
     cr_expect_str_eq(kbs_results_notes(r),
-                     "co* matches more than 1 words; only the 1 most frequent were searched\n");
+                     "co* matches more than 1 word; only the 1 most frequent was searched\n");
     kbs_results_free(r);
     kbs_db_close(db);
     tu_rmtree(tu_tmpdir());
