@@ -385,6 +385,15 @@ class WildcardSource : public Xapian::PostingSource
     bool started_ = false;
 };
 
+/* A query of src, which it then owns. */
+Xapian::Query owned(std::unique_ptr<Xapian::PostingSource> src)
+{
+    src->release(); /* counted from here: the query's copy keeps it */
+    Xapian::Query q(src.get());
+    src.release(); /* the query owns it now; a throw above left it to src */
+    return q;
+}
+
 Xapian::Query rebuild(const QNode &n, bool weighted, const Xapian::Database &db,
                       const std::shared_ptr<const Norms> &norms, double k1, double b)
 {
@@ -394,11 +403,7 @@ Xapian::Query rebuild(const QNode &n, bool weighted, const Xapian::Database &db,
         TermWeight w = term_weight(db, n.term, n.wqf, k1, b);
         if (w.termfreq == 0) /* Xapian's query matches nothing there either */
             return n.q;
-        std::unique_ptr<NormSource> src(new NormSource(norms, n.term, w));
-        src->release(); /* counted from here: the query's copy keeps it */
-        Xapian::Query q(src.get());
-        src.release(); /* the query owns it now; a throw above left it to src */
-        return q;
+        return owned(std::unique_ptr<Xapian::PostingSource>(new NormSource(norms, n.term, w)));
     }
     if (n.kind == QNode::WILDCARD) {
         std::shared_ptr<Expansion> e =
@@ -408,11 +413,7 @@ Xapian::Query rebuild(const QNode &n, bool weighted, const Xapian::Database &db,
         /* Weight::init_() for a synonym: wqf 1, and the longest document's
          * length bounds the wdf. */
         TermWeight w = bm25(db, e->est, db.get_doclength_upper_bound(), 1, k1, b);
-        std::unique_ptr<WildcardSource> src(new WildcardSource(norms, e, w));
-        src->release();
-        Xapian::Query q(src.get());
-        src.release();
-        return q;
+        return owned(std::unique_ptr<Xapian::PostingSource>(new WildcardSource(norms, e, w)));
     }
     if (n.kind != QNode::COMBINE)
         return n.q;

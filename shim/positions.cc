@@ -749,7 +749,8 @@ void PosSource::init(const Xapian::Database &db)
     db_ = db;
     cur_.clear();
     cur_.resize(terms_.size());
-    Xapian::doccount least = db.get_doccount();
+    const Xapian::doccount ndocs = db.get_doccount();
+    Xapian::doccount least = ndocs;
     size_t driver = 0;
     std::vector<Xapian::doccount> tfs(terms_.size());
     for (size_t i = 0; i < terms_.size(); i++) {
@@ -812,7 +813,7 @@ void PosSource::init(const Xapian::Database &db)
             drive_ = static_cast<int>(i);
         }
     }
-    max_ = db.get_doccount();
+    max_ = ndocs;
     if (drive_ >= 0) {
         /* Below every stem's frequency: Xapian's AND then asks this source
          * for its candidates first. */
@@ -842,7 +843,7 @@ void PosSource::init(const Xapian::Database &db)
     });
     others_.clear();
     for (size_t i = 0; drive_ >= 0 && i < terms_.size(); i++)
-        if (static_cast<int>(i) != drive_ && tfs[i] <= LEAP_SHARE * db.get_doccount())
+        if (static_cast<int>(i) != drive_ && tfs[i] <= LEAP_SHARE * ndocs)
             others_.push_back(db.postlist_begin(terms_[i]));
     std::string dterm = terms_.empty() ? std::string() : terms_[driver];
     it_ = db.postlist_begin(dterm);

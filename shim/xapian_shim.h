@@ -173,14 +173,14 @@ void xs_doc_free(xs_doc *doc) XS_NOEXCEPT;
  * as written there (stem_form_tag() of its folded form), kept with the
  * position so that a phrase can ask for the words' own forms
  * (xs_query_set_form). */
+int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos, uint32_t wdf_inc,
+                       unsigned form) XS_NOEXCEPT;
 /* Records a form of the stem term (the whole hash of its folded word,
  * stem_form_hash()) with the document: the database keeps each stem's
  * forms (positions.h), written with the document's positions. Once a
  * database and word is enough (src/stem.h, stem_form.first); more is
  * harmless. */
 int xs_doc_add_form(xs_doc *doc, const char *term, size_t len, uint64_t hash) XS_NOEXCEPT;
-int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos, uint32_t wdf_inc,
-                       unsigned form) XS_NOEXCEPT;
 /* A term without position (wdf += wdf_inc; 0 for a boolean filter term). */
 int xs_doc_add_term(xs_doc *doc, const char *term, size_t len, uint32_t wdf_inc) XS_NOEXCEPT;
 int xs_doc_set_value(xs_doc *doc, unsigned slot, const char *val, size_t len) XS_NOEXCEPT;

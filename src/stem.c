@@ -120,14 +120,14 @@ static unsigned form_of_hash(uint64_t h)
     return (unsigned)(h >> 56);
 }
 
-unsigned stem_form_tag(const char *word, size_t len)
-{
-    return form_of_hash(XXH3_64bits(word, len));
-}
-
 uint64_t stem_form_hash(const char *word, size_t len)
 {
     return XXH3_64bits(word, len);
+}
+
+unsigned stem_form_tag(const char *word, size_t len)
+{
+    return form_of_hash(stem_form_hash(word, len));
 }
 
 void stemmer_forget_forms(stemmer *s)
