@@ -24,6 +24,9 @@
  * and title read, as bench_query does). A burst of load then lands on the
  * three alike, and a run of A against itself agrees within 1%.
  *
+ * The indexes' files are locked in memory for the run (pin.h), unless
+ * $KBS_BENCH_NO_PIN is set.
+ *
  * A first, untimed pass checks that the two builds give the same hits (ids,
  * versions, scores) and totals, and lists the queries where they do not.
  */
@@ -34,6 +37,7 @@
 #include <time.h>
 
 #include "kbsearch.h"
+#include "pin.h"
 #include "plain_xapian.h"
 
 #define MAX_QUERIES 4000
@@ -261,6 +265,14 @@ int main(int argc, char **argv)
     load(&b, argv[2], ib ? ib : def);
     xp_db *x = NULL;
     char err[512];
+    pin_set pins = {0};
+    if (!getenv("KBS_BENCH_NO_PIN")) {
+        const char *paths[3] = {ia ? ia : def, ib ? ib : def, xpath};
+        for (int k = 0; k < 3; k++)
+            if ((k == 0 || strcmp(paths[k], paths[0]) != 0) &&
+                pin_path(&pins, paths[k], err, sizeof err) != 0)
+                die("%s (KBS_BENCH_NO_PIN=1 runs without)%s", err, "");
+    }
     if (xp_db_open(xpath, &x, err, sizeof err) != KBS_OK)
         die("cannot open %s: %s", xpath, err);
 

@@ -15,6 +15,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw() */
 #include "kbsearch.h"
+#include "pin.h"
 #include "plain_xapian.h"
 
 #include <dirent.h>
@@ -76,6 +77,7 @@ struct config {
     int keep_index;   /* reuse kbsearch's index built by another library */
     unsigned classes; /* --classes: bit per class to time; 0 for all */
     int no_snip;      /* --no-snippets: leave out the +snip rows */
+    int no_pin;       /* --no-pin: leave the indexes to the page cache's reclaim */
 };
 
 struct filelist {
@@ -1684,6 +1686,7 @@ static void usage(FILE *f)
                "  --classes LIST     time only these classes (comma-separated: term-rare,\n"
                "                     term-medium, term-common, and, or, phrase, prefix, date)\n"
                "  --no-snippets      leave out the +snip rows\n"
+               "  --no-pin           do not lock the indexes' files in memory for the warm runs\n"
                "  --cli PATH         the kbsearch program, for the whole-process runs\n"
                "  --process N        whole-process runs (default 50; 0: none)\n"
                "  --cold N           cold-cache queries per class (default 30; 0: none)\n"
@@ -1773,6 +1776,10 @@ static void parse_args(int argc, char **argv, struct config *cfg)
             cfg->no_snip = 1;
             continue;
         }
+        if (strcmp(a, "--no-pin") == 0) {
+            cfg->no_pin = 1;
+            continue;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "bench_query: %s needs a value (or is unknown)\n", a);
             usage(stderr);
@@ -1860,6 +1867,19 @@ int main(int argc, char **argv)
         if (cfg.classes && !(cfg.classes & (1u << c)))
             sets[c].n = 0; /* not timed, not compared; freed with the rest */
 
+    /* Warm means in memory: the files stay locked there until the cold runs
+     * (see pin.h). */
+    pin_set pins = {0};
+    if (!cfg.no_pin)
+        for (int e = 0; e < E_COUNT; e++) {
+            if (!(cfg.engines & (1u << e)))
+                continue;
+            char *p = engine_path(&cfg, e), perr[512];
+            if (pin_path(&pins, p, perr, sizeof perr) != 0)
+                die("%s (--no-pin runs without)", perr);
+            free(p);
+        }
+
     if (cfg.loop != NULL) {
         loop(&cfg, &en, sets);
     } else {
@@ -1881,9 +1901,9 @@ int main(int argc, char **argv)
                ", from headline words; document frequency (FTS5): rare 1..%" PRId64
                ", medium ..%" PRId64 ", common more\n",
                cfg.per_class, cfg.seed, bounds.rare_max, bounds.medium_max);
-        printf("# in-process, warm (every query run once on each engine first), top %d, "
+        printf("# in-process, warm (every query run once on each engine first%s), top %d, "
                "engines interleaved query by query; +snip: with snippets\n",
-               TOP);
+               cfg.no_pin ? "" : "; the indexes' files locked in memory", TOP);
         fprintf(stderr, "bench_query: warming up...\n");
         t0 = now_seconds();
         warm_up(&cfg, &en, sets);
@@ -1898,6 +1918,7 @@ int main(int argc, char **argv)
         /* The cold runs open their own handles, as a new process would. */
         for (int e = 0; e < E_COUNT; e++)
             close_engine(e, &en);
+        pin_release(&pins);
         int cold_ok = cold_runs(&cfg, sets);
         processes(&cfg, sets, cold_ok);
         for (int e = 0; e < E_COUNT; e++)
@@ -1909,6 +1930,7 @@ int main(int argc, char **argv)
     }
     for (int e = 0; e < E_COUNT; e++)
         close_engine(e, &en);
+    pin_release(&pins);
     for (int c = 0; c < C_COUNT; c++)
         free(sets[c].q);
     filelist_free(&fl);

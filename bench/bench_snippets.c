@@ -21,6 +21,9 @@
  * with callgrind's instrumentation on around the measured pass, for
  *   valgrind --tool=callgrind --instr-atstart=no bench_snippets IDX Q snip
  *
+ * The index's files are locked in memory for the run (pin.h), unless
+ * $KBS_BENCH_NO_PIN is set.
+ *
  * DUMP writes every hit's snippet and spans (compare two builds' output).
  */
 #include <stdio.h>
@@ -29,6 +32,7 @@
 #include <time.h>
 
 #include "kbsearch.h"
+#include "pin.h"
 
 #include "callgrind_marks.h"
 
@@ -135,6 +139,12 @@ int main(int argc, char **argv)
     char *err = NULL;
     if (kbs_db_open(argv[1], KBS_OPEN_READ, &db, &err) != KBS_OK) {
         fprintf(stderr, "bench_snippets: %s\n", err ? err : "cannot open the index");
+        return 1;
+    }
+    pin_set pins = {0};
+    char perr[512];
+    if (!getenv("KBS_BENCH_NO_PIN") && pin_path(&pins, argv[1], perr, sizeof perr) != 0) {
+        fprintf(stderr, "bench_snippets: %s (KBS_BENCH_NO_PIN=1 runs without)\n", perr);
         return 1;
     }
     query *qs = calloc(MAX_QUERIES, sizeof *qs);
