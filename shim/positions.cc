@@ -83,6 +83,29 @@ std::string dir_key(const std::string &term)
     return POS_DIR_PREFIX + term;
 }
 
+std::string stream_name(const std::string &stem, unsigned tag)
+{
+    static const char hex[] = "0123456789abcdef";
+    std::string n(stem);
+    n.push_back(POS_STREAM_SEP);
+    n.push_back(hex[(tag >> 4) & 15]);
+    n.push_back(hex[tag & 15]);
+    return n;
+}
+
+std::string stream_stem(const std::string &name)
+{
+    size_t n = name.size();
+    if (n >= 3 && name[n - 3] == POS_STREAM_SEP)
+        return name.substr(0, n - 3);
+    return name;
+}
+
+std::string stream_dir_prefix(const std::string &stem)
+{
+    return dir_key(stem) + POS_STREAM_SEP;
+}
+
 std::string encode_dir(const std::vector<Xapian::docid> &firsts)
 {
     std::string out;
@@ -233,8 +256,8 @@ void append_entry(std::string &chunk, Xapian::docid &first, Xapian::docid &last,
 
 [[noreturn]] void damaged(const std::string &term, Xapian::docid first, const char *what)
 {
-    throw Xapian::DatabaseCorruptError("the positions of the word \"" + term + "\" from article " +
-                                       std::to_string(first) + ": " + what);
+    throw Xapian::DatabaseCorruptError("the positions of the word \"" + stream_stem(term) +
+                                       "\" from article " + std::to_string(first) + ": " + what);
 }
 
 /* An entry to write: its id and its encoded positions, wherever they are. */
@@ -281,7 +304,7 @@ void parse_chunk(const std::string &term, Xapian::docid first, const std::string
 
 } // namespace
 
-void PosWriter::note(Xapian::docid did, DocPositions &pos)
+void PosWriter::note(Xapian::docid did, DocPositions &pos, bool replacing)
 {
     note_start_ = arena_.size();
     auto l = last_.find(did);
@@ -289,6 +312,7 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos)
     undo_had_ = l != last_.end();
     undo_seq_ = undo_had_ ? l->second : 0;
     last_[did] = seq_;
+    std::vector<std::string> streams;
     for (auto &e : pos) {
         std::vector<uint64_t> &p = e.second.pos;
         if (p.empty())
@@ -299,19 +323,38 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos)
         p.erase(std::unique(p.begin(), p.end(),
                             [](uint64_t a, uint64_t b) { return a >> 8 == b >> 8; }),
                 p.end());
-        size_t off = arena_.size();
-        uint32_t prev = 0;
+        /* One entry per form tag, in its form's stream (positions.h). */
+        unsigned tags[256];
+        size_t ntags = 0;
         for (uint64_t x : p) {
-            uint32_t at = static_cast<uint32_t>(x >> 8);
-            put_varint(arena_, at - prev);
-            arena_.push_back(static_cast<char>(x & 255));
-            prev = at;
+            unsigned t = static_cast<unsigned>(x & 255);
+            if (std::find(tags, tags + ntags, t) == tags + ntags)
+                tags[ntags++] = t;
         }
-        if (arena_.size() > std::numeric_limits<uint32_t>::max())
-            throw std::length_error("too many positions held");
-        terms_[e.first].push_back(Entry{did, seq_, static_cast<uint32_t>(off),
-                                        static_cast<uint32_t>(arena_.size() - off)});
-        entries_++;
+        for (size_t k = 0; k < ntags; k++) {
+            size_t off = arena_.size();
+            uint32_t prev = 0;
+            for (uint64_t x : p) {
+                if ((x & 255) != tags[k])
+                    continue;
+                uint32_t at = static_cast<uint32_t>(x >> 8);
+                put_varint(arena_, at - prev);
+                arena_.push_back(static_cast<char>(x & 255));
+                prev = at;
+            }
+            if (arena_.size() >= TOMBSTONE)
+                throw std::length_error("too many positions held");
+            std::string name = stream_name(e.first, tags[k]);
+            if (replacing)
+                streams.push_back(name);
+            terms_[std::move(name)].push_back(Entry{did, seq_, static_cast<uint32_t>(off),
+                                                    static_cast<uint32_t>(arena_.size() - off)});
+            entries_++;
+        }
+    }
+    if (replacing) {
+        std::sort(streams.begin(), streams.end());
+        replaced_.push_back(Replaced{did, seq_, std::move(streams)});
     }
     seq_++;
 }
@@ -326,6 +369,8 @@ void PosWriter::unnote()
             entries_--;
         }
     arena_.resize(note_start_);
+    if (!replaced_.empty() && replaced_.back().seq + 1 == seq_)
+        replaced_.pop_back();
     if (undo_had_)
         last_[undo_did_] = undo_seq_;
     else
@@ -374,6 +419,29 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             }
         }
         DocForms().swap(forms_);
+
+        /* Articles written again: each stem they still have loses its
+         * entries in the streams of the forms the new version lacks. The
+         * database's streams of a stem are named by the keys of their lists
+         * (those this handle wrote are there too, uncommitted). */
+        for (const Replaced &r : replaced_) {
+            if (last_.at(r.did) != r.seq)
+                continue; /* noted again since: that note's own entry counts */
+            for (size_t k = 0; k < r.streams.size(); k++) {
+                std::string stem = stream_stem(r.streams[k]);
+                if (k && stem == stream_stem(r.streams[k - 1]))
+                    continue;
+                std::string dp = stream_dir_prefix(stem);
+                for (Xapian::TermIterator t = db.metadata_keys_begin(dp),
+                                          tend = db.metadata_keys_end(dp);
+                     t != tend; ++t) {
+                    std::string name = (*t).substr(1);
+                    if (!std::binary_search(r.streams.begin(), r.streams.end(), name))
+                        terms_[name].push_back(Entry{r.did, r.seq, 0, TOMBSTONE});
+                }
+            }
+        }
+        replaced_.clear();
 
         std::vector<Span> old;
         std::vector<Ref> merged;
@@ -444,7 +512,8 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             if (firsts.empty()) {
                 merged.clear();
                 for (const Entry &e : ents)
-                    merged.push_back(Ref{e.did, arena_.data() + e.off, e.len});
+                    if (e.len != TOMBSTONE)
+                        merged.push_back(Ref{e.did, arena_.data() + e.off, e.len});
                 write_chunks(merged);
                 i = ents.size();
             }
@@ -473,6 +542,13 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                     if (b == j || (a < old.size() && old[a].did < ents[b].did)) {
                         merged.push_back(Ref{old[a].did, data.data() + old[a].off, old[a].len});
                         a++;
+                    } else if (ents[b].len == TOMBSTONE) {
+                        /* The chunk's entry of that id, if any, goes. */
+                        if (a < old.size() && old[a].did == ents[b].did) {
+                            changed = true;
+                            a++;
+                        }
+                        b++;
                     } else {
                         const char *np = arena_.data() + ents[b].off;
                         size_t nl = ents[b].len;
@@ -510,6 +586,7 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
         terms_.clear();
         arena_.clear();
         last_.clear();
+        replaced_.clear();
         entries_ = 0;
         note_start_ = 0;
         undo_did_ = 0;
@@ -519,6 +596,7 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
          * keys may then be wrong. */
         known_.clear();
         known_forms_.clear();
+        replaced_.clear();
         fresh_ = false;
         throw;
     }
@@ -548,8 +626,10 @@ uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *a
         std::string data = db.get_metadata(key);
         parse_chunk(term, first, data, spans);
         if (term != pl_term) {
-            pl = db.postlist_begin(term);
-            plend = db.postlist_end(term);
+            /* A stream's entries are kept while the article has its stem. */
+            std::string stem = stream_stem(term);
+            pl = db.postlist_begin(stem);
+            plend = db.postlist_end(stem);
             pl_term = term;
         }
         keep.assign(spans.size(), 0);
@@ -614,11 +694,11 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
     /* A word's chunks against its list of them. */
     auto check_list = [&]() {
         if (!decode_dir(db.get_metadata(dir_key(last_term)), listed))
-            out.problem =
-                "the list of the position chunks of the word \"" + last_term + "\" is malformed";
+            out.problem = "the list of the position chunks of the word \"" +
+                          stream_stem(last_term) + "\" is malformed";
         else if (listed != firsts)
-            out.problem = "the list of the position chunks of the word \"" + last_term +
-                          "\" does not match its chunks";
+            out.problem = "the list of the position chunks of the word \"" +
+                          stream_stem(last_term) + "\" does not match its chunks";
     };
     for (Xapian::TermIterator k = db.metadata_keys_begin("p"), kend = db.metadata_keys_end("p");
          k != kend && out.problem.empty(); ++k) {
@@ -639,7 +719,7 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
         }
         firsts.push_back(first);
         if (first <= last_did) {
-            out.problem = "the positions of the word \"" + term + "\" from article " +
+            out.problem = "the positions of the word \"" + stream_stem(term) + "\" from article " +
                           std::to_string(first) + ": chunks overlap";
             break;
         }
@@ -707,13 +787,8 @@ void form_counts(const std::string &term, Xapian::docid first, const std::string
         with += has_form(base + sp.off, base + sp.off + sp.len, form);
 }
 
-/* PosSource::init's choices (measured with bench_ab on Reuters' 200
- * phrase queries; leading when the walk costs up to half or twice the AND
- * measured within the noise of this rule). */
-const Xapian::doccount SAMPLE_LEAST = 16; /* sample the forms from this AND size on */
-const Xapian::doccount LEAD_LEAST = 64;   /* lead by a form from this AND size on */
-const double LEAD_WALK = 0.05;            /* an entry walked, in candidates checked */
-const size_t PRELOAD_CHUNKS = 16;         /* a word's chunks read at once, at most */
+/* PosSource::init's choices. */
+const size_t PRELOAD_CHUNKS = 16; /* a word's chunks read at once, at most */
 /* Leading, the walk leapfrogs with the postings of the other words whose
  * stems are in at most this share of the articles: a commoner stem turns
  * few candidates away, and reading its postings cost more than it saved
@@ -755,11 +830,28 @@ void PosSource::init(const Xapian::Database &db)
     std::vector<Xapian::doccount> tfs(terms_.size());
     for (size_t i = 0; i < terms_.size(); i++) {
         Cursor &c = cur_[i];
-        c.term = terms_[i];
         c.form = i < forms_.size() ? forms_[i] : -1;
-        c.prefix = key_prefix(c.term);
-        if (!decode_dir(db.get_metadata(dir_key(c.term)), c.keys))
-            damaged(terms_[i], 0, "the list of its chunks is malformed");
+        if (c.form >= 0) {
+            /* The form's own stream. */
+            c.term = stream_name(terms_[i], static_cast<unsigned>(c.form));
+            c.prefix = key_prefix(c.term);
+            if (!decode_dir(db.get_metadata(dir_key(c.term)), c.keys))
+                damaged(c.term, 0, "the list of its chunks is malformed");
+        } else {
+            /* Every stream of the stem, each a part. */
+            c.term = terms_[i];
+            std::string dp = stream_dir_prefix(terms_[i]);
+            for (Xapian::TermIterator t = db.metadata_keys_begin(dp),
+                                      tend = db.metadata_keys_end(dp);
+                 t != tend; ++t) {
+                Cursor part;
+                part.term = (*t).substr(1);
+                part.prefix = key_prefix(part.term);
+                if (!decode_dir(db.get_metadata(*t), part.keys))
+                    damaged(part.term, 0, "the list of its chunks is malformed");
+                c.parts.push_back(std::move(part));
+            }
+        }
         tfs[i] = db.get_termfreq(terms_[i]);
         if (tfs[i] < least) {
             least = tfs[i];
@@ -771,45 +863,58 @@ void PosSource::init(const Xapian::Database &db)
      * another word's costs a walk down the B-tree for each ("potash
      * sales": 68 block reads for 30 chunks of "sale" fetched between
      * potash's), where a word's chunks read in turn share their blocks. */
+    auto nchunks = [](const Cursor &c) {
+        size_t n = c.keys.size();
+        for (const Cursor &p : c.parts)
+            n += p.keys.size();
+        return n;
+    };
     size_t most = 0;
     for (size_t i = 1; i < cur_.size(); i++)
-        if (cur_[i].keys.size() > cur_[most].keys.size())
+        if (nchunks(cur_[i]) > nchunks(cur_[most]))
             most = i;
-    for (size_t i = 0; i < cur_.size(); i++)
-        if (i != most && !cur_[i].keys.empty() && cur_[i].keys.size() <= PRELOAD_CHUNKS)
-            cur_[i].preload(db);
-    /* A word asked in one form: the share of its stem's articles that hold
-     * that form, from its middle chunk (a few microseconds to read: not
-     * worth it for a handful of candidates). */
-    std::vector<double> share(terms_.size(), 1.0);
-    for (size_t i = 0; least >= SAMPLE_LEAST && terms_.size() > 1 && i < terms_.size(); i++) {
-        Cursor &c = cur_[i];
-        if (c.form < 0 || c.keys.empty())
+    for (size_t i = 0; i < cur_.size(); i++) {
+        if (i == most || nchunks(cur_[i]) > PRELOAD_CHUNKS)
             continue;
-        size_t mid = c.keys.size() / 2;
-        uint32_t n = 0, with = 0;
-        form_counts(c.term, c.keys[mid],
-                    !c.chunk ? db.get_metadata(chunk_key(c.prefix, c.keys[mid]))
-                    : mid    ? c.ahead[mid - 1]
-                             : c.data,
-                    c.form, n, with);
-        share[i] = (with + 1.0) / (n + 1.0);
+        if (!cur_[i].keys.empty())
+            cur_[i].preload(db);
+        for (Cursor &p : cur_[i].parts)
+            if (!p.keys.empty())
+                p.preload(db);
     }
-    /* Leading by a form: the word's chunks are walked for the places of its
-     * form (every entry of its stem, at about a twentieth of a candidate's
-     * cost each), and only the articles that hold the form are candidates.
-     * Chosen when that costs less than checking the stems' AND, which is
-     * taken as large as its rarest stem: "decline slows" has 5,079 articles
-     * with both stems and 884 with the form "slows", out of the 12,534 with
-     * "slow" (1.83 -> 0.73 ms of CPU, plain Xapian 0.33). */
+    /* A word asked in one form: the articles of its form's stream, from
+     * its middle chunk's entries times its chunks (exact for a stream of
+     * one chunk), and their share of its stem's. */
+    std::vector<double> share(terms_.size(), 1.0), est(terms_.size(), 0.0);
+    for (size_t i = 0; terms_.size() > 1 && i < terms_.size(); i++) {
+        Cursor &c = cur_[i];
+        if (c.form < 0)
+            continue;
+        if (!c.keys.empty()) {
+            size_t mid = c.keys.size() / 2;
+            uint32_t n = 0, with = 0;
+            form_counts(c.term, c.keys[mid],
+                        !c.chunk ? db.get_metadata(chunk_key(c.prefix, c.keys[mid]))
+                        : mid    ? c.ahead[mid - 1]
+                                 : c.data,
+                        -1, n, with);
+            est[i] = std::min(static_cast<double>(tfs[i]), static_cast<double>(n) * c.keys.size());
+        }
+        share[i] = (est[i] + 1.0) / (tfs[i] + 1.0);
+    }
+    /* Leading by a form: the walk goes through the entries of the word's
+     * form stream, leapfrogging with the other words' (in_others), and
+     * only the articles that hold every form are candidates: plain
+     * Xapian's AND of unstemmed terms. Chosen by the smallest stream
+     * unless the stems' AND (taken as large as its rarest stem) is
+     * smaller. */
     drive_ = -1;
-    double best = 0, best_est = 0;
-    for (size_t i = 0; least >= LEAD_LEAST && i < terms_.size(); i++) {
-        double est = tfs[i] * share[i];
-        double cost = LEAD_WALK * tfs[i] + est;
-        if (cost < least && (drive_ < 0 || cost < best)) {
-            best = cost;
-            best_est = est;
+    double best_est = 0;
+    for (size_t i = 0; i < terms_.size(); i++) {
+        if (cur_[i].form < 0 || terms_.size() < 2 || est[i] > least)
+            continue;
+        if (drive_ < 0 || est[i] < best_est) {
+            best_est = est[i];
             drive_ = static_cast<int>(i);
         }
     }
@@ -843,7 +948,7 @@ void PosSource::init(const Xapian::Database &db)
     });
     others_.clear();
     for (size_t i = 0; drive_ >= 0 && i < terms_.size(); i++)
-        if (static_cast<int>(i) != drive_ && tfs[i] <= LEAP_SHARE * ndocs)
+        if (static_cast<int>(i) != drive_ && cur_[i].form < 0 && tfs[i] <= LEAP_SHARE * ndocs)
             others_.push_back(db.postlist_begin(terms_[i]));
     std::string dterm = terms_.empty() ? std::string() : terms_[driver];
     it_ = db.postlist_begin(dterm);
@@ -858,6 +963,18 @@ void PosSource::init(const Xapian::Database &db)
  * its chunk again). */
 bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
 {
+    if (!parts.empty()) {
+        bool any = false;
+        pos.clear();
+        for (Cursor &p : parts)
+            if (p.seek(db, did)) {
+                any = true;
+                pos.insert(pos.end(), p.pos.begin(), p.pos.end());
+            }
+        if (parts.size() > 1)
+            std::sort(pos.begin(), pos.end());
+        return any;
+    }
     if (chunk && did == at && valid)
         return true;
     valid = false;
@@ -1107,6 +1224,18 @@ Xapian::docid PosSource::in_others(Xapian::docid d)
 {
     for (bool moved = true; moved;) {
         moved = false;
+        /* The other words' form streams: their next entry from d. */
+        for (size_t j = 0; j < cur_.size(); j++) {
+            if (static_cast<int>(j) == drive_ || cur_[j].form < 0)
+                continue;
+            Xapian::docid e = cur_[j].next_form(db_, d);
+            if (!e)
+                return 0;
+            if (e > d) {
+                d = e;
+                moved = true;
+            }
+        }
         for (Xapian::PostingIterator &it : others_) {
             if (it == Xapian::PostingIterator())
                 return 0;

@@ -118,13 +118,34 @@ std::string merge_dirs(size_t n, const std::string tags[]);
  * limit on a key, about 245 bytes); the tokenizer's words are far shorter. */
 const size_t POS_TERM_MAX = 200;
 
+/* Since format 12 a stem's places are kept per form: the places of each
+ * form tag in a stream of chunks of its own, named stream_name(stem, tag)
+ * (the stem, POS_STREAM_SEP, the tag in two hex digits), which the chunk
+ * keys, the lists of chunks and the checks above take as the "term". A
+ * quoted phrase then reads only its words' own forms, as plain Xapian reads
+ * its unstemmed terms: "clears chevron" walks the 93 articles with "clears"
+ * rather than the 15,451 with the stem "clear" (bench/README.md, session
+ * 15). NEAR, which matches stems, reads all of a stem's streams (listed by
+ * the keys of their lists of chunks, stream_dir_prefix). The tag byte of
+ * each place stays in the chunks, so that their encoding is format 11's. */
+const char POS_STREAM_SEP = '\x1f';
+std::string stream_name(const std::string &stem, unsigned tag);
+/* The stem of a stream's name (the name itself if it is no stream's). */
+std::string stream_stem(const std::string &name);
+/* The keys of the lists of chunks of stem's streams start with this. */
+std::string stream_dir_prefix(const std::string &stem);
+
 /* A writer's documents' positions, held until flush(). */
 class PosWriter
 {
   public:
     /* Records did's positions (pos is left as it was); a later note of the
-     * same id replaces them all. */
-    void note(Xapian::docid did, DocPositions &pos);
+     * same id replaces them all. replacing: did may have positions in the
+     * database already (an article written again under its id): the next
+     * flush also takes its entries out of the streams of its stems' other
+     * forms, which the new version no longer has (a phrase of such a form
+     * would otherwise match its old places). */
+    void note(Xapian::docid did, DocPositions &pos, bool replacing);
     /* Takes back the last note (its document was not written). */
     void unnote();
     /* Adds forms to record with the next flush (forms is left as it was). */
@@ -153,6 +174,8 @@ class PosWriter
         uint32_t seq;      /* the note it came from: only an id's last counts (last_) */
         uint32_t off, len; /* its encoded positions in arena_ */
     };
+    /* An Entry's len: no positions, but the chunk's entry of that id goes. */
+    static const uint32_t TOMBSTONE = 0xffffffffu;
     std::unordered_map<std::string, std::vector<Entry>> terms_;
     /* Every note's encoded positions, one after the other: one buffer
      * rather than a string an entry (a flush of a scratch build holds
@@ -170,6 +193,14 @@ class PosWriter
     /* Each term's chunks' first ids, as this handle last wrote or read
      * them: the first flush of a term reads its list (dir_key), later ones do not. */
     std::unordered_map<std::string, std::vector<Xapian::docid>> known_;
+    /* The notes of documents written again (note's replacing): their id,
+     * note and streams, for flush's tombstones (Entry::len TOMBSTONE). */
+    struct Replaced {
+        Xapian::docid did;
+        uint32_t seq;
+        std::vector<std::string> streams; /* sorted */
+    };
+    std::vector<Replaced> replaced_;
     /* Forms noted since the last flush, and each stem's recorded forms as
      * this handle last wrote or read them (ascending). */
     DocForms forms_;
@@ -246,8 +277,11 @@ class PosSource : public Xapian::PostingSource
   private:
     /* One term's chunks, read forward. */
     struct Cursor {
-        std::string term;
-        int form = -1;                   /* the only form tag whose places are read; -1 any */
+        std::string term; /* the stream's name (stream_name) */
+        int form = -1;    /* the only form tag whose places are read; -1 any */
+        /* A word of any form (NEAR): one cursor per stream of its stem, whose
+         * places seek() merges; its own fields are then unused. */
+        std::vector<Cursor> parts;
         std::string prefix;              /* its chunks' keys' */
         std::vector<Xapian::docid> keys; /* its chunks' first ids */
         size_t chunk = 0;                /* the loaded chunk's index + 1; 0: none */

@@ -797,7 +797,9 @@ static void settle_terms(xs_doc *doc)
 template <typename Write>
 static int replace_noted(xs_db *db, Xapian::docid did, xs_doc *doc, Write write, uint32_t *out)
 {
-    db->posw.note(did, doc->pos);
+    /* Ids are never given twice, so one at or below the last is this
+     * article's own, written again. */
+    db->posw.note(did, doc->pos, did <= db->wdb->get_lastdocid());
     /* Kept even if the write fails: a form recorded for nothing only costs
      * a search the reading of a stored text. */
     db->posw.note_forms(doc->forms);

@@ -21,8 +21,9 @@
  * the document data; 9: each position in the chunks carries its word's form
  * tag (shim/positions.h, stem_form_tag in stem.h), and a word that is no
  * stop word has its positions whatever its stem ("underlying", stem
- * "under": stem_is_stopstem in stem.h). */
-#define SCHEMA_FORMAT "11"
+ * "under": stem_is_stopstem in stem.h); 12: a stem's positions are kept
+ * in one stream of chunks per form tag (stream_name in shim/positions.h). */
+#define SCHEMA_FORMAT "12"
 #define META_FORMAT "kbs.format"
 #define META_TEXT_BYTES "kbs.text_bytes"
 #define META_STORE_BYTES "kbs.store_bytes"

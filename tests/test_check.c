@@ -14,6 +14,7 @@
 
 #include "db_internal.h"
 #include "kbsearch.h"
+#include "stem.h"
 #include "testutil.h"
 
 /* ---- a folder of invented articles ------------------------------------------ */
@@ -418,20 +419,24 @@ Test(check, list_of_position_chunks)
 {
     struct fixture f = make_fixture(5);
     kbs_db *db = tu_open_db(f.db, KBS_OPEN_WRITE);
-    /* One chunk, its first id made 1 past the real one. */
+    /* The list of the chunks of "meadow"'s one form (its stream, named in
+     * shim/positions.h: the word, 0x1f, its form tag in hex). One chunk,
+     * its first id made 1 past the real one. */
+    char dkey[32];
+    snprintf(dkey, sizeof dkey, "qmeadow\x1f%02x", stem_form_tag("meadow", 6));
     char *v = NULL;
     size_t len = 0;
-    cr_assert_eq(xs_db_get_metadata(db->xdb, "qmeadow", &v, &len), KBS_OK);
+    cr_assert_eq(xs_db_get_metadata(db->xdb, dkey, &v, &len), KBS_OK);
     cr_assert_eq(len, 1, "the word's chunks: one, its first id below 128");
     char wrong[2] = {(char)(v[0] + 1), 0};
     free(v);
-    cr_assert_eq(xs_db_set_metadata(db->xdb, "qmeadow", wrong, 1), KBS_OK);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, dkey, wrong, 1), KBS_OK);
     cr_assert_eq(xs_db_commit(db->xdb), KBS_OK);
     assert_problem(db, "position chunks of the word \"meadow\" does not match", NULL);
-    cr_assert_eq(xs_db_set_metadata(db->xdb, "qmeadow", "\0", 1), KBS_OK);
+    cr_assert_eq(xs_db_set_metadata(db->xdb, dkey, "\0", 1), KBS_OK);
     cr_assert_eq(xs_db_commit(db->xdb), KBS_OK);
     assert_problem(db, "position chunks of the word \"meadow\" is malformed", NULL);
-    cr_assert_eq(xs_db_set_metadata(db->xdb, "qmeadow", NULL, 0), KBS_OK); /* gone */
+    cr_assert_eq(xs_db_set_metadata(db->xdb, dkey, NULL, 0), KBS_OK); /* gone */
     cr_assert_eq(xs_db_commit(db->xdb), KBS_OK);
     assert_problem(db, "position chunks of the word \"meadow\" does not match", NULL);
     kbs_db_close(db);
