@@ -757,39 +757,18 @@ void check_positions(const Xapian::Database &db, PosCheck &out)
 namespace
 {
 
-/* Whether the positions in [p, end) hold a place of form (-1: any). */
-bool has_form(const unsigned char *p, const unsigned char *end, int form)
-{
-    if (form < 0)
-        return p < end;
-    while (p < end) {
-        while (p < end && (*p & 128))
-            p++;
-        if (end - p < 2)
-            return false; /* cut: decode() says so */
-        if (p[1] == form)
-            return true;
-        p += 2;
-    }
-    return false;
-}
-
-/* Counts a chunk's entries, and those with a place of form. */
-void form_counts(const std::string &term, Xapian::docid first, const std::string &data, int form,
-                 uint32_t &n, uint32_t &with)
+/* The number of a chunk's entries (checked as parse_chunk checks them). */
+uint32_t count_entries(const std::string &term, Xapian::docid first, const std::string &data)
 {
     std::vector<Span> spans;
     parse_chunk(term, first, data, spans);
-    n = static_cast<uint32_t>(spans.size());
-    with = 0;
-    const unsigned char *base = reinterpret_cast<const unsigned char *>(data.data());
-    for (const Span &sp : spans)
-        with += has_form(base + sp.off, base + sp.off + sp.len, form);
+    return static_cast<uint32_t>(spans.size());
 }
 
 /* PosSource::init's choices. */
 const size_t PRELOAD_CHUNKS = 16; /* a word's chunks read at once, at most */
-/* Leading, the walk leapfrogs with the postings of the other words whose
+/* Leading, the walk leapfrogs with the streams of the other words asked in
+ * a form, and with the postings of those asked in any form (NEAR) whose
  * stems are in at most this share of the articles: a commoner stem turns
  * few candidates away, and reading its postings cost more than it saved
  * (bench_ab, 200 phrases: 0.95-0.97 of the CPU with 0.25, 0.96 with 0.5,
@@ -892,12 +871,10 @@ void PosSource::init(const Xapian::Database &db)
             continue;
         if (!c.keys.empty()) {
             size_t mid = c.keys.size() / 2;
-            uint32_t n = 0, with = 0;
-            form_counts(c.term, c.keys[mid],
-                        !c.chunk ? db.get_metadata(chunk_key(c.prefix, c.keys[mid]))
-                        : mid    ? c.ahead[mid - 1]
-                                 : c.data,
-                        -1, n, with);
+            uint32_t n = count_entries(c.term, c.keys[mid],
+                                       !c.chunk ? db.get_metadata(chunk_key(c.prefix, c.keys[mid]))
+                                       : mid    ? c.ahead[mid - 1]
+                                                : c.data);
             est[i] = std::min(static_cast<double>(tfs[i]), static_cast<double>(n) * c.keys.size());
         }
         share[i] = (est[i] + 1.0) / (tfs[i] + 1.0);
@@ -961,7 +938,7 @@ void PosSource::init(const Xapian::Database &db)
 /* Moves to did's entry: true with its positions in pos, false if the term
  * has none for did. Ids are asked in ascending order (a lower one reads
  * its chunk again). */
-bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
+bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did, bool decode_it)
 {
     if (!parts.empty()) {
         bool any = false;
@@ -996,7 +973,7 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
         at = keys[want - 1];
         at_off = at_len = 0;
     } else if (did == at && off) {
-        return decode(at_off, at_len);
+        return !decode_it || decode(at_off, at_len);
     }
     const unsigned char *base = reinterpret_cast<const unsigned char *>(data.data());
     const unsigned char *p = base + off, *end = base + data.size();
@@ -1017,7 +994,7 @@ bool PosSource::Cursor::seek(const Xapian::Database &db, Xapian::docid did)
         off = static_cast<size_t>(p - base);
         if (at > did)
             return false; /* a later seek(at) decodes it */
-        return decode(at_off, at_len);
+        return !decode_it || decode(at_off, at_len);
     }
     off = data.size();
     return false;
@@ -1160,9 +1137,10 @@ bool PosSource::tallied_match(Xapian::docid did)
     return m;
 }
 
-/* The first id from `from` on whose entry has a place of form (decoded in
- * pos), or 0 when there is none. The leading word's walk: its entries are
- * passed over by their form tags, undecoded. */
+/* The first id from `from` on of the stream's entries, or 0 when there is
+ * none: the walk and the leapfrog of a word asked in a form, whose stream
+ * holds only that form's places. The entry is found, not decoded: match()
+ * decodes it if every other word has the article. */
 Xapian::docid PosSource::Cursor::next_form(const Xapian::Database &db, Xapian::docid from)
 {
     if (keys.empty())
@@ -1171,55 +1149,22 @@ Xapian::docid PosSource::Cursor::next_form(const Xapian::Database &db, Xapian::d
      * nothing of a place before it. */
     Xapian::docid d = std::max(from, keys[0]);
     for (;;) {
-        if (seek(db, d)) {
-            if (!pos.empty())
-                return d;
-        } else if (!chunk || at < d) {
-            /* d lies after the loaded chunk's last entry, or before the
-             * first chunk. */
-            size_t next = chunk && keys[chunk - 1] <= d ? chunk : 0;
-            if (next >= keys.size())
-                return 0;
-            d = keys[next];
-            continue;
-        } else {
-            /* Stopped past d, at the entry after it. */
-            const unsigned char *b = reinterpret_cast<const unsigned char *>(data.data());
-            if (has_form(b + at_off, b + at_off + at_len, form) && decode(at_off, at_len) &&
-                !pos.empty())
-                return at;
-        }
-        const unsigned char *base = reinterpret_cast<const unsigned char *>(data.data());
-        const unsigned char *p = base + off, *end = base + data.size();
-        while (p < end) {
-            uint32_t delta, len;
-            if (!read_varint(p, end, delta) || !read_varint(p, end, len) ||
-                len > static_cast<size_t>(end - p))
-                damaged(term, keys[chunk - 1], "an entry runs past its chunk");
-            if (!delta)
-                damaged(term, keys[chunk - 1], "the article ids are out of order");
-            at += delta;
-            at_off = static_cast<size_t>(p - base);
-            at_len = len;
-            p += len;
-            if (has_form(base + at_off, p, form)) {
-                off = static_cast<size_t>(p - base);
-                decode(at_off, at_len);
-                if (!pos.empty())
-                    return at;
-            }
-        }
-        off = data.size();
-        valid = false;
-        if (chunk >= keys.size())
+        if (seek(db, d, false))
+            return d;
+        if (chunk && at > d)
+            return at; /* stopped past d, at the entry after it */
+        /* d lies after the loaded chunk's last entry, or before the first
+         * chunk. */
+        size_t next = chunk && keys[chunk - 1] <= d ? chunk : 0;
+        if (next >= keys.size())
             return 0;
-        d = keys[chunk];
+        d = keys[next];
     }
 }
 
-/* The first id from d on that every other word's stem holds (the AND of
- * their postings, which skip faster than a word's chunks), or 0 when there
- * is none. */
+/* The first id from d on that every other word holds: in its form's
+ * stream for a word asked in a form, in its stem's postings for a rarer
+ * stem asked in any form (others_). 0 when there is none. */
 Xapian::docid PosSource::in_others(Xapian::docid d)
 {
     for (bool moved = true; moved;) {
@@ -1255,9 +1200,10 @@ Xapian::docid PosSource::in_others(Xapian::docid d)
 void PosSource::advance_from(Xapian::docid did)
 {
     if (drive_ >= 0) {
-        /* The walk and the other words' postings leapfrog: a candidate
-         * with the leading form but not every stem is passed over unread,
-         * and the walk goes on from the next article that has them all. */
+        /* The walk and the other words' streams (and postings) leapfrog:
+         * a candidate with the leading form but not every other word is
+         * passed over unread, and the walk goes on from the next article
+         * that has them all. */
         Cursor &c = cur_[static_cast<size_t>(drive_)];
         for (Xapian::docid d = did; (d = c.next_form(db_, d)) != 0; d++) {
             Xapian::docid both = in_others(d);

@@ -6,7 +6,9 @@
  * 106,494 Reuters articles that table held 20.9M items whose keys and item
  * overhead took 279 MiB of its 340, the positions themselves 59
  * (bench/glass_sizes.py): more than the whole index of SQLite FTS5. Here
- * one item holds a term's positions in a run of documents:
+ * one item holds a term's positions in a run of documents, and since format
+ * 12 the "term" is one form's stream of its stem (stream_name below: the
+ * stem's places of one form tag):
  *
  *   key    "p" term "\0" be32(first document id)
  *   value  per document, in id order: varint(id - previous id; 0 for the
@@ -32,14 +34,17 @@
  * they belong to, Xapian's compaction merges them (chunks of different
  * databases start at different ids, so their keys never clash), and a
  * remote shard serves them. An article's chunks are rewritten when it is
- * replaced; when it is deleted, its entries stay until its chunks are next
- * rewritten: Xapian never gives its id to another document, and a phrase
- * reads positions only of documents that hold all its terms.
+ * replaced, and its entries go from the streams of the forms its new
+ * version lacks of the stems it still has (PosWriter::note's replacing);
+ * when it is deleted, or a stem is gone from it, its entries stay until
+ * kbsearch compact prunes them: Xapian never gives its id to another
+ * document, and a phrase reads positions only of documents that hold all
+ * its stems.
  *
  * Each word's chunks are listed in one more item (dir_key below), so that a
  * search finds them without walking their keys.
  *
- * A phrase or NEAR is the AND of its terms filtered by PosSource, which
+ * A phrase or NEAR is the AND of its stems filtered by PosSource, which
  * reads these chunks in document order. */
 #ifndef KBS_SHIM_POSITIONS_H
 #define KBS_SHIM_POSITIONS_H
@@ -234,10 +239,14 @@ struct PosTally {
 /* Matches the documents where terms stand in order within window positions
  * (ordered: OP_PHRASE's meaning, window 0 = the number of terms) or in any
  * order within it (OP_NEAR's), term i only at the places whose form tag is
- * forms[i] (-1: any). A filter: it weighs nothing. Mostly it checks the
- * candidates of its terms' AND; when a word's form is rare among its
- * stem's articles, it leads the AND instead, walking that word's chunks
- * for the form (init()). */
+ * forms[i] (-1: any). A filter: it weighs nothing. A word asked in a form
+ * reads that form's stream, one in any form all its stem's streams. When
+ * a word is asked in a form, the smallest such stream leads the AND,
+ * leapfrogging with the other words' streams (and the postings of the
+ * rarer stems asked in any form): the candidates are the articles with
+ * every form, as plain Xapian's AND of unstemmed terms. Otherwise, or when
+ * the stems' AND is smaller, it checks the candidates of the stems' AND
+ * (init()). */
 class PosSource : public Xapian::PostingSource
 {
   public:
@@ -300,7 +309,9 @@ class PosSource : public Xapian::PostingSource
         size_t at_off = 0, at_len = 0; /* its positions in data */
         std::vector<uint32_t> pos;     /* decoded (of form only), when valid */
         bool valid = false;
-        bool seek(const Xapian::Database &db, Xapian::docid did);
+        /* decode_it false: the entry of did is found but its places are
+         * not decoded (valid stays false; a later seek(did) decodes). */
+        bool seek(const Xapian::Database &db, Xapian::docid did, bool decode_it = true);
         Xapian::docid next_form(const Xapian::Database &db, Xapian::docid from);
         void preload(const Xapian::Database &db);
         void load(const Xapian::Database &db, size_t want);
