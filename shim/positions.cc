@@ -291,7 +291,7 @@ void parse_chunk(const std::string &term, Xapian::docid first, const std::string
         size_t o = off, end = off + len;
         uint32_t x;
         while (o < end)
-            if (!get_varint(data, o, x) || o++ >= end) /* then its form tag */
+            if (!get_varint(data, o, x) || o > end)
                 damaged(term, first, "a position is cut");
         if (len == 0)
             damaged(term, first, "an article with no positions");
@@ -339,7 +339,6 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos, bool replacing)
                     continue;
                 uint32_t at = static_cast<uint32_t>(x >> 8);
                 put_varint(arena_, at - prev);
-                arena_.push_back(static_cast<char>(x & 255));
                 prev = at;
             }
             if (arena_.size() >= TOMBSTONE)
@@ -1059,13 +1058,10 @@ bool PosSource::Cursor::decode(size_t from, size_t len)
                         *end = p + len;
     uint32_t prev = 0, x;
     while (p < end) {
-        if (!read_varint(p, end, x) || p >= end)
+        if (!read_varint(p, end, x))
             damaged(term, keys[chunk - 1], "a position is cut");
         prev += x;
-        /* Places of other forms are left out: match() then never sees them. */
-        if (form < 0 || *p == form)
-            pos.push_back(prev);
-        p++;
+        pos.push_back(prev);
     }
     valid = true;
     return true;

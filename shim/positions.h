@@ -14,7 +14,8 @@
  *   value  per document, in id order: varint(id - previous id; 0 for the
  *          first, which is the key's), varint(byte length of what
  *          follows), then per position its delta (the first from 0) as a
- *          varint and the form tag of the word that stood there (1 byte)
+ *          varint (until format 11 each was followed by the form tag of
+ *          the word that stood there, a byte: the stream's name holds it)
  *
  * The form tag (stem_form_tag() in src/stem.h: 8 bits of a hash of the
  * word as written, folded) lets a quoted phrase match its words' own forms
@@ -25,7 +26,8 @@
  * slowest phrases 20-100 times plain Xapian's time. Two forms of a stem
  * share a tag by chance (1 in 256): where the record of the stem's forms
  * (forms_key below) says so, that check still reads a page's hits;
- * elsewhere the tags decide alone. It costs a byte a position: Xapian's own
+ * elsewhere the tags decide alone. In format 11 it cost a byte a position;
+ * since format 12 it is the stream's name (stream_name below). Xapian's own
  * answer, an unstemmed term with positions for every word, cost 31% more
  * index and 39% more indexing CPU (bench/README.md, session 7).
  *
@@ -131,8 +133,8 @@ const size_t POS_TERM_MAX = 200;
  * its unstemmed terms: "clears chevron" walks the 93 articles with "clears"
  * rather than the 15,451 with the stem "clear" (bench/README.md, session
  * 15). NEAR, which matches stems, reads all of a stem's streams (listed by
- * the keys of their lists of chunks, stream_dir_prefix). The tag byte of
- * each place stays in the chunks, so that their encoding is format 11's. */
+ * the keys of their lists of chunks, stream_dir_prefix). A place needs no
+ * tag byte of its own any more: the stream's name holds it. */
 const char POS_STREAM_SEP = '\x1f';
 std::string stream_name(const std::string &stem, unsigned tag);
 /* The stem of a stream's name (the name itself if it is no stream's). */

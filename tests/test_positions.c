@@ -189,9 +189,11 @@ static void compare_all(xs_db *db, const char *when)
     cr_expect_gt(matched, 500, "%s: %zu matches", when, matched);
     cr_expect_gt(failed, 500, "%s: %zu rejections", when, failed);
     cr_expect_gt(tag_ruled_out, 50, "%s: %zu rejections by a form tag alone", when, tag_ruled_out);
-    /* Both ways of matching a phrase with tags. */
+    /* Both ways of matching a phrase with tags. Since format 12 a phrase
+     * with tags is led by its smallest form stream unless that stream
+     * looks larger than its rarest stem's articles: seldom. */
     cr_expect_gt(led, 5, "%s: %zu phrases led by a word's form", when, led);
-    cr_expect_gt(not_led, 5, "%s: %zu phrases with tags checked on the words' AND", when, not_led);
+    cr_expect_gt(not_led, 0, "%s: %zu phrases with tags checked on the words' AND", when, not_led);
 }
 
 static void check_clean(xs_db *db, uint64_t *entries)
