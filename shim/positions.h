@@ -216,8 +216,9 @@ class PosWriter
     bool fresh_ = false;
 };
 
-/* Counts the entries of articles that no longer hold the word (deleted,
- * or replaced by a version without it: their entries are left behind);
+/* Counts the entries of articles that no longer hold the stream's stem
+ * (deleted, or replaced by a version without it: their entries are left
+ * behind);
  * with apply (db itself), drops them from the chunks, uncommitted. */
 uint64_t prune_positions(const Xapian::Database &db, Xapian::WritableDatabase *apply);
 

@@ -113,13 +113,14 @@ int xs_db_commit_holding(xs_db *db, size_t hold_bytes) XS_NOEXCEPT;
  * are written in place, with no copy kept for readers), else 0. */
 int xs_db_is_scratch(const xs_db *db) XS_NOEXCEPT;
 /* Counts in *stale the entries of the chunks of positions whose documents
- * no longer hold the word (deleted or replaced since: positions.h leaves
- * them behind); with apply (a writer only), drops them too, uncommitted,
- * after writing what the handle holds. */
+ * no longer hold the word's stem (deleted, or replaced by a version
+ * without it, since: positions.h leaves them behind); with apply (a writer
+ * only), drops them too, uncommitted, after writing what the handle holds. */
 int xs_db_prune_positions(xs_db *db, int apply, uint64_t *stale) XS_NOEXCEPT;
-/* Checks every chunk of positions (positions.h): counts the words that have
- * positions, their chunks and entries, and puts the first problem found in
- * problem[0..cap) ("" when none; KBS_OK either way). */
+/* Checks every chunk of positions (positions.h): counts the streams of
+ * positions (a word's forms each have one) in *words, their chunks and
+ * entries, and puts the first problem found in problem[0..cap) ("" when
+ * none; KBS_OK either way). */
 int xs_db_check_positions(xs_db *db, uint64_t *words, uint64_t *chunks, uint64_t *entries,
                           char *problem, size_t cap) XS_NOEXCEPT;
 /* Sets *alone to 1 when the index records no other form of stem
