@@ -862,35 +862,33 @@ void PosSource::init(const Xapian::Database &db)
     }
     /* A word asked in one form: the articles of its form's stream, from
      * its middle chunk's entries times its chunks (exact for a stream of
-     * one chunk), and their share of its stem's. */
-    std::vector<double> share(terms_.size(), 1.0), est(terms_.size(), 0.0);
+     * one chunk), and their share of its stem's.
+     *
+     * Leading by a form: the walk goes through the entries of the word's
+     * form stream, leapfrogging with the other words' (in_others), and
+     * only the articles that hold every form are candidates: plain
+     * Xapian's AND of unstemmed terms. Chosen by the smallest stream
+     * unless the stems' AND (taken as large as its rarest stem) is
+     * smaller. */
+    std::vector<double> share(terms_.size(), 1.0);
+    drive_ = -1;
+    double best_est = 0;
     for (size_t i = 0; terms_.size() > 1 && i < terms_.size(); i++) {
         Cursor &c = cur_[i];
         if (c.form < 0)
             continue;
+        double est = 0;
         if (!c.keys.empty()) {
             size_t mid = c.keys.size() / 2;
             uint32_t n = count_entries(c.term, c.keys[mid],
                                        !c.chunk ? db.get_metadata(chunk_key(c.prefix, c.keys[mid]))
                                        : mid    ? c.ahead[mid - 1]
                                                 : c.data);
-            est[i] = std::min(static_cast<double>(tfs[i]), static_cast<double>(n) * c.keys.size());
+            est = std::min(static_cast<double>(tfs[i]), static_cast<double>(n) * c.keys.size());
         }
-        share[i] = (est[i] + 1.0) / (tfs[i] + 1.0);
-    }
-    /* Leading by a form: the walk goes through the entries of the word's
-     * form stream, leapfrogging with the other words' (in_others), and
-     * only the articles that hold every form are candidates: plain
-     * Xapian's AND of unstemmed terms. Chosen by the smallest stream
-     * unless the stems' AND (taken as large as its rarest stem) is
-     * smaller. */
-    drive_ = -1;
-    double best_est = 0;
-    for (size_t i = 0; i < terms_.size(); i++) {
-        if (cur_[i].form < 0 || terms_.size() < 2 || est[i] > least)
-            continue;
-        if (drive_ < 0 || est[i] < best_est) {
-            best_est = est[i];
+        share[i] = (est + 1.0) / (tfs[i] + 1.0);
+        if (est <= least && (drive_ < 0 || est < best_est)) {
+            best_est = est;
             drive_ = static_cast<int>(i);
         }
     }
@@ -1137,7 +1135,7 @@ bool PosSource::tallied_match(Xapian::docid did)
  * none: the walk and the leapfrog of a word asked in a form, whose stream
  * holds only that form's places. The entry is found, not decoded: match()
  * decodes it if every other word has the article. */
-Xapian::docid PosSource::Cursor::next_form(const Xapian::Database &db, Xapian::docid from)
+Xapian::docid PosSource::Cursor::next_entry(const Xapian::Database &db, Xapian::docid from)
 {
     if (keys.empty())
         return 0;
@@ -1169,7 +1167,7 @@ Xapian::docid PosSource::in_others(Xapian::docid d)
         for (size_t j = 0; j < cur_.size(); j++) {
             if (static_cast<int>(j) == drive_ || cur_[j].form < 0)
                 continue;
-            Xapian::docid e = cur_[j].next_form(db_, d);
+            Xapian::docid e = cur_[j].next_entry(db_, d);
             if (!e)
                 return 0;
             if (e > d) {
@@ -1201,7 +1199,7 @@ void PosSource::advance_from(Xapian::docid did)
          * passed over unread, and the walk goes on from the next article
          * that has them all. */
         Cursor &c = cur_[static_cast<size_t>(drive_)];
-        for (Xapian::docid d = did; (d = c.next_form(db_, d)) != 0; d++) {
+        for (Xapian::docid d = did; (d = c.next_entry(db_, d)) != 0; d++) {
             Xapian::docid both = in_others(d);
             if (!both)
                 break;

@@ -315,7 +315,7 @@ class PosSource : public Xapian::PostingSource
         /* decode_it false: the entry of did is found but its places are
          * not decoded (valid stays false; a later seek(did) decodes). */
         bool seek(const Xapian::Database &db, Xapian::docid did, bool decode_it = true);
-        Xapian::docid next_form(const Xapian::Database &db, Xapian::docid from);
+        Xapian::docid next_entry(const Xapian::Database &db, Xapian::docid from);
         void preload(const Xapian::Database &db);
         void load(const Xapian::Database &db, size_t want);
         void read_run(const Xapian::Database &db, size_t want, size_t n);
