@@ -1,6 +1,8 @@
 /* norms.cc - see norms.h. */
 #include "norms.h"
 
+#include "positions.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -84,23 +86,85 @@ inline Xapian::termcount doc_length(const Norms &norms, const Xapian::Database &
     return did < norms.len.size() ? norms.len[did] : db.get_doclength(did);
 }
 
+/* A phrase's stems as their NormSources weigh them (positions.h), and the
+ * postings those sources read: each source reads its word's slot, so that
+ * the phrase's source finds a candidate's wdf where the AND would move the
+ * stem's source anyway. */
+class NormWeights : public StemWeights
+{
+  public:
+    NormWeights(std::shared_ptr<const Norms> norms, std::vector<TermWeight> ws)
+        : norms_(std::move(norms)), ws_(std::move(ws)), its_(ws_.size()), opened_(ws_.size())
+    {
+        for (const TermWeight &w : ws_) {
+            most.push_back(w.maxweight);
+            total += w.maxweight;
+        }
+    }
+    bool usable() const override
+    {
+        return !twice_;
+    }
+    Xapian::termcount length(const Xapian::Database &db, Xapian::docid did) const override
+    {
+        return doc_length(*norms_, db, did);
+    }
+    Xapian::termcount wdf(size_t i, Xapian::docid did) override
+    {
+        Xapian::PostingIterator &it = its_[i];
+        if (it != Xapian::PostingIterator() && *it < did)
+            it.skip_to(did);
+        return it != Xapian::PostingIterator() && *it == did ? it.get_wdf() : 0;
+    }
+    double weight(size_t i, Xapian::termcount wdf, Xapian::termcount len) const override
+    {
+        return wdf ? sumpart(ws_[i], wdf, len) : 0.0;
+    }
+    /* Word i's source's postings, opened by its init(). A second init of
+     * the same word (one per shard) would share what cannot be shared: the
+     * sources then read their own, and nothing is turned away. */
+    Xapian::PostingIterator *open(size_t i, const Xapian::Database &db, const std::string &term)
+    {
+        if (opened_[i]) {
+            twice_ = true;
+            return nullptr;
+        }
+        opened_[i] = true;
+        its_[i] = db.postlist_begin(term);
+        return &its_[i];
+    }
+
+  private:
+    std::shared_ptr<const Norms> norms_;
+    std::vector<TermWeight> ws_;
+    std::vector<Xapian::PostingIterator> its_;
+    std::vector<bool> opened_;
+    bool twice_ = false;
+};
+
 /* A term's postings, weighed by BM25 with the lengths from the norms. */
 class NormSource : public Xapian::PostingSource
 {
   public:
-    NormSource(std::shared_ptr<const Norms> norms, const std::string &term, const TermWeight &w)
-        : norms_(std::move(norms)), term_(term), w_(w)
+    /* link, word: the phrase whose word this stem is, which reads the
+     * postings with it (NormWeights). */
+    NormSource(std::shared_ptr<const Norms> norms, const std::string &term, const TermWeight &w,
+               std::shared_ptr<NormWeights> link = nullptr, size_t word = 0)
+        : norms_(std::move(norms)), term_(term), w_(w), link_(std::move(link)), word_(word)
     {
     }
     Xapian::PostingSource *clone() const override
     {
-        return new NormSource(norms_, term_, w_);
+        return new NormSource(norms_, term_, w_, link_, word_);
     }
     void init(const Xapian::Database &db) override
     {
         db_ = db;
-        it_ = db.postlist_begin(term_);
-        end_ = db.postlist_end(term_);
+        it_ = link_ ? link_->open(word_, db, term_) : nullptr;
+        if (!it_) {
+            own_ = db.postlist_begin(term_);
+            it_ = &own_;
+        }
         started_ = false;
         set_maxweight(w_.maxweight);
     }
@@ -116,30 +180,33 @@ class NormSource : public Xapian::PostingSource
     {
         return w_.termfreq;
     }
+    /* The phrase's source moves the shared postings only to ids the AND
+     * then skips this source to, so next() is never asked of it after the
+     * postings moved past where it stood. */
     void next(double) override
     {
         if (started_)
-            ++it_;
+            ++*it_;
         started_ = true;
     }
     void skip_to(Xapian::docid did, double) override
     {
         started_ = true;
-        if (it_ != end_ && *it_ < did)
-            it_.skip_to(did);
+        if (*it_ != end_ && **it_ < did)
+            it_->skip_to(did);
     }
     bool at_end() const override
     {
-        return started_ && it_ == end_;
+        return started_ && *it_ == end_;
     }
     Xapian::docid get_docid() const override
     {
-        return *it_;
+        return **it_;
     }
     /* BM25Weight::get_sumpart(), term for term. */
     double get_weight() const override
     {
-        return sumpart(w_, it_.get_wdf(), doc_length(*norms_, db_, *it_));
+        return sumpart(w_, it_->get_wdf(), doc_length(*norms_, db_, **it_));
     }
     std::string get_description() const override
     {
@@ -150,8 +217,11 @@ class NormSource : public Xapian::PostingSource
     std::shared_ptr<const Norms> norms_;
     std::string term_;
     TermWeight w_;
+    std::shared_ptr<NormWeights> link_;
+    size_t word_;
     Xapian::Database db_;
-    Xapian::PostingIterator it_, end_;
+    Xapian::PostingIterator own_, *it_ = nullptr;
+    const Xapian::PostingIterator end_; /* Database::postlist_end() */
     bool started_ = false;
 };
 
@@ -394,6 +464,33 @@ Xapian::Query owned(std::unique_ptr<Xapian::PostingSource> src)
     return q;
 }
 
+/* A phrase (xs_query_combine: the AND of its words' stems, filtered by
+ * pos) with each stem a NormSource, and pos given their weights to turn
+ * away what cannot make the page (StemWeights). False, q untouched, when a
+ * stem is in no document: Xapian's own query, which matches nothing, does. */
+bool weighed_phrase(const QNode &stems, const PosSource &pos, const Xapian::Database &db,
+                    const std::shared_ptr<const Norms> &norms, double k1, double b,
+                    Xapian::Query &q)
+{
+    std::vector<TermWeight> ws;
+    for (const auto &k : stems.kids) {
+        if (k->kind != QNode::TERM)
+            return false;
+        ws.push_back(term_weight(db, k->term, k->wqf, k1, b));
+        if (ws.back().termfreq == 0)
+            return false;
+    }
+    std::shared_ptr<NormWeights> link = std::make_shared<NormWeights>(norms, ws);
+    std::vector<Xapian::Query> qs;
+    for (size_t i = 0; i < stems.kids.size(); i++)
+        qs.push_back(owned(std::unique_ptr<Xapian::PostingSource>(
+            new NormSource(norms, stems.kids[i]->term, ws[i], link, i))));
+    Xapian::Query all(Xapian::Query::OP_AND, qs.begin(), qs.end());
+    Xapian::Query filter = owned(std::unique_ptr<Xapian::PostingSource>(pos.weighed(link)));
+    q = Xapian::Query(Xapian::Query::OP_FILTER, all, filter);
+    return true;
+}
+
 Xapian::Query rebuild(const QNode &n, bool weighted, const Xapian::Database &db,
                       const std::shared_ptr<const Norms> &norms, double k1, double b)
 {
@@ -433,6 +530,12 @@ Xapian::Query rebuild(const QNode &n, bool weighted, const Xapian::Database &db,
         break;
     default:
         return n.q;
+    }
+    if (n.op == Xapian::Query::OP_FILTER && n.kids.size() == 2 && n.kids[1]->pos &&
+        n.kids[0]->kind == QNode::COMBINE && n.kids[0]->op == Xapian::Query::OP_AND) {
+        Xapian::Query q;
+        if (weighed_phrase(*n.kids[0], *n.kids[1]->pos, db, norms, k1, b, q))
+            return q;
     }
     std::vector<Xapian::Query> qs;
     qs.reserve(n.kids.size());

@@ -38,6 +38,7 @@ namespace kbs_shim
  * query too: OTHER nodes (value ranges, wildcards, body-only sources, scaled
  * queries, match-all) and positional combinations are used as they are. */
 struct PosTally; /* positions.h */
+class PosSource; /* positions.h */
 
 struct QNode {
     enum Kind { TERM, COMBINE, WILDCARD, OTHER } kind = OTHER;
@@ -49,6 +50,9 @@ struct QNode {
     Xapian::Query::op op{};              /* COMBINE */
     std::vector<std::shared_ptr<const QNode>> kids; /* COMBINE */
     std::shared_ptr<PosTally> tally;                /* OTHER: a phrase's positions */
+    /* OTHER: a phrase's source, which a search that weighs its stems
+     * through the norms copies with their weights (PosSource::weighed) */
+    std::shared_ptr<const PosSource> pos;
 };
 
 /* The length of every document of one revision, by id (0 for an id not in

@@ -4,6 +4,7 @@
 #include "xapian_shim.h" /* XS_POSITIONS_EST_DIV */
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -774,14 +775,21 @@ const size_t PRELOAD_CHUNKS = 16; /* a word's chunks read at once, at most */
  * and slower queries where "fund" or "growth" was read). */
 const double LEAP_SHARE = 0.25;
 
+/* One in so many candidates turned away by their weight has its places
+ * read all the same, for the estimate of the matches (PosTally). */
+const uint64_t LIGHT_SAMPLE = 16;
+
 } // namespace
 
 PosSource::PosSource(std::vector<std::string> terms, std::vector<int> forms,
-                     Xapian::termcount window, bool ordered, std::shared_ptr<PosTally> tally)
+                     Xapian::termcount window, bool ordered, std::shared_ptr<PosTally> tally,
+                     std::shared_ptr<StemWeights> weights)
     : terms_(std::move(terms)), forms_(std::move(forms)),
       window_(window ? window : static_cast<Xapian::termcount>(terms_.size())), ordered_(ordered),
-      tally_(std::move(tally))
+      tally_(std::move(tally)), weights_(std::move(weights))
 {
+    if (weights_ && weights_->most.size() != terms_.size())
+        throw std::logic_error("PosSource: a weight for each word is needed");
 }
 
 PosSource::~PosSource() = default;
@@ -927,6 +935,8 @@ void PosSource::init(const Xapian::Database &db)
     std::string dterm = terms_.empty() ? std::string() : terms_[driver];
     it_ = db.postlist_begin(dterm);
     end_ = db.postlist_end(dterm);
+    min_wt_ = 0;
+    light_ = 0;
     did_ = 0;
     at_end_ = terms_.empty();
     started_ = matched_ = false;
@@ -1121,6 +1131,38 @@ bool PosSource::match(Xapian::docid did)
     return false;
 }
 
+/* Whether did weighs too little to make the page (weighed()): its words'
+ * stems fall short of their maxima by more than -min_wt_, by a margin that
+ * rounding cannot cross (a candidate at the edge is read, as before). */
+bool PosSource::too_light(Xapian::docid did)
+{
+    if (!weights_)
+        return false;
+    double limit = -min_wt_;
+    /* Before the page is full -min_wt_ is every subquery's maximum, which
+     * no shortfall exceeds: nothing is read for the weights. */
+    if (!(limit < weights_->total) || !weights_->usable())
+        return false;
+    limit += 1e-9 * (1 + std::fabs(min_wt_));
+    Xapian::termcount len = weights_->length(db_, did);
+    double shortfall = 0;
+    for (size_t i = 0; i < terms_.size(); i++) {
+        Xapian::termcount wdf = weights_->wdf(i, did);
+        shortfall += weights_->most[i] - weights_->weight(i, wdf, len);
+        if (shortfall > limit) {
+            if (tally_) {
+                tally_->light++;
+                if (++light_ % LIGHT_SAMPLE == 0) {
+                    tally_->light_checked++;
+                    tally_->light_matched += match(did);
+                }
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
 bool PosSource::tallied_match(Xapian::docid did)
 {
     bool m = match(did);
@@ -1207,7 +1249,7 @@ void PosSource::advance_from(Xapian::docid did)
                 d = both - 1;
                 continue;
             }
-            if (tallied_match(d)) {
+            if (!too_light(d) && tallied_match(d)) {
                 did_ = d;
                 matched_ = true;
                 return;
@@ -1222,7 +1264,7 @@ void PosSource::advance_from(Xapian::docid did)
         it_.skip_to(did);
     for (; it_ != end_; ++it_) {
         Xapian::docid d = *it_;
-        if (tallied_match(d)) {
+        if (!too_light(d) && tallied_match(d)) {
             did_ = d;
             matched_ = true;
             return;
@@ -1231,16 +1273,18 @@ void PosSource::advance_from(Xapian::docid did)
     at_end_ = true;
 }
 
-void PosSource::next(double)
+void PosSource::next(double min_wt)
 {
+    min_wt_ = min_wt;
     if (at_end_)
         return;
     advance_from(started_ ? did_ + 1 : 0);
     started_ = true;
 }
 
-void PosSource::skip_to(Xapian::docid did, double)
+void PosSource::skip_to(Xapian::docid did, double min_wt)
 {
+    min_wt_ = min_wt;
     if (at_end_)
         return;
     if (started_ && did <= did_) {
@@ -1252,8 +1296,9 @@ void PosSource::skip_to(Xapian::docid did, double)
     advance_from(did);
 }
 
-bool PosSource::check(Xapian::docid did, double)
+bool PosSource::check(Xapian::docid did, double min_wt)
 {
+    min_wt_ = min_wt;
     if (at_end_)
         return true;
     if (started_ && did <= did_) {
@@ -1265,7 +1310,7 @@ bool PosSource::check(Xapian::docid did, double)
     did_ = did;
     /* false: an undetermined place, from which next() and skip_to() move on
      * past did. */
-    matched_ = tallied_match(did);
+    matched_ = !too_light(did) && tallied_match(did);
     return matched_;
 }
 

@@ -1344,6 +1344,10 @@ int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
             kbs_shim::PosSource *src =
                 new kbs_shim::PosSource(names, forms, window, op == XS_OP_PHRASE, srcn->tally);
             srcn->q = Xapian::Query(src->release());
+            /* Kept for a search that weighs the stems through the norms
+             * (norms.h), which copies it with their weights. */
+            srcn->pos = std::make_shared<kbs_shim::PosSource>(names, forms, window,
+                                                              op == XS_OP_PHRASE, srcn->tally);
             std::shared_ptr<kbs_shim::QNode> node = std::make_shared<kbs_shim::QNode>();
             node->kind = kbs_shim::QNode::COMBINE;
             node->op = Xapian::Query::OP_FILTER;
@@ -1675,10 +1679,14 @@ int xs_db_search(xs_db *db, const xs_query *q, const xs_search_params *params, x
             r.upper = mset.get_matches_upper_bound();
             r.n = n;
             r.pos_checked = r.pos_matched = r.pos_led = 0;
+            r.pos_light = r.pos_light_checked = r.pos_light_matched = 0;
             for (const kbs_shim::PosTally *t : tallies) {
                 r.pos_checked += t->checked;
                 r.pos_matched += t->matched;
                 r.pos_led += t->led;
+                r.pos_light += t->light;
+                r.pos_light_checked += t->light_checked;
+                r.pos_light_matched += t->light_matched;
             }
         });
         *res = r;

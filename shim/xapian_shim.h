@@ -396,6 +396,10 @@ typedef struct xs_search_result {
      * articles seldom hold, whose chunks were walked for that form instead
      * of the words' AND being checked. */
     uint64_t pos_led;
+    /* Candidates turned away by their weight before their positions were
+     * read (they could not make the page), not counted above; of a sample
+     * of them, how many were read and matched. */
+    uint64_t pos_light, pos_light_checked, pos_light_matched;
 } xs_search_result;
 #define XS_POSITIONS_EST_DIV 4
 

@@ -599,6 +599,13 @@ int phrase_search(phrase_check *pc, const xs_query *q, xs_search_params *p, xs_m
              * by positions, guessed at 4,000. Every phrase here is required,
              * so the match is that AND filtered so. */
             double base = r.pos_checked ? (double)r.pos_matched : (double)r.estimated;
+            /* The candidates turned away by their weight, unread but for a
+             * sample, held matches at the sample's rate. */
+            if (r.pos_light_checked)
+                base +=
+                    (double)r.pos_light * (double)r.pos_light_matched / (double)r.pos_light_checked;
+            else if (r.pos_checked)
+                base += (double)r.pos_light * (double)r.pos_matched / (double)r.pos_checked;
             uint64_t est = (uint64_t)(base * share + 0.5);
             res->estimated = est < nacc ? nacc : est > r.upper ? r.upper : est;
             res->lower = nacc;

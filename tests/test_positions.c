@@ -126,13 +126,40 @@ static int by_id(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* The first page of qq weighed through the norms, where a phrase turns
+ * away the candidates too light to make it (positions.h, StemWeights),
+ * equals the first page weighed by Xapian, where every candidate's
+ * positions are read: the same articles, the same scores to the bit.
+ * Returns how many candidates were turned away. */
+static uint64_t same_first_page(xs_db *db, const xs_query *qq, const char *when)
+{
+    xs_match a[5], b[5];
+    xs_search_params p = {.k1 = 1.2, .b = 0.75, .limit = 5, .sort_slot = -1, .norms = 1};
+    xs_search_result ra, rb;
+    cr_assert_eq(xs_db_search(db, qq, &p, a, &ra), KBS_OK, "%s", xs_db_errmsg(db));
+    p.norms = 0;
+    cr_assert_eq(xs_db_search(db, qq, &p, b, &rb), KBS_OK, "%s", xs_db_errmsg(db));
+    cr_assert_eq(ra.n, rb.n, "%s: %zu hits weighed through the norms, %zu by Xapian", when, ra.n,
+                 rb.n);
+    for (size_t i = 0; i < ra.n; i++) {
+        cr_assert_eq(a[i].docid, b[i].docid, "%s: hit %zu: article %u, Xapian's %u", when, i,
+                     a[i].docid, b[i].docid);
+        cr_assert_eq(a[i].weight, b[i].weight, "%s: hit %zu: weight %.17g, Xapian's %.17g", when, i,
+                     a[i].weight, b[i].weight);
+    }
+    cr_assert_eq(rb.pos_light, 0, "%s: Xapian's weights turned candidates away", when);
+    return ra.pos_light;
+}
+
 /* 200 random phrases and NEARs of 2 or 3 different words, each compared
- * with the reference. */
-static void compare_all(xs_db *db, const char *when)
+ * with the reference; on a reader with the norms loaded (first_pages),
+ * also their first pages (same_first_page). */
+static void compare_all_pages(xs_db *db, const char *when, int first_pages)
 {
     static xs_match m[NDOCS];
     xs_search_params p = {.k1 = 1.2, .b = 0.75, .limit = NDOCS, .sort_slot = -1};
     size_t matched = 0, failed = 0, tag_ruled_out = 0, led = 0, not_led = 0;
+    uint64_t light = 0;
     static const int any[3] = {-1, -1, -1};
     for (int qi = 0; qi < 300; qi++) {
         int q[3];
@@ -166,6 +193,8 @@ static void compare_all(xs_db *db, const char *when)
             xs_query_free(subs[i]);
         xs_search_result r;
         cr_assert_eq(xs_db_search(db, qq, &p, m, &r), KBS_OK, "%s", xs_db_errmsg(db));
+        if (first_pages)
+            light += same_first_page(db, qq, when);
         xs_query_free(qq);
         led += (size_t)(r.pos_led > 0);
         not_led += (size_t)(tagged && r.pos_led == 0);
@@ -194,6 +223,14 @@ static void compare_all(xs_db *db, const char *when)
      * looks larger than its rarest stem's articles: seldom. */
     cr_expect_gt(led, 5, "%s: %zu phrases led by a word's form", when, led);
     cr_expect_gt(not_led, 0, "%s: %zu phrases with tags checked on the words' AND", when, not_led);
+    if (first_pages)
+        cr_expect_gt(light, 1000, "%s: %llu candidates turned away by their weight", when,
+                     (unsigned long long)light);
+}
+
+static void compare_all(xs_db *db, const char *when)
+{
+    compare_all_pages(db, when, 0);
 }
 
 static void check_clean(xs_db *db, uint64_t *entries)
@@ -311,7 +348,9 @@ Test(positions, one_writer_batches_replacements_deletions)
     cr_assert_eq(xs_db_open(path, XS_OPEN_READ, &db, err, sizeof err), KBS_OK, "%s", err);
     check_clean(db, &entries);
     cr_expect_geq(entries, pairs());
-    compare_all(db, "reader");
+    uint64_t rev;
+    cr_assert_eq(xs_db_norms_load(db, &rev), KBS_OK, "%s", xs_db_errmsg(db));
+    compare_all_pages(db, "reader", 1);
     xs_db_close(db);
     free(path);
 }
