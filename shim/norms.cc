@@ -238,6 +238,7 @@ class NormSource : public Xapian::PostingSource
 struct Expansion {
     std::vector<std::string> terms;
     Xapian::doccount est = 0, min = 0, max = 0;
+    uint64_t postings = 0; /* the terms' frequencies summed */
 };
 
 struct OrEst {
@@ -285,6 +286,7 @@ Expansion expand(const Xapian::Database &db, const std::string &prefix,
     pls.reserve(leaves.size());
     for (const Leaf &l : leaves) {
         e.terms.push_back(l.term);
+        e.postings += l.tf;
         pls.push_back(OrEst{l.tf, l.tf, l.tf});
     }
     Xapian::doccount dbsize = db.get_doccount();
@@ -314,7 +316,14 @@ Expansion expand(const Xapian::Database &db, const std::string &prefix,
  * length where BM25 reads lengths, weighed by BM25 with the norms. The
  * postings are merged through a heap on their current ids; the iterators
  * on the current document are held apart (at_), so the wdf is their sum and
- * the next step moves just them. */
+ * the next step moves just them.
+ *
+ * When the matcher walks the union from its start (next() first: the
+ * wildcard leads, or is all there is) and it is large, every posting will
+ * be read anyway: the terms' postings are then summed one term after the
+ * other into an array by id (dense_), and the walk reads the array. The
+ * heap cost log(terms) steps a posting: 44% of the prefix queries' time on
+ * Reuters (perf), where "micro*" merges 230 terms. */
 class WildcardSource : public Xapian::PostingSource
 {
   public:
@@ -340,6 +349,9 @@ class WildcardSource : public Xapian::PostingSource
                 heap_.push_back(Head{*its_.back(), its_.size() - 1});
         }
         std::make_heap(heap_.begin(), heap_.end(), Later());
+        dense_.clear();
+        bits_.clear();
+        cur_ = 0;
         started_ = false;
         set_maxweight(w_.maxweight);
     }
@@ -357,6 +369,13 @@ class WildcardSource : public Xapian::PostingSource
     }
     void next(double) override
     {
+        if (!started_ && worth_dense())
+            make_dense();
+        if (!dense_.empty()) {
+            started_ = true;
+            dense_move(cur_ + 1);
+            return;
+        }
         if (started_) {
             for (size_t i : at_) {
                 ++its_[i];
@@ -369,6 +388,11 @@ class WildcardSource : public Xapian::PostingSource
     }
     void skip_to(Xapian::docid did, double) override
     {
+        if (!dense_.empty()) {
+            if (did > cur_)
+                dense_move(did);
+            return;
+        }
         if (started_ && !at_.empty() && did <= cur_)
             return;
         if (started_) {
@@ -390,7 +414,7 @@ class WildcardSource : public Xapian::PostingSource
     }
     bool at_end() const override
     {
-        return started_ && at_.empty();
+        return started_ && (dense_.empty() ? at_.empty() : cur_ >= dense_.size());
     }
     Xapian::docid get_docid() const override
     {
@@ -400,6 +424,8 @@ class WildcardSource : public Xapian::PostingSource
     double get_weight() const override
     {
         Xapian::termcount wdf = 0;
+        if (!dense_.empty())
+            wdf = dense_[cur_];
         for (size_t i : at_)
             wdf += its_[i].get_wdf();
         Xapian::termcount len = doc_length(*norms_, db_, cur_);
@@ -431,6 +457,50 @@ class WildcardSource : public Xapian::PostingSource
         heap_.push_back(Head{*its_[i], i});
         std::push_heap(heap_.begin(), heap_.end(), Later());
     }
+    /* Whether summing every posting into an array by id costs less than
+     * merging them: when there are at least a sixteenth as many as ids
+     * (the array's clearing and walk are then a small part). */
+    bool worth_dense() const
+    {
+        return its_.size() >= 2 && e_->postings >= db_.get_lastdocid() / 16;
+    }
+    void make_dense()
+    {
+        /* An id past the array (a newer revision's) is not in it, as for
+         * the norms: the caller searches again without them. */
+        dense_.assign(static_cast<size_t>(db_.get_lastdocid()) + 1, 0);
+        bits_.assign(dense_.size() / 64 + 1, 0);
+        for (Xapian::PostingIterator &it : its_)
+            for (; it != Xapian::PostingIterator(); ++it) {
+                Xapian::docid d = *it;
+                if (d >= dense_.size())
+                    break;
+                dense_[d] += it.get_wdf();
+                bits_[d / 64] |= uint64_t(1) << (d % 64);
+            }
+        heap_.clear();
+        cur_ = 0;
+    }
+    /* cur_ to the first id from did on with a posting, or past the end. */
+    void dense_move(Xapian::docid did)
+    {
+        size_t w = did / 64;
+        if (w >= bits_.size()) {
+            cur_ = static_cast<Xapian::docid>(dense_.size());
+            return;
+        }
+        uint64_t word = bits_[w] & (~uint64_t(0) << (did % 64));
+        while (!word) {
+            if (++w == bits_.size()) {
+                cur_ = static_cast<Xapian::docid>(dense_.size());
+                return;
+            }
+            word = bits_[w];
+        }
+        cur_ = static_cast<Xapian::docid>(w * 64 + static_cast<size_t>(__builtin_ctzll(word)));
+        if (cur_ >= dense_.size())
+            cur_ = static_cast<Xapian::docid>(dense_.size());
+    }
     /* Moves every iterator on the least id into at_. */
     void take_current()
     {
@@ -451,6 +521,9 @@ class WildcardSource : public Xapian::PostingSource
     std::vector<Xapian::PostingIterator> its_;
     std::vector<Head> heap_;
     std::vector<size_t> at_;
+    /* Dense: each id's summed wdf, and which ids have postings. */
+    std::vector<Xapian::termcount> dense_;
+    std::vector<uint64_t> bits_;
     Xapian::docid cur_ = 0;
     bool started_ = false;
 };
