@@ -183,17 +183,19 @@ class NormSource : public Xapian::PostingSource
     /* The phrase's source moves the shared postings only to ids the AND
      * then skips this source to, so next() is never asked of it after the
      * postings moved past where it stood. */
-    void next(double) override
+    void next(double min_wt) override
     {
         if (started_)
             ++*it_;
         started_ = true;
+        pass_light(min_wt);
     }
-    void skip_to(Xapian::docid did, double) override
+    void skip_to(Xapian::docid did, double min_wt) override
     {
         started_ = true;
         if (*it_ != end_ && **it_ < did)
             it_->skip_to(did);
+        pass_light(min_wt);
     }
     bool at_end() const override
     {
@@ -214,6 +216,23 @@ class NormSource : public Xapian::PostingSource
     }
 
   private:
+    /* Moves past the documents where the term weighs less than min_wt, by a
+     * margin that rounding cannot cross. The matcher asks each subquery for
+     * what it must weigh at least for its document to make the page (an
+     * AND's: w_min - the others' maximum weights; an OR's: w_min - the
+     * other side's), so a document passed over would have been weighed and
+     * rejected, uncounted (multimatch.cc: "insufficient weight"): the same
+     * pages and estimates, without the AND's skips in the other terms'
+     * postings for it. Xapian's own postings ignore the hint. */
+    void pass_light(double min_wt)
+    {
+        if (!(min_wt > 0))
+            return;
+        double least = min_wt - 1e-9 * (1 + min_wt);
+        while (*it_ != end_ && sumpart(w_, it_->get_wdf(), doc_length(*norms_, db_, **it_)) < least)
+            ++*it_;
+    }
+
     std::shared_ptr<const Norms> norms_;
     std::string term_;
     TermWeight w_;
