@@ -386,50 +386,16 @@ class WildcardSource : public Xapian::PostingSource
     {
         return e_->max;
     }
-    void next(double) override
+    /* pass_light: as NormSource's. */
+    void next(double min_wt) override
     {
-        if (!started_ && worth_dense())
-            make_dense();
-        if (!dense_.empty()) {
-            started_ = true;
-            dense_move(cur_ + 1);
-            return;
-        }
-        if (started_) {
-            for (size_t i : at_) {
-                ++its_[i];
-                push(i);
-            }
-            at_.clear();
-        }
-        started_ = true;
-        take_current();
+        step();
+        pass_light(min_wt);
     }
-    void skip_to(Xapian::docid did, double) override
+    void skip_to(Xapian::docid did, double min_wt) override
     {
-        if (!dense_.empty()) {
-            if (did > cur_)
-                dense_move(did);
-            return;
-        }
-        if (started_ && !at_.empty() && did <= cur_)
-            return;
-        if (started_) {
-            for (size_t i : at_) {
-                its_[i].skip_to(did);
-                push(i);
-            }
-            at_.clear();
-        }
-        started_ = true;
-        while (!heap_.empty() && heap_.front().did < did) {
-            size_t i = heap_.front().i;
-            std::pop_heap(heap_.begin(), heap_.end(), Later());
-            heap_.pop_back();
-            its_[i].skip_to(did);
-            push(i);
-        }
-        take_current();
+        move_to(did);
+        pass_light(min_wt);
     }
     bool at_end() const override
     {
@@ -458,6 +424,61 @@ class WildcardSource : public Xapian::PostingSource
     }
 
   private:
+    void pass_light(double min_wt)
+    {
+        if (!(min_wt > 0))
+            return;
+        double least = min_wt - 1e-9 * (1 + min_wt);
+        while (!at_end() && get_weight() < least)
+            step();
+    }
+    /* To the next document of the union. */
+    void step()
+    {
+        if (!started_ && worth_dense())
+            make_dense();
+        if (!dense_.empty()) {
+            started_ = true;
+            dense_move(cur_ + 1);
+            return;
+        }
+        if (started_) {
+            for (size_t i : at_) {
+                ++its_[i];
+                push(i);
+            }
+            at_.clear();
+        }
+        started_ = true;
+        take_current();
+    }
+    /* To the first document of the union from did on. */
+    void move_to(Xapian::docid did)
+    {
+        if (!dense_.empty()) {
+            if (did > cur_)
+                dense_move(did);
+            return;
+        }
+        if (started_ && !at_.empty() && did <= cur_)
+            return;
+        if (started_) {
+            for (size_t i : at_) {
+                its_[i].skip_to(did);
+                push(i);
+            }
+            at_.clear();
+        }
+        started_ = true;
+        while (!heap_.empty() && heap_.front().did < did) {
+            size_t i = heap_.front().i;
+            std::pop_heap(heap_.begin(), heap_.end(), Later());
+            heap_.pop_back();
+            its_[i].skip_to(did);
+            push(i);
+        }
+        take_current();
+    }
     struct Head {
         Xapian::docid did;
         size_t i;
