@@ -28,7 +28,9 @@
  * $KBS_BENCH_NO_PIN is set.
  *
  * A first, untimed pass checks that the two builds give the same hits (ids,
- * versions, scores) and totals, and lists the queries where they do not.
+ * versions, scores) and totals, and lists the queries where they do not
+ * (those whose estimated totals alone differ: the first 10, all with
+ * $KBS_AB_ALL set).
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -278,8 +280,9 @@ int main(int argc, char **argv)
 
     /* Every query whose hits differ is listed; of those whose estimated
      * totals alone differ, the first 10 (a change to how the estimate is
-     * made can move many). */
+     * made can move many), or all with $KBS_AB_ALL set. */
     size_t differ = 0, hits_differ = 0;
+    size_t show_totals = getenv("KBS_AB_ALL") ? (size_t)-1 : 10;
     for (size_t i = 0; i < n; i++) {
         char sa[2048] = "", sb[2048] = "";
         run_kbs(&a, q[i].kbs, sa, sizeof sa);
@@ -290,7 +293,7 @@ int main(int argc, char **argv)
         const char *ta = strstr(sa, "total "), *tb = strstr(sb, "total ");
         int hits = !ta || !tb || ta - sa != tb - sb || strncmp(sa, sb, (size_t)(ta - sa)) != 0;
         hits_differ += (size_t)hits;
-        if (hits || differ < 10)
+        if (hits || differ < show_totals)
             printf("differ%s: %s\n  A %s\n  B %s\n", hits ? " (hits)" : " (total)", q[i].kbs, sa,
                    sb);
         differ++;

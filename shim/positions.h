@@ -238,8 +238,9 @@ struct PosTally {
     uint64_t checked = 0, matched = 0;
     uint64_t led = 0; /* inits that chose to lead the match (PosSource::init) */
     /* Candidates turned away by their weight (StemWeights): not counted
-     * above. Their places are read for one in LIGHT_SAMPLE of them, which
-     * tells how many of them matched: the weight turns away the articles
+     * above. The places of a sample of them are read (positions.cc,
+     * LIGHT_SAMPLE), which tells how many matched: the weight turns away the
+     * articles
      * where the words are seldom, which hold the phrase less often than
      * the ones read ("last week": 68% against 81%). */
     uint64_t light = 0, light_checked = 0, light_matched = 0;
