@@ -499,10 +499,15 @@ class WildcardSource : public Xapian::PostingSource
     }
     /* Whether summing every posting into an array by id costs less than
      * merging them: when there are at least a sixteenth as many as ids
-     * (the array's clearing and walk are then a small part). */
+     * (the array's clearing and walk are then a small part). The array
+     * takes 4 bytes an id for the query's time, as the norms do for the
+     * handle's: past 4 Mi ids (16 MiB) the heap, whose memory does not grow
+     * with the ids, merges, so that several wildcards in one query stay
+     * small. */
     bool worth_dense() const
     {
-        return its_.size() >= 2 && e_->postings >= db_.get_lastdocid() / 16;
+        Xapian::docid last = db_.get_lastdocid();
+        return its_.size() >= 2 && e_->postings >= last / 16 && last < (Xapian::docid(1) << 22);
     }
     void make_dense()
     {

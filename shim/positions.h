@@ -237,12 +237,12 @@ void check_positions(const Xapian::Database &db, PosCheck &out);
 struct PosTally {
     uint64_t checked = 0, matched = 0;
     uint64_t led = 0; /* inits that chose to lead the match (PosSource::init) */
-    /* Candidates turned away by their weight (StemWeights): not counted
-     * above. The places of a sample of them are read (positions.cc,
-     * LIGHT_SAMPLE), which tells how many matched: the weight turns away the
-     * articles
-     * where the words are seldom, which hold the phrase less often than
-     * the ones read ("last week": 68% against 81%). */
+    /* Candidates turned away by their weight (StemWeights), not counted
+     * above, and of a sample of them (positions.cc, LIGHT_SAMPLE) those
+     * whose places were read and those that matched. The weight turns
+     * away the articles where the words are seldom, which hold the phrase
+     * less often than the ones read ("last week": 68% against 81%), so
+     * the sample, not the others, tells how many of them match. */
     uint64_t light = 0, light_checked = 0, light_matched = 0;
 };
 
@@ -264,7 +264,8 @@ struct StemWeights {
     /* Word i's stem's wdf in did (0: not there). The postings are the ones
      * the stem's own source reads, moved on to did: the AND moves that
      * source there anyway, so they are not read twice. Ids are asked in
-     * ascending order, never past where the AND stands (positions.cc). */
+     * ascending order, up to the one the phrase's source then stands on,
+     * to which the AND skips the stems' sources. */
     virtual Xapian::termcount wdf(size_t i, Xapian::docid did) = 0;
     virtual double weight(size_t i, Xapian::termcount wdf, Xapian::termcount len) const = 0;
     std::vector<double> most; /* word i's maximum weight (its source's maxweight) */
