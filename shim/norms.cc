@@ -86,6 +86,15 @@ inline Xapian::termcount doc_length(const Norms &norms, const Xapian::Database &
     return did < norms.len.size() ? norms.len[did] : db.get_doclength(did);
 }
 
+/* The weight a document must reach for a source to stand on it when the
+ * matcher asks at least min_wt (the sources' pass_light): min_wt less a
+ * margin that rounding cannot cross, so that a document at the edge is
+ * still given to the matcher, which decides. */
+inline double least_kept(double min_wt)
+{
+    return min_wt - 1e-9 * (1 + min_wt);
+}
+
 /* A phrase's stems as their NormSources weigh them (positions.h), and the
  * postings those sources read: each source reads its word's slot, so that
  * the phrase's source finds a candidate's wdf where the AND would move the
@@ -216,8 +225,8 @@ class NormSource : public Xapian::PostingSource
     }
 
   private:
-    /* Moves past the documents where the term weighs less than min_wt, by a
-     * margin that rounding cannot cross. The matcher asks each subquery for
+    /* Moves past the documents where the term weighs less than min_wt (by
+     * more than least_kept's margin). The matcher asks each subquery for
      * what it must weigh at least for its document to make the page (an
      * AND's: w_min - the others' maximum weights; an OR's: w_min - the
      * other side's), so a document passed over would have been weighed and
@@ -228,7 +237,7 @@ class NormSource : public Xapian::PostingSource
     {
         if (!(min_wt > 0))
             return;
-        double least = min_wt - 1e-9 * (1 + min_wt);
+        double least = least_kept(min_wt);
         while (*it_ != end_ && sumpart(w_, it_->get_wdf(), doc_length(*norms_, db_, **it_)) < least)
             ++*it_;
     }
@@ -428,7 +437,7 @@ class WildcardSource : public Xapian::PostingSource
     {
         if (!(min_wt > 0))
             return;
-        double least = min_wt - 1e-9 * (1 + min_wt);
+        double least = least_kept(min_wt);
         while (!at_end() && get_weight() < least)
             step();
     }
