@@ -238,7 +238,7 @@ class NormSource : public Xapian::PostingSource
         if (!(min_wt > 0))
             return;
         double least = least_kept(min_wt);
-        while (*it_ != end_ && sumpart(w_, it_->get_wdf(), doc_length(*norms_, db_, **it_)) < least)
+        while (*it_ != end_ && get_weight() < least)
             ++*it_;
     }
 
@@ -551,9 +551,8 @@ class WildcardSource : public Xapian::PostingSource
             }
             word = bits_[w];
         }
+        /* A bit is set only for an id in the array (make_dense). */
         cur_ = static_cast<Xapian::docid>(w * 64 + static_cast<size_t>(__builtin_ctzll(word)));
-        if (cur_ >= dense_.size())
-            cur_ = static_cast<Xapian::docid>(dense_.size());
     }
     /* Moves every iterator on the least id into at_. */
     void take_current()

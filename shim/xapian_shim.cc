@@ -1341,13 +1341,12 @@ int xs_query_combine(int op, xs_query *const *subs, size_t n, uint32_t param,
             std::shared_ptr<kbs_shim::QNode> srcn = std::make_shared<kbs_shim::QNode>();
             srcn->kind = kbs_shim::QNode::OTHER;
             srcn->tally = std::make_shared<kbs_shim::PosTally>();
-            kbs_shim::PosSource *src =
-                new kbs_shim::PosSource(names, forms, window, op == XS_OP_PHRASE, srcn->tally);
-            srcn->q = Xapian::Query(src->release());
             /* Kept for a search that weighs the stems through the norms
-             * (norms.h), which copies it with their weights. */
+             * (norms.h), which copies it with their weights; the query has
+             * a copy without. */
             srcn->pos = std::make_shared<kbs_shim::PosSource>(names, forms, window,
                                                               op == XS_OP_PHRASE, srcn->tally);
+            srcn->q = Xapian::Query(srcn->pos->clone()->release());
             std::shared_ptr<kbs_shim::QNode> node = std::make_shared<kbs_shim::QNode>();
             node->kind = kbs_shim::QNode::COMBINE;
             node->op = Xapian::Query::OP_FILTER;
