@@ -278,9 +278,10 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
     db->pending_text = 0;
     /* The spelling words wait for the worker's end (worker_words). */
     spell_hold(db->spell, 1);
-    int st = KBS_OK;
     buf path = BUF_INIT;
-    for (;;) {
+    struct ahead *ahead = calloc(1, sizeof *ahead);
+    int st = ahead ? KBS_OK : db_fail(db, KBS_ENOMEM, "out of memory");
+    while (st == KBS_OK) {
         unsigned k = atomic_fetch_add(&p->sh->next_chunk, 1);
         if (k >= p->nchunks || atomic_load(&p->sh->stop))
             break;
@@ -313,9 +314,17 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
          * merged into the chunks at every commit, they cost 10% of the
          * build's CPU. */
         db->pos_hold = (size_t)r->batch_bytes;
-        for (size_t j = from; j < to && st == KBS_OK && !atomic_load(&p->sh->stop); j++) {
-            r->cur = p->todo[j];
-            st = run_visit(r, &p->files->v[r->cur], &none, p->first_docid + (uint32_t)j);
+        for (size_t j = from; j < to && st == KBS_OK && !atomic_load(&p->sh->stop);) {
+            run_ahead_reset(ahead);
+            size_t end = j;
+            while (end < to && run_ahead_take(r, ahead, &p->files->v[p->todo[end]], &none))
+                end++;
+            run_ahead_pack(r, ahead);
+            for (size_t k = 0; j < end && st == KBS_OK && !atomic_load(&p->sh->stop); j++) {
+                r->cur = p->todo[j];
+                st = run_visit(r, &p->files->v[r->cur], &none, p->first_docid + (uint32_t)j,
+                               &ahead->v[k++]);
+            }
         }
         db->pos_hold = 0;
         if (st == KBS_OK) {
@@ -339,6 +348,9 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
         send_msg(fd, m, db->errmsg);
     }
     buf_free(&path);
+    if (ahead)
+        run_ahead_free(ahead);
+    free(ahead);
     /* _exit: the parent's stdio buffers, atexit handlers and Xapian
      * destructors belong to the parent. */
     _exit(st == KBS_OK ? 0 : 1);

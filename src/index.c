@@ -215,10 +215,11 @@ static struct field field_of(const char *text, art_span sp, const char *given)
 }
 
 /* Fills doc from one article's original bytes; with spell, its words go to
- * the spelling table. */
+ * the spelling table. packed: its record, packed ahead (run_ahead_pack) with
+ * this state, or NULL. */
 static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, const char *data,
                      size_t len, const char *state, size_t state_len, const struct given *gv,
-                     buf *idterm, int spell, size_t *store_len)
+                     buf *idterm, int spell, const buf *packed, size_t *store_len)
 {
     const char *text;
     size_t tlen;
@@ -326,11 +327,12 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
     if (st == KBS_OK) {
         /* The state rides in the record's tag: an update rewrites the record
          * anyway, and a value would make it rewrite all of them. */
-        if (docstore_pack_tagged(db->store, data, len, state, state_len, &rec) != 0)
+        const buf *r = packed ? packed : &rec;
+        if (!packed && docstore_pack_tagged(db->store, data, len, state, state_len, &rec) != 0)
             st = KBS_ENOMEM;
         else
-            st = xs_doc_set_data(doc, rec.data, rec.len);
-        *store_len = db_store_len(rec.data, rec.len);
+            st = xs_doc_set_data(doc, r->data, r->len);
+        *store_len = db_store_len(r->data, r->len);
     }
     article_free(&art);
     free(owned);
@@ -402,9 +404,10 @@ struct placing {
     uint32_t docid; /* with known_new: add under this id (0: the next free one) */
 };
 
-/* Indexes one article under key; replaces an earlier version. */
+/* Indexes one article under key; replaces an earlier version. packed: its
+ * record with the state of len and mtime_ns, packed ahead, or NULL. */
 static int index_one(kbs_db *db, const char *key, size_t keylen, const char *data, size_t len,
-                     int64_t mtime_ns, const struct given *gv, struct placing at,
+                     int64_t mtime_ns, const struct given *gv, struct placing at, const buf *packed,
                      uint32_t *docid_out, int *was_update)
 {
     buf idterm = BUF_INIT;
@@ -443,7 +446,7 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
      * the articles changed, each block a copy while the old one is kept for
      * the readers: bench/README.md). */
     st = build_doc(db, doc, key, keylen, data, len, (const char *)state, state_len, gv, &idterm,
-                   !*was_update, &store_len);
+                   !*was_update, packed, &store_len);
     uint32_t docid = at.docid;
     int kept = 0;
     if (st == KBS_OK) {
@@ -507,7 +510,7 @@ int kbs_index_buffer(kbs_db *db, const char *path, const char *data, size_t len,
         return st;
     int upd;
     struct placing at = {0, 0};
-    return index_one(db, path, strlen(path), data, len, mtime_ns, NULL, at, docid_out, &upd);
+    return index_one(db, path, strlen(path), data, len, mtime_ns, NULL, at, NULL, docid_out, &upd);
 }
 
 void kbs_article_meta_init(kbs_article_meta *meta)
@@ -603,7 +606,7 @@ int kbs_index_buffer_meta(kbs_db *db, const char *path, const char *data, size_t
     } else {
         int upd;
         struct placing at = {0, 0};
-        st = index_one(db, path, strlen(path), data, len, mtime_ns, &gv, at, docid_out, &upd);
+        st = index_one(db, path, strlen(path), data, len, mtime_ns, &gv, at, NULL, docid_out, &upd);
     }
     for (size_t i = 0; i < 3; i++)
         free(owned[i]);
@@ -820,7 +823,76 @@ static int read_file(const char *path, uint64_t size, char **out, size_t *len, c
     return KBS_OK;
 }
 
-int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, uint32_t docid)
+/* Whether run_visit() reads f: not when its size and mtime say it is
+ * unchanged, nor when it is empty or too large (run_visit() says which). */
+static int visit_reads(const struct run *r, const struct file_entry *f, const struct prior *p)
+{
+    if (p->docid != 0 && p->old[0] == f->size && (int64_t)p->old[1] == f->mtime_ns)
+        return 0;
+    return f->size != 0 && f->size <= r->opts->max_file_bytes;
+}
+
+void run_ahead_reset(struct ahead *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        free(a->v[i].data);
+        a->v[i].data = NULL;
+        a->v[i].read = 0;
+        buf_reset(&a->v[i].rec);
+    }
+    a->n = 0;
+    a->bytes = 0;
+}
+
+void run_ahead_free(struct ahead *a)
+{
+    run_ahead_reset(a);
+    for (size_t i = 0; i < AHEAD_MAX_FILES; i++)
+        buf_free(&a->v[i].rec);
+}
+
+int run_ahead_take(struct run *r, struct ahead *a, const struct file_entry *f,
+                   const struct prior *p)
+{
+    int reads = visit_reads(r, f, p);
+    if (a->n == AHEAD_MAX_FILES || (a->n > 0 && reads && a->bytes + f->size > AHEAD_MAX_BYTES))
+        return 0;
+    struct ahead_file *e = &a->v[a->n++];
+    e->read = reads;
+    e->data = NULL;
+    e->len = 0;
+    e->err[0] = '\0';
+    e->mtime_ns = f->mtime_ns;
+    e->known = p->docid != 0;
+    e->old_size = p->old[0];
+    buf_reset(&e->rec);
+    if (reads) {
+        e->st = read_file(f->path, f->size, &e->data, &e->len, e->err, sizeof e->err);
+        a->bytes += f->size;
+    }
+    return 1;
+}
+
+void run_ahead_pack(struct run *r, struct ahead *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        struct ahead_file *e = &a->v[i];
+        /* Not what the visit refuses, nor a file of the same size as its
+         * indexed version: the visit may find the same bytes and keep it. */
+        if (!e->read || e->st != KBS_OK || e->len == 0 || (e->known && e->old_size == e->len) ||
+            article_is_binary(e->data, e->len))
+            continue;
+        unsigned char state[STATE_MAX];
+        size_t state_len = format_state(state, e->len, e->mtime_ns);
+        /* A failure leaves it to the visit, which says what went wrong. */
+        if (docstore_pack_tagged(r->db->store, e->data, e->len, (const char *)state, state_len,
+                                 &e->rec) != 0)
+            buf_reset(&e->rec);
+    }
+}
+
+int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, uint32_t docid,
+              struct ahead_file *pre)
 {
     kbs_db *db = r->db;
     char msg[600];
@@ -847,7 +919,16 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
     char *data = NULL;
     size_t len = 0;
     char err[300];
-    int st = read_file(f->path, f->size, &data, &len, err, sizeof err);
+    int st;
+    if (pre && pre->read) {
+        st = pre->st;
+        data = pre->data;
+        len = pre->len;
+        pre->data = NULL;
+        snprintf(err, sizeof err, "%s", pre->err);
+    } else {
+        st = read_file(f->path, f->size, &data, &len, err, sizeof err);
+    }
     if (st == KBS_ENOMEM)
         return db_fail(db, st, "out of memory reading %s", f->path);
     /* Deleted between the walk and now: not a problem of the file's; the
@@ -885,7 +966,9 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
     }
     int upd = 0;
     struct placing at = {!known, docid};
-    st = index_one(db, f->path, strlen(f->path), data, len, f->mtime_ns, NULL, at, NULL, &upd);
+    const buf *packed = pre && pre->read && pre->rec.len ? &pre->rec : NULL;
+    st = index_one(db, f->path, strlen(f->path), data, len, f->mtime_ns, NULL, at, packed, NULL,
+                   &upd);
     free(data);
     if (st != KBS_OK)
         return st;
@@ -1289,15 +1372,30 @@ int kbs_index_dir(kbs_db *db, const char *dir, const kbs_index_options *opts,
     if (st == KBS_OK) {
         r.ev.files_total = files.n;
         r.last_progress = t0;
-        for (size_t i = 0; i < files.n && st == KBS_OK && !r.stop; i++) {
+        struct ahead *ahead = calloc(1, sizeof *ahead);
+        if (!ahead)
+            st = db_fail(db, KBS_ENOMEM, "out of memory");
+        for (size_t i = 0; i < files.n && st == KBS_OK && !r.stop;) {
             /* The new files wait for the workers. */
-            if (parallel && !pri[i].docid)
-                continue;
-            st = run_visit(&r, &files.v[i], &pri[i], 0);
-            r.ev.files_done++;
-            r.ev.bytes_done += files.v[i].size;
-            run_progress(&r, 0);
+            run_ahead_reset(ahead);
+            size_t end = i;
+            for (; end < files.n; end++)
+                if (!(parallel && !pri[end].docid) &&
+                    !run_ahead_take(&r, ahead, &files.v[end], &pri[end]))
+                    break;
+            run_ahead_pack(&r, ahead);
+            for (size_t k = 0; i < end && st == KBS_OK && !r.stop; i++) {
+                if (parallel && !pri[i].docid)
+                    continue;
+                st = run_visit(&r, &files.v[i], &pri[i], 0, &ahead->v[k++]);
+                r.ev.files_done++;
+                r.ev.bytes_done += files.v[i].size;
+                run_progress(&r, 0);
+            }
         }
+        if (ahead)
+            run_ahead_free(ahead);
+        free(ahead);
         if (st == KBS_OK && !r.stop && parallel)
             st = build_parallel(&r, &files, todo, ntodo);
         if (r.ev.files_done == files.n)

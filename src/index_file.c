@@ -122,7 +122,7 @@ int kbs_index_file(kbs_db *db, const char *path, const kbs_index_options *opts, 
     buf idterm = BUF_INIT;
     int st = run_prior(db, abs, &idterm, &p);
     if (st == KBS_OK)
-        st = run_visit(&r, &f, &p, 0);
+        st = run_visit(&r, &f, &p, 0, NULL);
     if (st == KBS_OK && out.kind == 0)
         st = db_fail(db, KBS_ENOTFOUND, "cannot index %s: it was deleted while being read", path);
     if (st == KBS_OK && out.kind == KBS_EVENT_SKIPPED)
