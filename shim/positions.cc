@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -305,15 +306,30 @@ void parse_chunk(const std::string &term, Xapian::docid first, const std::string
 
 } // namespace
 
+void PosWriter::log_entry(const std::string &name, Xapian::docid did, uint32_t seq, uint32_t off,
+                          uint32_t len)
+{
+    if (names_.size() + name.size() >= std::numeric_limits<uint32_t>::max())
+        throw std::length_error("too many positions held");
+    uint32_t at = static_cast<uint32_t>(names_.size());
+    names_ += name;
+    log_.push_back(Entry{std::hash<std::string>()(name), at, static_cast<uint32_t>(name.size()),
+                         did, seq, off, len});
+}
+
 void PosWriter::note(Xapian::docid did, DocPositions &pos, bool replacing)
 {
     note_start_ = arena_.size();
+    names_start_ = names_.size();
+    log_start_ = log_.size();
     auto l = last_.find(did);
     undo_did_ = did;
     undo_had_ = l != last_.end();
     undo_seq_ = undo_had_ ? l->second : 0;
+    renoted_ |= undo_had_;
     last_[did] = seq_;
     std::vector<std::string> streams;
+    std::string name;
     for (auto &e : pos) {
         std::vector<uint64_t> &p = e.second.pos;
         if (p.empty())
@@ -344,12 +360,11 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos, bool replacing)
             }
             if (arena_.size() >= TOMBSTONE)
                 throw std::length_error("too many positions held");
-            std::string name = stream_name(e.first, tags[k]);
+            name = stream_name(e.first, tags[k]);
             if (replacing)
                 streams.push_back(name);
-            terms_[std::move(name)].push_back(Entry{did, seq_, static_cast<uint32_t>(off),
-                                                    static_cast<uint32_t>(arena_.size() - off)});
-            entries_++;
+            log_entry(name, did, seq_, static_cast<uint32_t>(off),
+                      static_cast<uint32_t>(arena_.size() - off));
         }
     }
     if (replacing) {
@@ -361,13 +376,9 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos, bool replacing)
 
 void PosWriter::unnote()
 {
-    /* Every word's list, rather than the note's words kept aside: a failed
-     * write is rare, and the note keeps nothing of its own. */
-    for (auto &t : terms_)
-        if (!t.second.empty() && t.second.back().seq + 1 == seq_) {
-            t.second.pop_back();
-            entries_--;
-        }
+    /* The note's entries are the log's last. */
+    log_.resize(log_start_);
+    names_.resize(names_start_);
     arena_.resize(note_start_);
     if (!replaced_.empty() && replaced_.back().seq + 1 == seq_)
         replaced_.pop_back();
@@ -437,45 +448,74 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                      t != tend; ++t) {
                     std::string name = (*t).substr(1);
                     if (!std::binary_search(r.streams.begin(), r.streams.end(), name))
-                        terms_[name].push_back(Entry{r.did, r.seq, 0, TOMBSTONE});
+                        log_entry(name, r.did, r.seq, 0, TOMBSTONE);
                 }
             }
         }
         replaced_.clear();
 
+        /* Only the entries of each document's last note. */
+        if (renoted_)
+            log_.erase(std::remove_if(log_.begin(), log_.end(),
+                                      [&](const Entry &e) { return last_.at(e.did) != e.seq; }),
+                       log_.end());
+        /* The entries by stream, then by id: by the hash of the stream's
+         * name, and two names of the same hash (never seen) apart by the
+         * name itself. */
+        std::sort(log_.begin(), log_.end(), [](const Entry &a, const Entry &b) {
+            return a.hash != b.hash ? a.hash < b.hash : a.did < b.did;
+        });
+        auto name_of = [this](const Entry &e) { return std::string(names_, e.name, e.name_len); };
+        auto same_name = [this](const Entry &a, const Entry &b) {
+            return a.name_len == b.name_len &&
+                   names_.compare(a.name, a.name_len, names_, b.name, b.name_len) == 0;
+        };
+        struct Stream {
+            std::string name;
+            size_t begin, end; /* its entries in log_, in id order */
+        };
+        std::vector<Stream> streams;
+        for (size_t i = 0; i < log_.size();) {
+            size_t j = i + 1;
+            bool one = true;
+            while (j < log_.size() && log_[j].hash == log_[i].hash) {
+                one = one && same_name(log_[j], log_[i]);
+                j++;
+            }
+            if (!one)
+                std::stable_sort(log_.begin() + static_cast<std::ptrdiff_t>(i),
+                                 log_.begin() + static_cast<std::ptrdiff_t>(j),
+                                 [&](const Entry &a, const Entry &b) {
+                                     return names_.compare(a.name, a.name_len, names_, b.name,
+                                                           b.name_len) < 0;
+                                 });
+            for (size_t k = i; k < j;) {
+                size_t m = k + 1;
+                while (m < j && same_name(log_[m], log_[k]))
+                    m++;
+                streams.push_back(Stream{name_of(log_[k]), k, m});
+                k = m;
+            }
+            i = j;
+        }
+
         std::vector<Span> old;
         std::vector<Ref> merged;
         std::string piece;
+        std::vector<Entry> ents;
         /* A new database's words in key order: its chunks then go into its
          * B-tree in order, each block filled before the next is begun. An
-         * index's in the table's order: there each word begins with
+         * index's in the order of their hashes: there each word begins with
          * Xapian's reads of its keys, which on a table damaged under a
          * write fail cleanly or crash in Xapian, before anything of ours
          * walks a heap that write may have damaged (tests/test_misuse.c). */
-        std::vector<std::pair<const std::string *, std::vector<Entry> *>> order;
-        if (fresh_) {
-            order.reserve(terms_.size());
-            for (auto &t : terms_)
-                order.emplace_back(&t.first, &t.second);
-            std::sort(order.begin(), order.end(),
-                      [](const auto &a, const auto &b) { return *a.first < *b.first; });
-        }
-        auto it = terms_.begin();
-        for (size_t n = 0; n < terms_.size(); n++) {
-            const std::string &term = fresh_ ? *order[n].first : it->first;
-            std::vector<Entry> &ents = fresh_ ? *order[n].second : it->second;
-            if (!fresh_)
-                ++it;
-            /* Only the entries of each document's last note, by id. */
-            size_t w = 0;
-            for (size_t r = 0; r < ents.size(); r++)
-                if (last_.at(ents[r].did) == ents[r].seq)
-                    ents[w++] = ents[r];
-            ents.resize(w);
-            if (ents.empty())
-                continue;
-            std::sort(ents.begin(), ents.end(),
-                      [](const Entry &a, const Entry &b) { return a.did < b.did; });
+        if (fresh_)
+            std::sort(streams.begin(), streams.end(),
+                      [](const Stream &a, const Stream &b) { return a.name < b.name; });
+        for (const Stream &str : streams) {
+            const std::string &term = str.name;
+            ents.assign(log_.begin() + static_cast<std::ptrdiff_t>(str.begin),
+                        log_.begin() + static_cast<std::ptrdiff_t>(str.end));
 
             std::string prefix = key_prefix(term);
             auto kn = known_.find(term);
@@ -583,12 +623,13 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                 db.set_metadata(dir_key(term), encode_dir(nf));
             firsts.swap(nf);
         }
-        terms_.clear();
+        log_.clear();
+        names_.clear();
         arena_.clear();
         last_.clear();
         replaced_.clear();
-        entries_ = 0;
-        note_start_ = 0;
+        renoted_ = false;
+        note_start_ = names_start_ = log_start_ = 0;
         undo_did_ = 0;
     } catch (...) {
         /* What was written is in the handle's unsaved state, which the
