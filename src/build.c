@@ -101,11 +101,42 @@ static void send_msg(int fd, struct wmsg m, const char *text)
     (void)write_all(fd, out, sizeof m + n);
 }
 
+/* A worker's messages to the parent. Its ADDED events are held and sent
+ * OUTBOX_HELD at a time: a write and a wake-up of the parent per article
+ * cost 2-3% of a build's CPU. Every other message goes at once, after what
+ * is held, so that the parent sees them in order. */
+#define OUTBOX_HELD 32 /* 32 messages of 40 bytes: one write below PIPE_BUF */
+struct outbox {
+    int fd;
+    size_t n;
+    struct wmsg held[OUTBOX_HELD];
+};
+
+static void outbox_flush(struct outbox *o)
+{
+    if (o->n)
+        (void)write_all(o->fd, o->held, o->n * sizeof o->held[0]);
+    o->n = 0;
+}
+
+static void outbox_send(struct outbox *o, struct wmsg m, const char *text)
+{
+    outbox_flush(o);
+    send_msg(o->fd, m, text);
+}
+
 /* The sink of a worker's events: a message to the parent. */
 static void worker_sink(struct run *r, int kind, int status, const char *msg)
 {
+    struct outbox *o = r->sink_ctx;
     struct wmsg m = {WM_EVENT, status, (uint32_t)kind, 0, r->cur, r->last_len, 0};
-    send_msg(r->sink_fd, m, msg);
+    if (kind != KBS_EVENT_ADDED || msg) {
+        outbox_send(o, m, msg);
+        return;
+    }
+    o->held[o->n++] = m;
+    if (o->n == OUTBOX_HELD)
+        outbox_flush(o);
 }
 
 #define PARALLEL_MIN_FILES 2000
@@ -246,7 +277,7 @@ static int worker_words(kbs_db *db, const struct par *p, unsigned w, int fd)
 struct worker_end {
     kbs_db *db;
     const struct par *p;
-    int fd;
+    struct outbox *out;
 };
 
 static void worker_fatal(void *ctx, int status, const char *msg)
@@ -255,7 +286,7 @@ static void worker_fatal(void *ctx, int status, const char *msg)
     db_fail(e->db, status, "writing a temporary index in %s: %s%s", e->p->build, msg,
             space_hint(status));
     struct wmsg m = {WM_ERROR, status, 0, 0, 0, 0, 0};
-    send_msg(e->fd, m, e->db->errmsg);
+    outbox_send(e->out, m, e->db->errmsg);
     _exit(1);
 }
 
@@ -269,11 +300,14 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
         _exit(1);
     close_inherited(fd);
     kbs_db *db = r->db;
-    struct worker_end end = {db, p, fd};
+    struct outbox out;
+    out.fd = fd;
+    out.n = 0;
+    struct worker_end end = {db, p, &out};
     xs_on_terminate(worker_fatal, &end);
     r->sink = worker_sink;
     dedup_disable(db); /* the parent groups the new articles (group_stories) */
-    r->sink_fd = fd;
+    r->sink_ctx = &out;
     r->batch = SCRATCH_BATCH_DOCS;
     db->pending_text = 0;
     /* The spelling words wait for the worker's end (worker_words). */
@@ -338,9 +372,10 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
             break;
         struct wmsg m = {
             WM_CHUNK, KBS_OK, 0, 0, k, (uint64_t)r->kept_text, (uint64_t)r->kept_store};
-        send_msg(fd, m, NULL);
+        outbox_send(&out, m, NULL);
     }
     /* Also after a stop: the chunks done are merged. */
+    outbox_flush(&out);
     if (st == KBS_OK)
         st = worker_words(db, p, w, fd);
     if (st != KBS_OK) {

@@ -47,7 +47,7 @@ struct run {
      * the caller's callback (NULL elsewhere), naming the file by cur, its
      * index in the list; and the running totals are kept back in kept_*. */
     void (*sink)(struct run *r, int kind, int status, const char *msg);
-    int sink_fd;
+    void *sink_ctx;
     size_t cur;
     int64_t kept_text, kept_store;
 };
