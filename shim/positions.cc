@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <string_view>
 #include <limits>
 #include <stdexcept>
 
@@ -317,6 +318,32 @@ void PosWriter::log_entry(const std::string &name, Xapian::docid did, uint32_t s
                          did, seq, off, len});
 }
 
+void DocPositions::add(const char *term, size_t len, uint64_t posform, uint32_t wdf_inc)
+{
+    if (slots_.size() < 2 * (words_.size() + 1)) {
+        /* At most half full: a look-up ends at a free slot soon. */
+        slots_.assign(slots_.empty() ? 256 : 2 * slots_.size(), 0);
+        for (uint32_t i = 0; i < words_.size(); i++) {
+            size_t h = std::hash<std::string_view>()(words_[i].term) & (slots_.size() - 1);
+            while (slots_[h])
+                h = (h + 1) & (slots_.size() - 1);
+            slots_[h] = i + 1;
+        }
+    }
+    std::string_view t(term, len);
+    size_t h = std::hash<std::string_view>()(t) & (slots_.size() - 1);
+    while (slots_[h] && words_[slots_[h] - 1].term != t)
+        h = (h + 1) & (slots_.size() - 1);
+    if (!slots_[h]) {
+        words_.push_back(Word{std::string(t), 0, true});
+        slots_[h] = static_cast<uint32_t>(words_.size());
+    }
+    Word &w = words_[slots_[h] - 1];
+    w.wdf += wdf_inc;
+    w.pending = true;
+    occ_.push_back(Occurrence{slots_[h] - 1, posform});
+}
+
 void PosWriter::note(Xapian::docid did, DocPositions &pos, bool replacing)
 {
     note_start_ = arena_.size();
@@ -330,11 +357,20 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos, bool replacing)
     last_[did] = seq_;
     std::vector<std::string> streams;
     std::string name;
-    for (auto &e : pos) {
-        std::vector<uint64_t> &p = e.second.pos;
-        if (p.empty())
-            continue;
-        std::sort(p.begin(), p.end());
+    /* Each word's occurrences together, in order of place. */
+    std::vector<DocPositions::Occurrence> &occ = pos.occurrences();
+    std::sort(occ.begin(), occ.end(),
+              [](const DocPositions::Occurrence &a, const DocPositions::Occurrence &b) {
+                  return a.word != b.word ? a.word < b.word : a.posform < b.posform;
+              });
+    std::vector<uint64_t> p;
+    for (size_t i = 0; i < occ.size();) {
+        const std::string &word = pos.words()[occ[i].word].term;
+        p.clear();
+        size_t j = i;
+        for (; j < occ.size() && occ[j].word == occ[i].word; j++)
+            p.push_back(occ[j].posform);
+        i = j;
         /* One form a place: the first (a place given twice is a caller's
          * slip, kept once as before). */
         p.erase(std::unique(p.begin(), p.end(),
@@ -360,7 +396,7 @@ void PosWriter::note(Xapian::docid did, DocPositions &pos, bool replacing)
             }
             if (arena_.size() >= TOMBSTONE)
                 throw std::length_error("too many positions held");
-            name = stream_name(e.first, tags[k]);
+            name = stream_name(word, tags[k]);
             if (replacing)
                 streams.push_back(name);
             log_entry(name, did, seq_, static_cast<uint32_t>(off),

@@ -62,17 +62,40 @@
 namespace kbs_shim
 {
 
-/* A word of a document being built: its positions (any order) and the
- * wdf it has yet to be given in the Xapian document. */
-struct DocTerm {
-    std::vector<uint64_t> pos; /* position << 8 | form tag */
-    uint32_t wdf = 0;
-    bool pending = true; /* not yet added to the Xapian document */
+/* A document's words with positions while it is built: each word once,
+ * with the wdf it has yet to be given in the Xapian document, and all their
+ * occurrences in one array, in any order (PosWriter::note sorts them). One
+ * array and an open-addressing table of the words rather than a map of
+ * vectors: their 300-odd allocations a document, and as many frees, were
+ * 2-3% of a build's CPU (bench/README.md, session 17). */
+class DocPositions
+{
+  public:
+    struct Word {
+        std::string term;
+        uint32_t wdf;
+        bool pending; /* not yet added to the Xapian document */
+    };
+    struct Occurrence {
+        uint32_t word;    /* its index in words() */
+        uint64_t posform; /* position << 8 | form tag */
+    };
+    /* An occurrence of term at posform, which adds wdf_inc to its wdf. */
+    void add(const char *term, size_t len, uint64_t posform, uint32_t wdf_inc);
+    std::vector<Word> &words()
+    {
+        return words_;
+    }
+    std::vector<Occurrence> &occurrences()
+    {
+        return occ_;
+    }
+
+  private:
+    std::vector<Word> words_;
+    std::vector<Occurrence> occ_;
+    std::vector<uint32_t> slots_; /* 1 + an index in words_, 0 when free */
 };
-/* A document's words with positions while it is built. Hashed: a word is
- * looked up at each of its occurrences, and their order does not matter
- * until a flush, which sorts them. */
-typedef std::unordered_map<std::string, DocTerm> DocPositions;
 
 /* Appends id as 4 bytes, big-endian: the metadata keys that name a
  * document (a chunk's first, a record's own, XS_RECORD_PREFIX) then sort by
@@ -164,8 +187,8 @@ class PosWriter
     /* The memory the notes take, roughly. */
     size_t bytes() const
     {
-        return arena_.size() + log_.size() * sizeof(Entry) + names_.size() + last_.size() * 32 +
-               forms_.size() * 48;
+        return arena_.capacity() + log_.capacity() * sizeof(Entry) + names_.capacity() +
+               last_.size() * 32 + forms_.size() * 48;
     }
     /* The database had no chunks when this writer started on it (a new
      * scratch database): a word's keys need not be looked for there, only

@@ -721,10 +721,7 @@ int xs_doc_add_posting(xs_doc *doc, const char *term, size_t len, uint32_t pos, 
         /* The Xapian document is given the word once, with its total wdf,
          * when it is written (settle_terms): its map of terms is then
          * searched once a word, not once an occurrence. */
-        kbs_shim::DocTerm &e = doc->pos[std::string(term, len)];
-        e.pos.push_back(static_cast<uint64_t>(pos) << 8 | form);
-        e.wdf += wdf_inc;
-        e.pending = true;
+        doc->pos.add(term, len, static_cast<uint64_t>(pos) << 8 | form, wdf_inc);
         return KBS_OK;
     }
     XS_CATCH_NOHANDLE
@@ -780,11 +777,11 @@ int xs_doc_set_data(xs_doc *doc, const char *data, size_t len) noexcept
  * every use of its terms comes after. */
 static void settle_terms(xs_doc *doc)
 {
-    for (auto &e : doc->pos)
-        if (e.second.pending) {
-            doc->doc.add_term(e.first, e.second.wdf);
-            e.second.wdf = 0;
-            e.second.pending = false;
+    for (auto &w : doc->pos.words())
+        if (w.pending) {
+            doc->doc.add_term(w.term, w.wdf);
+            w.wdf = 0;
+            w.pending = false;
         }
 }
 
@@ -805,7 +802,7 @@ static int replace_noted(xs_db *db, Xapian::docid did, xs_doc *doc, Write write,
     db->posw.note_forms(doc->forms);
     /* Freed now: a map freed after a write that damaged the heap crashed in
      * our frames (test_misuse). */
-    kbs_shim::DocPositions().swap(doc->pos);
+    doc->pos = kbs_shim::DocPositions();
     kbs_shim::DocForms().swap(doc->forms);
     Xapian::docid got;
     try {
