@@ -354,10 +354,10 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
             while (end < to && run_ahead_take(r, ahead, &p->files->v[p->todo[end]], &none))
                 end++;
             run_ahead_pack(r, ahead);
-            for (size_t k = 0; j < end && st == KBS_OK && !atomic_load(&p->sh->stop); j++) {
+            for (size_t g = 0; j < end && st == KBS_OK && !atomic_load(&p->sh->stop); j++) {
                 r->cur = p->todo[j];
                 st = run_visit(r, &p->files->v[r->cur], &none, p->first_docid + (uint32_t)j,
-                               &ahead->v[k++]);
+                               &ahead->v[g++]);
             }
         }
         db->pos_hold = 0;
