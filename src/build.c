@@ -29,6 +29,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -137,6 +138,46 @@ static void worker_sink(struct run *r, int kind, int status, const char *msg)
     o->held[o->n++] = m;
     if (o->n == OUTBOX_HELD)
         outbox_flush(o);
+}
+
+/* ---- the workers' sentence hashes, for the parent's grouping ----
+ * A worker logs, for each article it indexes, its id, the number of its
+ * sentences and their hashes (dedup.h; in this machine's byte order, for
+ * the parent alone), and writes a chunk's log beside its scratch database
+ * (SENTS_SUFFIX) once the chunk is committed. A log that is missing or cut
+ * short only costs the parent the reading of those articles' stored text. */
+#define SENTS_SUFFIX ".sents"
+
+void build_log_sents(buf *log, uint32_t docid, const uint64_t *h, size_t n)
+{
+    if (n > UINT32_MAX / sizeof *h)
+        return; /* never in practice; the parent reads this one's text */
+    uint32_t head[2] = {docid, (uint32_t)n};
+    buf_append(log, head, sizeof head);
+    if (n)
+        buf_append(log, h, n * sizeof *h);
+}
+
+/* Writes a chunk's log to chunk + SENTS_SUFFIX, through a temporary name
+ * so that a log is whole or absent; when it cannot, the parent does
+ * without. */
+static void write_sents(const char *chunk, const buf *log)
+{
+    if (buf_failed(log) || log->len == 0)
+        return;
+    buf tmp = BUF_INIT, fin = BUF_INIT;
+    buf_printf(&tmp, "%s%s.tmp", chunk, SENTS_SUFFIX);
+    buf_printf(&fin, "%s%s", chunk, SENTS_SUFFIX);
+    if (!buf_failed(&tmp) && !buf_failed(&fin)) {
+        int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int ok = fd >= 0 && write_all(fd, log->data, log->len) == 0;
+        if (fd >= 0 && close(fd) != 0)
+            ok = 0;
+        if (!ok || rename(tmp.data, fin.data) != 0)
+            unlink(tmp.data);
+    }
+    buf_free(&tmp);
+    buf_free(&fin);
 }
 
 #define PARALLEL_MIN_FILES 2000
@@ -312,7 +353,7 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
     db->pending_text = 0;
     /* The spelling words wait for the worker's end (worker_words). */
     spell_hold(db->spell, 1);
-    buf path = BUF_INIT;
+    buf path = BUF_INIT, sents = BUF_INIT;
     struct ahead *ahead = calloc(1, sizeof *ahead);
     int st = ahead ? KBS_OK : db_fail(db, KBS_ENOMEM, "out of memory");
     while (st == KBS_OK) {
@@ -348,6 +389,8 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
          * merged into the chunks at every commit, they cost 10% of the
          * build's CPU. */
         db->pos_hold = (size_t)r->batch_bytes;
+        buf_reset(&sents);
+        db->sents_log = &sents;
         for (size_t j = from; j < to && st == KBS_OK && !atomic_load(&p->sh->stop);) {
             run_ahead_reset(ahead);
             size_t end = j;
@@ -361,11 +404,14 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
             }
         }
         db->pos_hold = 0;
+        db->sents_log = NULL;
         if (st == KBS_OK) {
             db->spell_lazy = 1;
             st = run_commit(r);
             db->spell_lazy = 0;
         }
+        if (st == KBS_OK)
+            write_sents(path.data, &sents);
         xs_db_close(x);
         db->xdb = NULL;
         if (st != KBS_OK)
@@ -383,6 +429,7 @@ static void worker_main(struct run *r, const struct par *p, unsigned w, int fd)
         send_msg(fd, m, db->errmsg);
     }
     buf_free(&path);
+    buf_free(&sents);
     if (ahead)
         run_ahead_free(ahead);
     free(ahead);
@@ -569,6 +616,104 @@ static void chunk_path(buf *path, const struct par *p, size_t k)
     buf_printf(path, "%s/%05u", p->build, (unsigned)k);
 }
 
+/* The parent's reader of the workers' logs of sentences: a chunk's log is
+ * indexed at its first use (an entry an article, its hashes left on disk)
+ * and each article's hashes read when the grouping asks for them. */
+struct sents_entry {
+    uint32_t docid, n;
+    uint64_t off; /* of its hashes in the log */
+};
+struct sents_chunk {
+    int state; /* 0: not looked at yet; 1: indexed; -1: no log */
+    int fd;
+    struct sents_entry *v; /* by id */
+    size_t n;
+};
+struct sents_reader {
+    const struct par *p;
+    struct sents_chunk *c; /* per chunk */
+};
+
+static void index_sents(const struct par *p, size_t k, struct sents_chunk *c)
+{
+    buf path = BUF_INIT;
+    chunk_path(&path, p, k);
+    buf_append_str(&path, SENTS_SUFFIX);
+    c->state = -1;
+    c->fd = buf_failed(&path) ? -1 : open(path.data, O_RDONLY | O_CLOEXEC);
+    buf_free(&path);
+    struct stat sb;
+    if (c->fd < 0 || fstat(c->fd, &sb) != 0)
+        return;
+    uint64_t size = (uint64_t)sb.st_size, off = 0;
+    size_t cap = 0;
+    while (off + 8 <= size) {
+        uint32_t head[2];
+        if (pread(c->fd, head, sizeof head, (off_t)off) != (ssize_t)sizeof head ||
+            (c->n && head[0] <= c->v[c->n - 1].docid) || (uint64_t)head[1] * 8 > size - off - 8)
+            break; /* cut short, or not this log's: what came before stands */
+        if (c->n == cap) {
+            size_t ncap = cap ? 2 * cap : 1024;
+            struct sents_entry *nv = realloc(c->v, ncap * sizeof *nv);
+            if (!nv)
+                break;
+            c->v = nv;
+            cap = ncap;
+        }
+        c->v[c->n++] = (struct sents_entry){head[0], head[1], off + 8};
+        off += 8 + (uint64_t)head[1] * 8;
+    }
+    c->state = 1;
+}
+
+static int find_sents(void *ctx, uint32_t docid, uint64_t **out, size_t *n)
+{
+    struct sents_reader *sr = ctx;
+    const struct par *p = sr->p;
+    if (docid < p->first_docid || docid - p->first_docid >= p->ntodo)
+        return 0;
+    size_t k = chunk_of(p, docid - p->first_docid);
+    struct sents_chunk *c = &sr->c[k];
+    if (c->state == 0)
+        index_sents(p, k, c);
+    size_t lo = 0, hi = c->state == 1 ? c->n : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->v[mid].docid < docid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == (c->state == 1 ? c->n : 0) || c->v[lo].docid != docid)
+        return 0;
+    const struct sents_entry *e = &c->v[lo];
+    *out = NULL;
+    *n = 0;
+    if (e->n == 0)
+        return 1;
+    uint64_t *h = malloc((size_t)e->n * sizeof *h);
+    if (!h)
+        return -1;
+    size_t want = (size_t)e->n * sizeof *h;
+    if (pread(c->fd, h, want, (off_t)e->off) != (ssize_t)want) {
+        free(h);
+        return 0;
+    }
+    *out = h;
+    *n = e->n;
+    return 1;
+}
+
+static void sents_reader_free(struct sents_reader *sr)
+{
+    for (size_t k = 0; sr->c && k < sr->p->nchunks; k++) {
+        if (sr->c[k].fd >= 0 && sr->c[k].state != 0)
+            close(sr->c[k].fd);
+        free(sr->c[k].v);
+    }
+    free(sr->c);
+}
+
 /* Groups the new articles into stories before the merge, on the index and
  * the chunks done opened together as one database (the documents keep
  * their ids): what the pass would change goes to *w, to be written where
@@ -604,9 +749,18 @@ static int group_stories(kbs_db *db, const struct par *p, const unsigned char *d
          * noted.) */
         xs_db *own = db->xdb;
         db->xdb = x;
+        /* The new articles' sentences as their workers logged them. */
+        struct sents_reader sr = {p, calloc(p->nchunks, sizeof *sr.c)};
+        if (sr.c) {
+            db->sents_find = find_sents;
+            db->sents_ctx = &sr;
+        }
         st = dedup_note_range(db, p->first_docid, p->first_docid + (uint32_t)p->ntodo - 1);
         if (st == KBS_OK)
             st = dedup_pass_collect(db, w);
+        db->sents_find = NULL;
+        db->sents_ctx = NULL;
+        sents_reader_free(&sr);
         db->xdb = own;
         if (st != KBS_OK)
             dedup_forget(db); /* what it noted are the build's articles */

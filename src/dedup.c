@@ -112,10 +112,13 @@ static uint64_t mix(uint64_t x)
     return x;
 }
 
-int dedup_add_terms(xs_doc *doc, const char *text, const article *art)
+int dedup_add_terms(xs_doc *doc, const char *text, const article *art, uint64_t **sents,
+                    size_t *nsents)
 {
     uint64_t *h = NULL;
     size_t n = 0;
+    if (sents)
+        *sents = NULL, *nsents = 0;
     if (dedup_sentences(text, art, &h, &n) != 0)
         return KBS_ENOMEM;
     int st = KBS_OK;
@@ -140,6 +143,11 @@ int dedup_add_terms(xs_doc *doc, const char *text, const article *art)
                 t[n++] = (char)(v >> (8 * b));
             st = xs_doc_add_term(doc, t, n, 0);
         }
+    }
+    if (sents && st == KBS_OK) {
+        *sents = h;
+        *nsents = n;
+        return st;
     }
     free(h);
     return st;
@@ -363,6 +371,13 @@ static int load_sents(struct pass *p, size_t i)
     if (nd->loaded)
         return KBS_OK;
     nd->loaded = 1;
+    if (p->db->sents_find) {
+        int got = p->db->sents_find(p->db->sents_ctx, nd->docid, &nd->sents, &nd->nsents);
+        if (got < 0)
+            return db_fail(p->db, KBS_ENOMEM, "out of memory");
+        if (got > 0)
+            return KBS_OK;
+    }
     char *rec = NULL;
     size_t rlen = 0;
     int st = xs_db_get_data(p->db->xdb, nd->docid, &rec, &rlen);

@@ -55,8 +55,14 @@ int dedup_same_story(size_t na, size_t nb, size_t shared);
 int dedup_sentences(const char *text, const article *art, uint64_t **out, size_t *n);
 
 /* Adds the article's PFX_DEDUP terms to doc (none when it has fewer than
- * DEDUP_MIN_SENTENCES sentences). Returns a kbs status. */
-int dedup_add_terms(xs_doc *doc, const char *text, const article *art);
+ * DEDUP_MIN_SENTENCES sentences). Returns a kbs status. With sents, also
+ * hands back the hashes of its sentences (as dedup_sentences() does: the
+ * caller frees *sents). */
+int dedup_add_terms(xs_doc *doc, const char *text, const article *art, uint64_t **sents,
+                    size_t *nsents);
+
+/* A pass looks for the hashes of an article's sentences through
+ * db->sents_find (db_internal.h) before it reads its stored text. */
 
 /* ---- what the next dedup_pass() must look at ----
  * Called by index.c and build.c as articles change; each returns a kbs

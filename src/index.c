@@ -216,10 +216,11 @@ static struct field field_of(const char *text, art_span sp, const char *given)
 
 /* Fills doc from one article's original bytes; with spell, its words go to
  * the spelling table. packed: its record, packed ahead (run_ahead_pack) with
- * this state, or NULL. */
+ * this state, or NULL. docid: its id if known (0 if not), for a parallel
+ * build's log of sentences (db->sents_log). */
 static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, const char *data,
                      size_t len, const char *state, size_t state_len, const struct given *gv,
-                     buf *idterm, int spell, const buf *packed, size_t *store_len)
+                     buf *idterm, int spell, const buf *packed, uint32_t docid, size_t *store_len)
 {
     const char *text;
     size_t tlen;
@@ -286,8 +287,16 @@ static int build_doc(kbs_db *db, xs_doc *doc, const char *key, size_t keylen, co
             st = xs_doc_add_term(doc, cat.data, cat.len, 0);
         buf_free(&cat);
     }
-    if (st == KBS_OK)
-        st = dedup_add_terms(doc, text, &art);
+    if (st == KBS_OK && db->sents_log && docid) {
+        uint64_t *sents = NULL;
+        size_t nsents = 0;
+        st = dedup_add_terms(doc, text, &art, &sents, &nsents);
+        if (st == KBS_OK)
+            build_log_sents(db->sents_log, docid, sents, nsents);
+        free(sents);
+    } else if (st == KBS_OK) {
+        st = dedup_add_terms(doc, text, &art, NULL, NULL);
+    }
     if (st == KBS_OK)
         st = add_date_terms(doc, written);
     if (st == KBS_OK && written[0])
@@ -446,7 +455,7 @@ static int index_one(kbs_db *db, const char *key, size_t keylen, const char *dat
      * the articles changed, each block a copy while the old one is kept for
      * the readers: bench/README.md). */
     st = build_doc(db, doc, key, keylen, data, len, (const char *)state, state_len, gv, &idterm,
-                   !*was_update, packed, &store_len);
+                   !*was_update, packed, at.known_new ? at.docid : 0, &store_len);
     uint32_t docid = at.docid;
     int kept = 0;
     if (st == KBS_OK) {

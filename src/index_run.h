@@ -118,6 +118,9 @@ void build_remove_leftovers(kbs_db *db);
 unsigned build_workers(const struct run *r);
 /* Whether nnew new files of new_bytes are worth a parallel build. */
 int build_wanted(struct run *r, size_t nnew, uint64_t new_bytes);
+/* Appends to a worker's log the hashes of article docid's sentences
+ * (db->sents_log; a failure sticks to the buffer). */
+void build_log_sents(buf *log, uint32_t docid, const uint64_t *h, size_t n);
 /* Indexes the new files todo[0..ntodo) (indexes into files, in path order)
  * in worker processes and merges their work into the index. */
 int build_parallel(struct run *r, const struct file_list *files, const size_t *todo, size_t ntodo);
