@@ -624,7 +624,7 @@ struct sents_entry {
     uint64_t off; /* of its hashes in the log */
 };
 struct sents_chunk {
-    int state; /* 0: not looked at yet; 1: indexed; -1: no log */
+    int state; /* 0: not looked at yet (fd not open); 1: indexed; -1: no log */
     int fd;
     struct sents_entry *v; /* by id */
     size_t n;
@@ -676,7 +676,9 @@ static int find_sents(void *ctx, uint32_t docid, uint64_t **out, size_t *n)
     struct sents_chunk *c = &sr->c[k];
     if (c->state == 0)
         index_sents(p, k, c);
-    size_t lo = 0, hi = c->state == 1 ? c->n : 0;
+    if (c->state != 1)
+        return 0;
+    size_t lo = 0, hi = c->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (c->v[mid].docid < docid)
@@ -684,7 +686,7 @@ static int find_sents(void *ctx, uint32_t docid, uint64_t **out, size_t *n)
         else
             hi = mid;
     }
-    if (lo == (c->state == 1 ? c->n : 0) || c->v[lo].docid != docid)
+    if (lo == c->n || c->v[lo].docid != docid)
         return 0;
     const struct sents_entry *e = &c->v[lo];
     *out = NULL;
