@@ -634,6 +634,14 @@ struct sents_reader {
     struct sents_chunk *c; /* per chunk */
 };
 
+static int cmp_sents_entry(const void *a, const void *b)
+{
+    uint32_t x = ((const struct sents_entry *)a)->docid, y = ((const struct sents_entry *)b)->docid;
+    return x < y ? -1 : x > y;
+}
+
+/* Indexes chunk k's log (c->state 1), or finds none (-1). The entries are
+ * by increasing id, as the worker wrote them. */
 static void index_sents(const struct par *p, size_t k, struct sents_chunk *c)
 {
     buf path = BUF_INIT;
@@ -676,19 +684,11 @@ static int find_sents(void *ctx, uint32_t docid, uint64_t **out, size_t *n)
     struct sents_chunk *c = &sr->c[k];
     if (c->state == 0)
         index_sents(p, k, c);
-    if (c->state != 1)
+    struct sents_entry key = {docid, 0, 0};
+    const struct sents_entry *e =
+        c->state == 1 && c->n ? bsearch(&key, c->v, c->n, sizeof *c->v, cmp_sents_entry) : NULL;
+    if (!e)
         return 0;
-    size_t lo = 0, hi = c->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->v[mid].docid < docid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == c->n || c->v[lo].docid != docid)
-        return 0;
-    const struct sents_entry *e = &c->v[lo];
     *out = NULL;
     *n = 0;
     if (e->n == 0)
