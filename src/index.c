@@ -874,6 +874,7 @@ int run_ahead_take(struct run *r, struct ahead *a, const struct file_entry *f,
     e->mtime_ns = f->mtime_ns;
     e->known = p->docid != 0;
     e->old_size = p->old[0];
+    e->text = 0;
     buf_reset(&e->rec);
     if (reads) {
         e->st = read_file(f->path, f->size, &e->data, &e->len, e->err, sizeof e->err);
@@ -891,6 +892,7 @@ void run_ahead_pack(struct run *r, struct ahead *a)
         if (!e->read || e->st != KBS_OK || e->len == 0 || (e->known && e->old_size == e->len) ||
             article_is_binary(e->data, e->len))
             continue;
+        e->text = 1;
         unsigned char state[STATE_MAX];
         size_t state_len = format_state(state, e->len, e->mtime_ns);
         /* A failure leaves it to the visit, which says what went wrong. */
@@ -949,7 +951,8 @@ int run_visit(struct run *r, const struct file_entry *f, const struct prior *p, 
         run_skip(r, f->path, st, msg);
         return KBS_OK;
     }
-    if (len == 0 || article_is_binary(data, len)) {
+    int text = pre && pre->read && pre->text; /* checked when packed */
+    if (len == 0 || (!text && article_is_binary(data, len))) {
         size_t at = article_first_nontext(data, len);
         if (len == 0)
             snprintf(msg, sizeof msg, "empty file, nothing to index%s", keep);

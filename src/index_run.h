@@ -71,6 +71,7 @@ struct ahead_file {
     int64_t mtime_ns;
     uint64_t old_size; /* the indexed version's size, if any (prior) */
     int known;         /* the index holds a version of it */
+    int text;          /* found to be text, not binary, when its record was packed */
     buf rec;           /* its record, packed ahead (len 0: not, the visit packs it) */
 };
 
