@@ -501,7 +501,6 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
         std::sort(log_.begin(), log_.end(), [](const Entry &a, const Entry &b) {
             return a.hash != b.hash ? a.hash < b.hash : a.did < b.did;
         });
-        auto name_of = [this](const Entry &e) { return std::string(names_, e.name, e.name_len); };
         auto same_name = [this](const Entry &a, const Entry &b) {
             return a.name_len == b.name_len &&
                    names_.compare(a.name, a.name_len, names_, b.name, b.name_len) == 0;
@@ -529,7 +528,8 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                 size_t m = k + 1;
                 while (m < j && same_name(log_[m], log_[k]))
                     m++;
-                streams.push_back(Stream{name_of(log_[k]), k, m});
+                streams.push_back(
+                    Stream{std::string(names_, log_[k].name, log_[k].name_len), k, m});
                 k = m;
             }
             i = j;
@@ -538,7 +538,6 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
         std::vector<Span> old;
         std::vector<Ref> merged;
         std::string piece;
-        std::vector<Entry> ents;
         /* A new database's words in key order: its chunks then go into its
          * B-tree in order, each block filled before the next is begun. An
          * index's in the order of their hashes: there each word begins with
@@ -550,8 +549,9 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
                       [](const Stream &a, const Stream &b) { return a.name < b.name; });
         for (const Stream &str : streams) {
             const std::string &term = str.name;
-            ents.assign(log_.begin() + static_cast<std::ptrdiff_t>(str.begin),
-                        log_.begin() + static_cast<std::ptrdiff_t>(str.end));
+            /* The stream's entries, in the log, by id. */
+            const Entry *ents = log_.data() + str.begin;
+            const size_t nents = str.end - str.begin;
 
             std::string prefix = key_prefix(term);
             auto kn = known_.find(term);
@@ -587,18 +587,18 @@ void PosWriter::flush(Xapian::WritableDatabase &db)
             size_t i = 0;
             if (firsts.empty()) {
                 merged.clear();
-                for (const Entry &e : ents)
-                    if (e.len != TOMBSTONE)
-                        merged.push_back(Ref{e.did, arena_.data() + e.off, e.len});
+                for (const Entry *e = ents; e < ents + nents; e++)
+                    if (e->len != TOMBSTONE)
+                        merged.push_back(Ref{e->did, arena_.data() + e->off, e->len});
                 write_chunks(merged);
-                i = ents.size();
+                i = nents;
             }
             for (size_t c = 0; c < firsts.size(); c++) {
                 Xapian::docid lim = c + 1 < firsts.size()
                                         ? firsts[c + 1]
                                         : std::numeric_limits<Xapian::docid>::max();
                 size_t j = i;
-                while (j < ents.size() && ents[j].did < lim)
+                while (j < nents && ents[j].did < lim)
                     j++;
                 if (j == i) {
                     nf.push_back(firsts[c]);
